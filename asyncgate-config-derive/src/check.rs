@@ -1,0 +1,332 @@
+//! Semantic checks over the parsed attributes, in one pass, producing the
+//! checked model that `expand.rs` emits from. Every error is collected.
+
+use proc_macro2::Span;
+use syn::{LitStr, Type};
+
+use crate::ast::{Container, Field};
+use crate::attr::{DefaultLit, NameList};
+use crate::ctxt::Ctxt;
+use crate::symbol::{ENVIRONMENTS, PLATFORMS, expected_one_of};
+use crate::ty;
+
+/// A struct whose attributes passed every check.
+pub(crate) struct Model<'a> {
+    pub(crate) input: &'a syn::DeriveInput,
+    pub(crate) doc: &'a str,
+    pub(crate) prefix: String,
+    pub(crate) check: Option<&'a syn::Path>,
+    pub(crate) fields: Vec<FieldModel<'a>>,
+}
+
+pub(crate) enum Role {
+    Setting,
+    Environment,
+    InstanceId { detect: Vec<&'static str>, strict: bool },
+}
+
+pub(crate) struct FieldModel<'a> {
+    pub(crate) ident: &'a syn::Ident,
+    pub(crate) name: String,
+    pub(crate) ty: &'a Type,
+    pub(crate) env: String,
+    pub(crate) secret: bool,
+    pub(crate) doc: &'a str,
+    pub(crate) default: Option<&'a DefaultLit>,
+    /// The type a typed default literal must have (the `T` of `Option<T>`).
+    pub(crate) default_ty: &'a Type,
+    pub(crate) optional: bool,
+    pub(crate) role: Role,
+    pub(crate) required_in: Vec<&'static str>,
+    pub(crate) forbidden_in: Vec<&'static str>,
+}
+
+impl FieldModel<'_> {
+    pub(crate) fn file_env(&self) -> Option<String> {
+        self.secret.then(|| format!("{}_FILE", self.env))
+    }
+}
+
+pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a>> {
+    let input = container.original;
+    reject_generics(cx, input);
+    let prefix = check_prefix(cx, container);
+    let fields: Vec<FieldModel<'a>> =
+        container.fields.iter().map(|f| check_field(cx, f, prefix.as_deref().unwrap_or("PREFIX"))).collect();
+    check_roles(cx, container);
+    check_env_collisions(cx, container, &fields);
+    Some(Model { input, doc: &container.doc, prefix: prefix?, check: container.attrs.check.as_ref(), fields })
+}
+
+/// Generic settings structs are not supported: a schema is one `static`.
+fn reject_generics(cx: &mut Ctxt, input: &syn::DeriveInput) {
+    if !input.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &input.generics,
+            "`GateConfig` does not support generic structs: its schema is a single `static`; use concrete field types",
+        );
+    }
+}
+
+/// `prefix` is required and must be an upper-case env var prefix.
+fn check_prefix(cx: &mut Ctxt, container: &Container<'_>) -> Option<String> {
+    let Some(lit) = &container.attrs.prefix else {
+        cx.error_spanned_by(
+            &container.original.ident,
+            "missing `#[gate(prefix = \"...\")]` on the struct: settings are read from `<PREFIX>_<FIELD>` env vars, e.g. `#[gate(prefix = \"MYAPP\")]`",
+        );
+        return None;
+    };
+    let value = lit.value();
+    let valid = value.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && value.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && !value.ends_with('_');
+    if !valid {
+        let suggestion: String = value
+            .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .collect();
+        let hint = if suggestion.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            format!("; try `prefix = \"{suggestion}\"`")
+        } else {
+            String::new()
+        };
+        cx.error_spanned_by(
+            lit,
+            format!("invalid prefix {value:?}: use upper-case letters, digits and `_`, starting with a letter and without a trailing `_`{hint}"),
+        );
+        return None;
+    }
+    Some(value)
+}
+
+fn check_field<'a>(cx: &mut Ctxt, field: &'a Field<'a>, prefix: &str) -> FieldModel<'a> {
+    let attrs = &field.attrs;
+    let ty = &field.original.ty;
+    let name = field.ident.to_string().trim_start_matches("r#").to_owned();
+    let env = match &attrs.env {
+        Some(lit) => check_env_name(cx, lit),
+        None => format!("{prefix}_{}", name.to_ascii_uppercase()),
+    };
+    let role = check_role(cx, field);
+    check_secret(cx, field);
+    let option_inner = ty::inner(ty, "Option");
+    let required_in = env_list(cx, attrs.required_in.as_ref());
+    let forbidden_in = env_list(cx, attrs.forbidden_in.as_ref());
+    check_required_in(cx, field, option_inner.is_some());
+    check_overlap(cx, field, &required_in, &forbidden_in);
+    let default_ty = option_inner.unwrap_or(ty);
+    check_default(cx, field, default_ty);
+    FieldModel {
+        ident: field.ident,
+        name,
+        ty,
+        env,
+        secret: attrs.secret.is_some(),
+        doc: &field.doc,
+        default: attrs.default.as_ref().map(|(_, lit)| lit),
+        default_ty,
+        optional: option_inner.is_some() || ty::inner(ty, "Vec").is_some(),
+        role,
+        required_in,
+        forbidden_in,
+    }
+}
+
+/// `env = "NAME"` must be a portable env var name.
+fn check_env_name(cx: &mut Ctxt, lit: &LitStr) -> String {
+    let value = lit.value();
+    let valid = value.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        cx.error_spanned_by(
+            lit,
+            format!("invalid env var name {value:?}: use letters, digits and `_`, not starting with a digit"),
+        );
+    }
+    value
+}
+
+/// `environment` and `instance_id` mark at most one role, on the right
+/// type; `detect` and `strict` only go with `instance_id`.
+fn check_role(cx: &mut Ctxt, field: &Field<'_>) -> Role {
+    let attrs = &field.attrs;
+    let ty = &field.original.ty;
+    if let (Some(_), Some(second)) = (attrs.environment, attrs.instance_id) {
+        cx.error_at(second, "a field cannot be both `environment` and `instance_id`");
+    }
+    if attrs.instance_id.is_none() {
+        if let Some(detect) = &attrs.detect {
+            cx.error_at(detect.key, "`detect(...)` only applies to the `#[gate(instance_id)]` field");
+        }
+        if let Some(strict) = attrs.strict {
+            cx.error_at(strict, "`strict` only applies to the `#[gate(instance_id)]` field");
+        }
+    }
+    for (role, span, type_name) in [
+        ("environment", attrs.environment, "Environment"),
+        ("instance_id", attrs.instance_id, "InstanceId"),
+    ] {
+        if span.is_none() {
+            continue;
+        }
+        if !ty::is(ty, type_name) {
+            cx.error_spanned_by(
+                ty,
+                format!("the `#[gate({role})]` field must have type `asyncgate_config::{type_name}`, found `{}`", ty::display(ty)),
+            );
+        }
+        for (key, present) in [
+            ("secret", attrs.secret.is_some()),
+            ("required_in", attrs.required_in.is_some()),
+            ("forbidden_in", attrs.forbidden_in.is_some()),
+        ] {
+            if present {
+                cx.error_spanned_by(field.ident, format!("`{key}` cannot be used on the `{role}` field"));
+            }
+        }
+    }
+    if attrs.environment.is_some() {
+        if let Some((_, DefaultLit::Str(lit))) = &attrs.default {
+            let value = lit.value();
+            if !ENVIRONMENTS.iter().any(|(n, _)| *n == value) {
+                cx.error_spanned_by(
+                    lit,
+                    format!("unknown environment {value:?}: {}", expected_one_of(&value, ENVIRONMENTS.iter().map(|e| e.0))),
+                );
+            }
+        }
+        return Role::Environment;
+    }
+    if attrs.instance_id.is_some() {
+        let detect = match &attrs.detect {
+            Some(list) => platform_list(cx, list),
+            None => PLATFORMS.iter().map(|p| p.1).collect(),
+        };
+        return Role::InstanceId { detect, strict: attrs.strict.is_some() };
+    }
+    Role::Setting
+}
+
+fn platform_list(cx: &mut Ctxt, list: &NameList) -> Vec<&'static str> {
+    if list.names.is_empty() {
+        cx.error_at(list.key, "`detect()` is empty: list at least one platform, or remove it to try all of them");
+    }
+    let mut out = Vec::new();
+    for named in &list.names {
+        match PLATFORMS.iter().find(|p| p.0 == named.name) {
+            Some(p) if out.contains(&p.1) => cx.error_at(named.span, format!("`{}` is listed twice", named.name)),
+            Some(p) => out.push(p.1),
+            None => cx.error_at(
+                named.span,
+                format!("unknown platform `{}`: {}", named.name, expected_one_of(&named.name, PLATFORMS.iter().map(|p| p.0))),
+            ),
+        }
+    }
+    out
+}
+
+fn env_list(cx: &mut Ctxt, list: Option<&NameList>) -> Vec<&'static str> {
+    let Some(list) = list else { return Vec::new() };
+    if list.names.is_empty() {
+        cx.error_at(list.key, "the environment list is empty: name at least one of `development`, `staging`, `production`");
+    }
+    let mut out = Vec::new();
+    for named in &list.names {
+        match ENVIRONMENTS.iter().find(|e| e.0 == named.name) {
+            Some(e) if out.contains(&e.1) => cx.error_at(named.span, format!("`{}` is listed twice", named.name)),
+            Some(e) => out.push(e.1),
+            None => cx.error_at(
+                named.span,
+                format!("unknown environment `{}`: {}", named.name, expected_one_of(&named.name, ENVIRONMENTS.iter().map(|e| e.0))),
+            ),
+        }
+    }
+    out
+}
+
+/// A secret has no default: it must come from the environment or a file.
+fn check_secret(cx: &mut Ctxt, field: &Field<'_>) {
+    if let (Some(_), Some((key, _))) = (field.attrs.secret, &field.attrs.default) {
+        cx.error_at(
+            *key,
+            "a `secret` cannot have a `default`: a default secret is shared by every deployment; read it from the environment or a `_FILE`",
+        );
+    }
+}
+
+/// `required_in` needs a field that can be unset, i.e. an `Option<T>`.
+fn check_required_in(cx: &mut Ctxt, field: &Field<'_>, is_option: bool) {
+    let Some(list) = &field.attrs.required_in else { return };
+    if !is_option {
+        cx.error_at(
+            list.key,
+            format!(
+                "`required_in` needs an `Option<T>` field so that \"not set\" is possible; change the type to `Option<{}>`",
+                ty::display(&field.original.ty)
+            ),
+        );
+    }
+    if field.attrs.default.is_some() {
+        cx.error_at(list.key, "`required_in` and `default` contradict each other: a defaulted setting is always set");
+    }
+}
+
+/// An environment cannot both require and forbid a setting.
+fn check_overlap(cx: &mut Ctxt, field: &Field<'_>, required: &[&str], forbidden: &[&str]) {
+    if let Some(both) = required.iter().find(|e| forbidden.contains(e)) {
+        let span = field.attrs.forbidden_in.as_ref().map_or_else(|| field.ident.span(), |l| l.key);
+        cx.error_at(span, format!("`{}` is in both `required_in` and `forbidden_in`", both.to_ascii_lowercase()));
+    }
+}
+
+/// A string default for a number or bool field is a mistake worth naming
+/// here; other type mismatches are left to rustc, spanned on the literal.
+fn check_default(cx: &mut Ctxt, field: &Field<'_>, default_ty: &Type) {
+    let Some((_, DefaultLit::Str(lit))) = &field.attrs.default else { return };
+    if let Some(prim) = ty::primitive(default_ty) {
+        let value = lit.value();
+        let hint = if prim == "bool" { "true".to_owned() } else { value.trim().to_owned() };
+        cx.error_spanned_by(lit, format!("`default` for a `{prim}` field takes a literal of that type, not a string: write `default = {hint}`"));
+    }
+}
+
+/// Exactly one `environment` field and one `instance_id` field.
+fn check_roles(cx: &mut Ctxt, container: &Container<'_>) {
+    for (role, span_of, type_name) in [
+        ("environment", (|f: &Field<'_>| f.attrs.environment) as fn(&Field<'_>) -> Option<Span>, "Environment"),
+        ("instance_id", |f: &Field<'_>| f.attrs.instance_id, "InstanceId"),
+    ] {
+        let marked: Vec<(&Field<'_>, Span)> = container.fields.iter().filter_map(|f| span_of(f).map(|s| (f, s))).collect();
+        match marked.as_slice() {
+            [] => cx.error_spanned_by(
+                &container.original.ident,
+                format!("no `#[gate({role})]` field: add one, e.g. `#[gate({role})] {role}: asyncgate_config::{type_name},`"),
+            ),
+            [_] => {}
+            [(first, _), rest @ ..] => {
+                for (_, span) in rest {
+                    cx.error_at(*span, format!("only one field can be `#[gate({role})]`; `{}` already is", first.ident));
+                }
+            }
+        }
+    }
+}
+
+/// Two settings must not read the same variable (including `NAME_FILE`).
+fn check_env_collisions(cx: &mut Ctxt, container: &Container<'_>, fields: &[FieldModel<'_>]) {
+    let config_file = format!("{}_CONFIG_FILE", container.attrs.prefix.as_ref().map_or_else(String::new, LitStr::value));
+    let mut seen: Vec<(String, &syn::Ident)> = Vec::new();
+    for field in fields {
+        for var in std::iter::once(field.env.clone()).chain(field.file_env()) {
+            if var == config_file {
+                cx.error_spanned_by(field.ident, format!("`{}` would read {var}, which names the config file; rename the field or set `env = \"...\"`", field.name));
+            } else if let Some((_, other)) = seen.iter().find(|(v, _)| *v == var) {
+                cx.error_spanned_by(field.ident, format!("`{}` and `{other}` would both read {var}; give one of them `env = \"...\"`", field.name));
+            } else {
+                seen.push((var, field.ident));
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Findings and the `Report` that carries them.
+
+use std::fmt;
+
+use crate::{Environment, Source};
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// The configuration must not be used.
+    Error,
+    /// Worth an operator's attention; the configuration is still valid.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// One problem found while loading or validating.
+///
+/// Messages never contain a secret's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    severity: Severity,
+    setting: Option<String>,
+    env_var: Option<String>,
+    source: Option<Source>,
+    message: String,
+    remedy: Option<String>,
+}
+
+impl Finding {
+    /// An error about `setting` (empty for the whole configuration).
+    pub fn error(setting: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, setting, message)
+    }
+
+    /// A warning about `setting` (empty for the whole configuration).
+    pub fn warning(setting: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, setting, message)
+    }
+
+    fn new(severity: Severity, setting: impl Into<String>, message: impl Into<String>) -> Self {
+        let setting = setting.into();
+        Finding {
+            severity,
+            setting: (!setting.is_empty()).then_some(setting),
+            env_var: None,
+            source: None,
+            message: message.into(),
+            remedy: None,
+        }
+    }
+
+    /// Names the environment variable (or file variable) involved.
+    pub fn with_env_var(mut self, var: impl Into<String>) -> Self {
+        self.env_var = Some(var.into());
+        self
+    }
+
+    /// Records where the offending value came from.
+    pub fn with_source(mut self, source: Source) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// Says how to fix it.
+    pub fn with_remedy(mut self, remedy: impl Into<String>) -> Self {
+        self.remedy = Some(remedy.into());
+        self
+    }
+
+    /// Error or warning.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+    /// The setting's field name, if the finding is about one.
+    pub fn setting(&self) -> Option<&str> {
+        self.setting.as_deref()
+    }
+    /// The environment variable involved, if any.
+    pub fn env_var(&self) -> Option<&str> {
+        self.env_var.as_deref()
+    }
+    /// Where the offending value came from, if known.
+    pub fn source(&self) -> Option<&Source> {
+        self.source.as_ref()
+    }
+    /// What is wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// How to fix it.
+    pub fn remedy(&self) -> Option<&str> {
+        self.remedy.as_deref()
+    }
+    /// `true` for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.severity)?;
+        if let Some(setting) = &self.setting {
+            write!(f, "[{setting}]")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(var) = &self.env_var {
+            write!(f, "\n    env var: {var}")?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, "\n    source:  {source}")?;
+        }
+        if let Some(remedy) = &self.remedy {
+            let mut lines = remedy.lines();
+            if let Some(first) = lines.next() {
+                write!(f, "\n    fix:     {first}")?;
+            }
+            for line in lines {
+                write!(f, "\n             {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every finding of a failed load or validation: errors first, then warnings.
+///
+/// `Display` is the multi-line report an operator reads; `findings()` gives
+/// the same data for tools.
+#[derive(Clone, Debug)]
+pub struct Report {
+    config: &'static str,
+    environment: Option<Environment>,
+    findings: Vec<Finding>,
+}
+
+impl Report {
+    pub(crate) fn new(config: &'static str, environment: Option<Environment>, mut findings: Vec<Finding>) -> Self {
+        findings.sort_by_key(Finding::severity);
+        Report { config, environment, findings }
+    }
+
+    /// Every finding, errors first.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+    /// Only the errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.is_error())
+    }
+    /// Only the warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| !f.is_error())
+    }
+    /// The environment the configuration was checked for, when it parsed.
+    pub fn environment(&self) -> Option<Environment> {
+        self.environment
+    }
+    /// The name of the settings struct.
+    pub fn config_name(&self) -> &'static str {
+        self.config
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors = self.errors().count();
+        let warnings = self.findings.len() - errors;
+        write!(f, "invalid configuration for `{}`", self.config)?;
+        if let Some(env) = self.environment {
+            write!(f, " (env: {env})")?;
+        }
+        write!(f, ": {}, {}", plural(errors, "error"), plural(warnings, "warning"))?;
+        for finding in &self.findings {
+            write!(f, "\n\n{finding}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Report {}

@@ -1,0 +1,191 @@
+//! The static description of a settings struct, emitted by the derive.
+//!
+//! Everything here is `&'static` data built in a `const`: docs, `.env`
+//! templates and `asyncgate env` are generated from it at run time.
+
+use crate::{Environment, Platform};
+
+/// The description of a settings struct: see [`GateConfig::schema`](crate::GateConfig::schema).
+#[derive(Debug)]
+pub struct Schema {
+    name: &'static str,
+    prefix: &'static str,
+    config_file_env: &'static str,
+    doc: &'static str,
+    fields: &'static [FieldSchema],
+}
+
+/// What part a field plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Role {
+    /// An ordinary setting.
+    Setting,
+    /// The `#[gate(environment)]` field.
+    Environment,
+    /// The `#[gate(instance_id)]` field.
+    InstanceId {
+        /// Platforms tried, in order.
+        detect: &'static [Platform],
+        /// Whether an id shorter than 8 characters is an error (not a warning)
+        /// in staging and production.
+        strict: bool,
+    },
+}
+
+/// The description of one setting.
+#[derive(Debug)]
+pub struct FieldSchema {
+    name: &'static str,
+    env: &'static str,
+    file_env: Option<&'static str>,
+    type_name: &'static str,
+    doc: &'static str,
+    default: Option<&'static str>,
+    optional: bool,
+    secret: bool,
+    role: Role,
+    required_in: &'static [Environment],
+    forbidden_in: &'static [Environment],
+}
+
+impl Schema {
+    #[doc(hidden)]
+    pub const fn __new(
+        name: &'static str,
+        prefix: &'static str,
+        config_file_env: &'static str,
+        doc: &'static str,
+        fields: &'static [FieldSchema],
+    ) -> Self {
+        Schema { name, prefix, config_file_env, doc, fields }
+    }
+
+    /// The struct's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// The env prefix, without the trailing `_` (`ASYNCGATE`).
+    pub fn prefix(&self) -> &'static str {
+        self.prefix
+    }
+    /// The variable that names the TOML file (`ASYNCGATE_CONFIG_FILE`).
+    pub fn config_file_env(&self) -> &'static str {
+        self.config_file_env
+    }
+    /// The struct's doc comment.
+    pub fn doc(&self) -> &'static str {
+        self.doc
+    }
+    /// Every field, in declaration order.
+    pub fn fields(&self) -> &'static [FieldSchema] {
+        self.fields
+    }
+    /// The field with this name.
+    pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+    pub(crate) fn index_of(&self, role: fn(&Role) -> bool) -> Option<usize> {
+        self.fields.iter().position(|f| role(&f.role))
+    }
+}
+
+impl FieldSchema {
+    #[doc(hidden)]
+    pub const fn __new(name: &'static str, env: &'static str, type_name: &'static str) -> Self {
+        FieldSchema {
+            name,
+            env,
+            file_env: None,
+            type_name,
+            doc: "",
+            default: None,
+            optional: false,
+            secret: false,
+            role: Role::Setting,
+            required_in: &[],
+            forbidden_in: &[],
+        }
+    }
+    #[doc(hidden)]
+    pub const fn __doc(mut self, doc: &'static str) -> Self {
+        self.doc = doc;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn __default(mut self, default: &'static str) -> Self {
+        self.default = Some(default);
+        self
+    }
+    #[doc(hidden)]
+    pub const fn __optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn __secret(mut self, file_env: &'static str) -> Self {
+        self.secret = true;
+        self.file_env = Some(file_env);
+        self
+    }
+    #[doc(hidden)]
+    pub const fn __role(mut self, role: Role) -> Self {
+        self.role = role;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn __required_in(mut self, envs: &'static [Environment]) -> Self {
+        self.required_in = envs;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn __forbidden_in(mut self, envs: &'static [Environment]) -> Self {
+        self.forbidden_in = envs;
+        self
+    }
+
+    /// The field's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// The environment variable that sets it.
+    pub fn env(&self) -> &'static str {
+        self.env
+    }
+    /// For secrets, the `NAME_FILE` variable that names a file holding it.
+    pub fn file_env(&self) -> Option<&'static str> {
+        self.file_env
+    }
+    /// The Rust type, as written.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+    /// The doc comment.
+    pub fn doc(&self) -> &'static str {
+        self.doc
+    }
+    /// The default, as written in the attribute.
+    pub fn default(&self) -> Option<&'static str> {
+        self.default
+    }
+    /// Whether it may be left unset (`Option<T>` or a list).
+    pub fn is_optional(&self) -> bool {
+        self.optional
+    }
+    /// Whether it is a secret: never shown, and may be read from `NAME_FILE`.
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
+    /// What part it plays.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    /// Environments where it must be set.
+    pub fn required_in(&self) -> &'static [Environment] {
+        self.required_in
+    }
+    /// Environments where it must stay off.
+    pub fn forbidden_in(&self) -> &'static [Environment] {
+        self.forbidden_in
+    }
+}

@@ -1,0 +1,1 @@
+//! Tests of the workspace: trybuild UI cases and end-to-end runs of the `asyncgate` binary.
