@@ -35,16 +35,25 @@ impl<'a> Container<'a> {
                     return None;
                 }
                 Fields::Unit => {
-                    cx.error_spanned_by(&input.ident, "`GateConfig` needs a struct with named fields, found a unit struct");
+                    cx.error_spanned_by(
+                        &input.ident,
+                        "`GateConfig` needs a struct with named fields, found a unit struct",
+                    );
                     return None;
                 }
             },
             Data::Enum(data) => {
-                cx.error_at(data.enum_token.span(), "`GateConfig` can only be derived for structs with named fields, not enums");
+                cx.error_at(
+                    data.enum_token.span(),
+                    "`GateConfig` can only be derived for structs with named fields, not enums",
+                );
                 return None;
             }
             Data::Union(data) => {
-                cx.error_at(data.union_token.span(), "`GateConfig` can only be derived for structs with named fields, not unions");
+                cx.error_at(
+                    data.union_token.span(),
+                    "`GateConfig` can only be derived for structs with named fields, not unions",
+                );
                 return None;
             }
         };
@@ -53,10 +62,20 @@ impl<'a> Container<'a> {
             .iter()
             .filter_map(|field| {
                 let ident = field.ident.as_ref()?;
-                Some(Field { original: field, ident, attrs: FieldAttrs::parse(cx, &field.attrs), doc: doc_of(&field.attrs) })
+                Some(Field {
+                    original: field,
+                    ident,
+                    attrs: FieldAttrs::parse(cx, &field.attrs),
+                    doc: doc_of(&field.attrs),
+                })
             })
             .collect();
-        Some(Container { original: input, attrs, fields, doc: doc_of(&input.attrs) })
+        Some(Container {
+            original: input,
+            attrs,
+            fields,
+            doc: doc_of(&input.attrs),
+        })
     }
 }
 
@@ -67,7 +86,10 @@ fn doc_of(attrs: &[syn::Attribute]) -> String {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
                 _ => None,
             },
             _ => None,

@@ -32,7 +32,10 @@ pub(crate) struct NameList {
 pub(crate) enum DefaultLit {
     Str(LitStr),
     /// An integer, float or bool literal, possibly negated; with its text.
-    Typed { expr: Expr, text: String },
+    Typed {
+        expr: Expr,
+        text: String,
+    },
 }
 
 /// `#[gate(...)]` on a field.
@@ -50,9 +53,10 @@ pub(crate) struct FieldAttrs {
 }
 
 fn key_name(meta: &ParseNestedMeta<'_>) -> String {
-    meta.path
-        .get_ident()
-        .map_or_else(|| quote::ToTokens::to_token_stream(&meta.path).to_string(), ToString::to_string)
+    meta.path.get_ident().map_or_else(
+        || quote::ToTokens::to_token_stream(&meta.path).to_string(),
+        ToString::to_string,
+    )
 }
 
 fn duplicate(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>) {
@@ -71,15 +75,26 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
-fn unknown_key(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, here: &'static [&'static str], other_place: (&'static [&'static str], &str)) {
+fn unknown_key(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    here: &'static [&'static str],
+    other_place: (&'static [&'static str], &str),
+) {
     let name = key_name(meta);
     let (other_keys, other_where) = other_place;
     if other_keys.contains(&name.as_str()) {
-        cx.error_spanned_by(&meta.path, format!("`{name}` belongs on {other_where}, not here"));
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{name}` belongs on {other_where}, not here"),
+        );
     } else {
         cx.error_spanned_by(
             &meta.path,
-            format!("unknown `gate` key `{name}`: {}", expected_one_of(&name, here.iter().copied())),
+            format!(
+                "unknown `gate` key `{name}`: {}",
+                expected_one_of(&name, here.iter().copied())
+            ),
         );
     }
 }
@@ -123,20 +138,38 @@ impl ContainerAttrs {
 fn parse_names(meta: &ParseNestedMeta<'_>) -> syn::Result<NameList> {
     let mut names = Vec::new();
     meta.parse_nested_meta(|inner| {
-        let ident = inner.path.get_ident().ok_or_else(|| inner.error("expected a name"))?;
-        names.push(Named { name: ident.to_string(), span: ident.span() });
+        let ident = inner
+            .path
+            .get_ident()
+            .ok_or_else(|| inner.error("expected a name"))?;
+        names.push(Named {
+            name: ident.to_string(),
+            span: ident.span(),
+        });
         Ok(())
     })?;
-    Ok(NameList { key: meta.path.span(), names })
+    Ok(NameList {
+        key: meta.path.span(),
+        names,
+    })
 }
 
 fn parse_default(meta: &ParseNestedMeta<'_>) -> syn::Result<DefaultLit> {
     let expr: Expr = meta.value()?.parse()?;
     let text = match &expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => return Ok(DefaultLit::Str(s.clone())),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => return Ok(DefaultLit::Str(s.clone())),
         Expr::Lit(ExprLit { lit, .. }) => lit_text(lit),
-        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr: inner, .. }) => match &**inner {
-            Expr::Lit(ExprLit { lit: lit @ (Lit::Int(_) | Lit::Float(_)), .. }) => lit_text(lit).map(|t| format!("-{t}")),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr: inner,
+            ..
+        }) => match &**inner {
+            Expr::Lit(ExprLit {
+                lit: lit @ (Lit::Int(_) | Lit::Float(_)),
+                ..
+            }) => lit_text(lit).map(|t| format!("-{t}")),
             _ => None,
         },
         _ => None,

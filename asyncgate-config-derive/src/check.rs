@@ -22,7 +22,10 @@ pub(crate) struct Model<'a> {
 pub(crate) enum Role {
     Setting,
     Environment,
-    InstanceId { detect: Vec<&'static str>, strict: bool },
+    InstanceId {
+        detect: Vec<&'static str>,
+        strict: bool,
+    },
 }
 
 pub(crate) struct FieldModel<'a> {
@@ -51,11 +54,20 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
     let input = container.original;
     reject_generics(cx, input);
     let prefix = check_prefix(cx, container);
-    let fields: Vec<FieldModel<'a>> =
-        container.fields.iter().map(|f| check_field(cx, f, prefix.as_deref().unwrap_or("PREFIX"))).collect();
+    let fields: Vec<FieldModel<'a>> = container
+        .fields
+        .iter()
+        .map(|f| check_field(cx, f, prefix.as_deref().unwrap_or("PREFIX")))
+        .collect();
     check_roles(cx, container);
     check_env_collisions(cx, container, &fields);
-    Some(Model { input, doc: &container.doc, prefix: prefix?, check: container.attrs.check.as_ref(), fields })
+    Some(Model {
+        input,
+        doc: &container.doc,
+        prefix: prefix?,
+        check: container.attrs.check.as_ref(),
+        fields,
+    })
 }
 
 /// Generic settings structs are not supported: a schema is one `static`.
@@ -79,15 +91,27 @@ fn check_prefix(cx: &mut Ctxt, container: &Container<'_>) -> Option<String> {
     };
     let value = lit.value();
     let valid = value.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && value.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         && !value.ends_with('_');
     if !valid {
         let suggestion: String = value
             .trim_matches(|c: char| !c.is_ascii_alphanumeric())
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
-        let hint = if suggestion.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+        let hint = if suggestion
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase())
+        {
             format!("; try `prefix = \"{suggestion}\"`")
         } else {
             String::new()
@@ -137,7 +161,10 @@ fn check_field<'a>(cx: &mut Ctxt, field: &'a Field<'a>, prefix: &str) -> FieldMo
 /// `env = "NAME"` must be a portable env var name.
 fn check_env_name(cx: &mut Ctxt, lit: &LitStr) -> String {
     let value = lit.value();
-    let valid = value.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let valid = value
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
         cx.error_spanned_by(
@@ -154,14 +181,23 @@ fn check_role(cx: &mut Ctxt, field: &Field<'_>) -> Role {
     let attrs = &field.attrs;
     let ty = &field.original.ty;
     if let (Some(_), Some(second)) = (attrs.environment, attrs.instance_id) {
-        cx.error_at(second, "a field cannot be both `environment` and `instance_id`");
+        cx.error_at(
+            second,
+            "a field cannot be both `environment` and `instance_id`",
+        );
     }
     if attrs.instance_id.is_none() {
         if let Some(detect) = &attrs.detect {
-            cx.error_at(detect.key, "`detect(...)` only applies to the `#[gate(instance_id)]` field");
+            cx.error_at(
+                detect.key,
+                "`detect(...)` only applies to the `#[gate(instance_id)]` field",
+            );
         }
         if let Some(strict) = attrs.strict {
-            cx.error_at(strict, "`strict` only applies to the `#[gate(instance_id)]` field");
+            cx.error_at(
+                strict,
+                "`strict` only applies to the `#[gate(instance_id)]` field",
+            );
         }
     }
     for (role, span, type_name) in [
@@ -183,7 +219,10 @@ fn check_role(cx: &mut Ctxt, field: &Field<'_>) -> Role {
             ("forbidden_in", attrs.forbidden_in.is_some()),
         ] {
             if present {
-                cx.error_spanned_by(field.ident, format!("`{key}` cannot be used on the `{role}` field"));
+                cx.error_spanned_by(
+                    field.ident,
+                    format!("`{key}` cannot be used on the `{role}` field"),
+                );
             }
         }
     }
@@ -193,7 +232,10 @@ fn check_role(cx: &mut Ctxt, field: &Field<'_>) -> Role {
             if !ENVIRONMENTS.iter().any(|(n, _)| *n == value) {
                 cx.error_spanned_by(
                     lit,
-                    format!("unknown environment {value:?}: {}", expected_one_of(&value, ENVIRONMENTS.iter().map(|e| e.0))),
+                    format!(
+                        "unknown environment {value:?}: {}",
+                        expected_one_of(&value, ENVIRONMENTS.iter().map(|e| e.0))
+                    ),
                 );
             }
         }
@@ -204,23 +246,35 @@ fn check_role(cx: &mut Ctxt, field: &Field<'_>) -> Role {
             Some(list) => platform_list(cx, list),
             None => PLATFORMS.iter().map(|p| p.1).collect(),
         };
-        return Role::InstanceId { detect, strict: attrs.strict.is_some() };
+        return Role::InstanceId {
+            detect,
+            strict: attrs.strict.is_some(),
+        };
     }
     Role::Setting
 }
 
 fn platform_list(cx: &mut Ctxt, list: &NameList) -> Vec<&'static str> {
     if list.names.is_empty() {
-        cx.error_at(list.key, "`detect()` is empty: list at least one platform, or remove it to try all of them");
+        cx.error_at(
+            list.key,
+            "`detect()` is empty: list at least one platform, or remove it to try all of them",
+        );
     }
     let mut out = Vec::new();
     for named in &list.names {
         match PLATFORMS.iter().find(|p| p.0 == named.name) {
-            Some(p) if out.contains(&p.1) => cx.error_at(named.span, format!("`{}` is listed twice", named.name)),
+            Some(p) if out.contains(&p.1) => {
+                cx.error_at(named.span, format!("`{}` is listed twice", named.name))
+            }
             Some(p) => out.push(p.1),
             None => cx.error_at(
                 named.span,
-                format!("unknown platform `{}`: {}", named.name, expected_one_of(&named.name, PLATFORMS.iter().map(|p| p.0))),
+                format!(
+                    "unknown platform `{}`: {}",
+                    named.name,
+                    expected_one_of(&named.name, PLATFORMS.iter().map(|p| p.0))
+                ),
             ),
         }
     }
@@ -235,11 +289,17 @@ fn env_list(cx: &mut Ctxt, list: Option<&NameList>) -> Vec<&'static str> {
     let mut out = Vec::new();
     for named in &list.names {
         match ENVIRONMENTS.iter().find(|e| e.0 == named.name) {
-            Some(e) if out.contains(&e.1) => cx.error_at(named.span, format!("`{}` is listed twice", named.name)),
+            Some(e) if out.contains(&e.1) => {
+                cx.error_at(named.span, format!("`{}` is listed twice", named.name))
+            }
             Some(e) => out.push(e.1),
             None => cx.error_at(
                 named.span,
-                format!("unknown environment `{}`: {}", named.name, expected_one_of(&named.name, ENVIRONMENTS.iter().map(|e| e.0))),
+                format!(
+                    "unknown environment `{}`: {}",
+                    named.name,
+                    expected_one_of(&named.name, ENVIRONMENTS.iter().map(|e| e.0))
+                ),
             ),
         }
     }
@@ -258,7 +318,9 @@ fn check_secret(cx: &mut Ctxt, field: &Field<'_>) {
 
 /// `required_in` needs a field that can be unset, i.e. an `Option<T>`.
 fn check_required_in(cx: &mut Ctxt, field: &Field<'_>, is_option: bool) {
-    let Some(list) = &field.attrs.required_in else { return };
+    let Some(list) = &field.attrs.required_in else {
+        return;
+    };
     if !is_option {
         cx.error_at(
             list.key,
@@ -269,25 +331,44 @@ fn check_required_in(cx: &mut Ctxt, field: &Field<'_>, is_option: bool) {
         );
     }
     if field.attrs.default.is_some() {
-        cx.error_at(list.key, "`required_in` and `default` contradict each other: a defaulted setting is always set");
+        cx.error_at(
+            list.key,
+            "`required_in` and `default` contradict each other: a defaulted setting is always set",
+        );
     }
 }
 
 /// An environment cannot both require and forbid a setting.
 fn check_overlap(cx: &mut Ctxt, field: &Field<'_>, required: &[&str], forbidden: &[&str]) {
     if let Some(both) = required.iter().find(|e| forbidden.contains(e)) {
-        let span = field.attrs.forbidden_in.as_ref().map_or_else(|| field.ident.span(), |l| l.key);
-        cx.error_at(span, format!("`{}` is in both `required_in` and `forbidden_in`", both.to_ascii_lowercase()));
+        let span = field
+            .attrs
+            .forbidden_in
+            .as_ref()
+            .map_or_else(|| field.ident.span(), |l| l.key);
+        cx.error_at(
+            span,
+            format!(
+                "`{}` is in both `required_in` and `forbidden_in`",
+                both.to_ascii_lowercase()
+            ),
+        );
     }
 }
 
 /// A string default for a number or bool field is a mistake worth naming
 /// here; other type mismatches are left to rustc, spanned on the literal.
 fn check_default(cx: &mut Ctxt, field: &Field<'_>, default_ty: &Type) {
-    let Some((_, DefaultLit::Str(lit))) = &field.attrs.default else { return };
+    let Some((_, DefaultLit::Str(lit))) = &field.attrs.default else {
+        return;
+    };
     if let Some(prim) = ty::primitive(default_ty) {
         let value = lit.value();
-        let hint = if prim == "bool" { "true".to_owned() } else { value.trim().to_owned() };
+        let hint = if prim == "bool" {
+            "true".to_owned()
+        } else {
+            value.trim().to_owned()
+        };
         cx.error_spanned_by(lit, format!("`default` for a `{prim}` field takes a literal of that type, not a string: write `default = {hint}`"));
     }
 }
@@ -295,10 +376,22 @@ fn check_default(cx: &mut Ctxt, field: &Field<'_>, default_ty: &Type) {
 /// Exactly one `environment` field and one `instance_id` field.
 fn check_roles(cx: &mut Ctxt, container: &Container<'_>) {
     for (role, span_of, type_name) in [
-        ("environment", (|f: &Field<'_>| f.attrs.environment) as fn(&Field<'_>) -> Option<Span>, "Environment"),
-        ("instance_id", |f: &Field<'_>| f.attrs.instance_id, "InstanceId"),
+        (
+            "environment",
+            (|f: &Field<'_>| f.attrs.environment) as fn(&Field<'_>) -> Option<Span>,
+            "Environment",
+        ),
+        (
+            "instance_id",
+            |f: &Field<'_>| f.attrs.instance_id,
+            "InstanceId",
+        ),
     ] {
-        let marked: Vec<(&Field<'_>, Span)> = container.fields.iter().filter_map(|f| span_of(f).map(|s| (f, s))).collect();
+        let marked: Vec<(&Field<'_>, Span)> = container
+            .fields
+            .iter()
+            .filter_map(|f| span_of(f).map(|s| (f, s)))
+            .collect();
         match marked.as_slice() {
             [] => cx.error_spanned_by(
                 &container.original.ident,
@@ -316,7 +409,14 @@ fn check_roles(cx: &mut Ctxt, container: &Container<'_>) {
 
 /// Two settings must not read the same variable (including `NAME_FILE`).
 fn check_env_collisions(cx: &mut Ctxt, container: &Container<'_>, fields: &[FieldModel<'_>]) {
-    let config_file = format!("{}_CONFIG_FILE", container.attrs.prefix.as_ref().map_or_else(String::new, LitStr::value));
+    let config_file = format!(
+        "{}_CONFIG_FILE",
+        container
+            .attrs
+            .prefix
+            .as_ref()
+            .map_or_else(String::new, LitStr::value)
+    );
     let mut seen: Vec<(String, &syn::Ident)> = Vec::new();
     for field in fields {
         for var in std::iter::once(field.env.clone()).chain(field.file_env()) {

@@ -29,7 +29,9 @@ impl Ctxt {
     /// All errors combined into one, or `Ok` when there were none.
     pub(crate) fn check(self) -> syn::Result<()> {
         let mut errors = self.errors.into_iter();
-        let Some(mut combined) = errors.next() else { return Ok(()) };
+        let Some(mut combined) = errors.next() else {
+            return Ok(());
+        };
         for err in errors {
             combined.combine(err);
         }

@@ -18,7 +18,10 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     cx.check()?;
     match model {
         Some(model) => Ok(emit(&model)),
-        None => Err(syn::Error::new_spanned(&input.ident, "`GateConfig` could not be derived")),
+        None => Err(syn::Error::new_spanned(
+            &input.ident,
+            "`GateConfig` could not be derived",
+        )),
     }
 }
 
@@ -33,7 +36,10 @@ fn emit(model: &Model<'_>) -> TokenStream {
     let field_schemas = model.fields.iter().map(|f| field_schema(f, &private));
     let resolve = resolve_fn(model, &private);
     let check = check_fn(model, &private);
-    let assertions = model.fields.iter().map(|f| compile_time_checks(f, &private));
+    let assertions = model
+        .fields
+        .iter()
+        .map(|f| compile_time_checks(f, &private));
 
     quote! {
         #[automatically_derived]
@@ -86,7 +92,10 @@ fn field_schema(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream {
             });
         }
     }
-    for (method, envs) in [("__required_in", &f.required_in), ("__forbidden_in", &f.forbidden_in)] {
+    for (method, envs) in [
+        ("__required_in", &f.required_in),
+        ("__forbidden_in", &f.forbidden_in),
+    ] {
         if !envs.is_empty() {
             let method = format_ident!("{}", method);
             let envs = envs.iter().map(|e| format_ident!("{}", e));
@@ -97,15 +106,22 @@ fn field_schema(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream {
 }
 
 fn resolve_fn(model: &Model<'_>, private: &TokenStream) -> TokenStream {
-    let locals: Vec<_> = (0..model.fields.len()).map(|i| format_ident!("__gate_{}", i)).collect();
-    let lets = model.fields.iter().zip(&locals).enumerate().map(|(index, (f, local))| match f.role {
-        Role::Environment => quote!(let #local = __gate_resolver.environment();),
-        Role::InstanceId { .. } => quote!(let #local = __gate_resolver.instance_id();),
-        Role::Setting => {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> let #local = __gate_resolver.field::<#ty>(#index);)
-        }
-    });
+    let locals: Vec<_> = (0..model.fields.len())
+        .map(|i| format_ident!("__gate_{}", i))
+        .collect();
+    let lets = model
+        .fields
+        .iter()
+        .zip(&locals)
+        .enumerate()
+        .map(|(index, (f, local))| match f.role {
+            Role::Environment => quote!(let #local = __gate_resolver.environment();),
+            Role::InstanceId { .. } => quote!(let #local = __gate_resolver.instance_id();),
+            Role::Setting => {
+                let ty = f.ty;
+                quote_spanned!(ty.span()=> let #local = __gate_resolver.field::<#ty>(#index);)
+            }
+        });
     let inits = model.fields.iter().zip(&locals).map(|(f, local)| {
         let ident = f.ident;
         quote!(#ident: #local?)
@@ -140,7 +156,11 @@ fn check_fn(model: &Model<'_>, private: &TokenStream) -> TokenStream {
         });
         body.extend(quote!(__gate_check(self, __gate_checks);));
     }
-    let checks = if body.is_empty() { quote!(_) } else { quote!(__gate_checks) };
+    let checks = if body.is_empty() {
+        quote!(_)
+    } else {
+        quote!(__gate_checks)
+    };
     quote! {
         fn __check(&self, #checks: &mut #private::Checks<'_>) {
             #body
@@ -158,9 +178,11 @@ fn compile_time_checks(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream
         });
     }
     match (f.default, &f.role) {
-        (Some(DefaultLit::Str(lit)), Role::InstanceId { .. }) => out.extend(quote_spanned! {lit.span()=>
-            const _: () = #private::assert_instance_id(#lit);
-        }),
+        (Some(DefaultLit::Str(lit)), Role::InstanceId { .. }) => {
+            out.extend(quote_spanned! {lit.span()=>
+                const _: () = #private::assert_instance_id(#lit);
+            })
+        }
         (Some(DefaultLit::Typed { expr, .. }), _) => {
             let ty = f.default_ty;
             out.extend(quote_spanned! {expr.span()=>

@@ -51,8 +51,15 @@ pub(crate) const PLATFORMS: &[(&str, &str)] = &[
 ];
 
 /// "expected one of `a`, `b`" with an optional "did you mean" for `input`.
-pub(crate) fn expected_one_of(input: &str, names: impl Iterator<Item = &'static str> + Clone) -> String {
-    let list = names.clone().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+pub(crate) fn expected_one_of(
+    input: &str,
+    names: impl Iterator<Item = &'static str> + Clone,
+) -> String {
+    let list = names
+        .clone()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     match did_you_mean(input, names) {
         Some(close) => format!("expected one of: {list}; did you mean `{close}`?"),
         None => format!("expected one of: {list}"),
@@ -60,7 +67,10 @@ pub(crate) fn expected_one_of(input: &str, names: impl Iterator<Item = &'static 
 }
 
 /// The name closest to `input` by edit distance, if close enough.
-pub(crate) fn did_you_mean(input: &str, names: impl Iterator<Item = &'static str>) -> Option<&'static str> {
+pub(crate) fn did_you_mean(
+    input: &str,
+    names: impl Iterator<Item = &'static str>,
+) -> Option<&'static str> {
     let input = input.to_ascii_lowercase();
     names
         .map(|n| (edit_distance(&input, n), n))

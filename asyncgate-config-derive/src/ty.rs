@@ -24,7 +24,9 @@ pub(crate) fn inner<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
     if segment.ident != wrapper {
         return None;
     }
-    let PathArguments::AngleBracketed(args) = &segment.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
     match args.args.first()? {
         GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
         _ => None,
@@ -35,8 +37,8 @@ pub(crate) fn inner<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
 /// literal can express.
 pub(crate) fn primitive(ty: &Type) -> Option<&'static str> {
     const PRIMITIVES: &[&str] = &[
-        "bool", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
-        "f64",
+        "bool", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+        "isize", "f32", "f64",
     ];
     let Type::Path(p) = ty else { return None };
     let ident = p.path.get_ident()?;

@@ -148,9 +148,14 @@ impl fmt::Display for TraceStep {
         match &self.outcome {
             Outcome::Matched { var, id } => write!(f, "{name}: matched {var} -> {id}"),
             Outcome::Shadowed { var } => {
-                write!(f, "{name}: {var} is set, but a platform earlier in the order matched")
+                write!(
+                    f,
+                    "{name}: {var} is set, but a platform earlier in the order matched"
+                )
             }
-            Outcome::Absent { vars } => write!(f, "{name}: not detected ({} not set)", vars.join(", ")),
+            Outcome::Absent { vars } => {
+                write!(f, "{name}: not detected ({} not set)", vars.join(", "))
+            }
             Outcome::Unusable { var, reason } => write!(f, "{name}: {var} ignored: {reason}"),
         }
     }
@@ -167,9 +172,15 @@ pub struct Detection {
 
 /// A platform's raw finding before normalisation.
 enum Probe {
-    Found { var: &'static str, raw: String },
+    Found {
+        var: &'static str,
+        raw: String,
+    },
     Absent(&'static [&'static str]),
-    Unusable { var: &'static str, reason: &'static str },
+    Unusable {
+        var: &'static str,
+        reason: &'static str,
+    },
 }
 
 fn get<'e>(env: &'e dyn EnvLookup, name: &str) -> Option<Result<&'e str, ()>> {
@@ -182,8 +193,14 @@ fn get<'e>(env: &'e dyn EnvLookup, name: &str) -> Option<Result<&'e str, ()>> {
 fn simple(env: &dyn EnvLookup, var: &'static str, vars: &'static [&'static str]) -> Probe {
     match get(env, var) {
         None => Probe::Absent(vars),
-        Some(Err(())) => Probe::Unusable { var, reason: "not valid UTF-8" },
-        Some(Ok(v)) => Probe::Found { var, raw: v.trim().to_owned() },
+        Some(Err(())) => Probe::Unusable {
+            var,
+            reason: "not valid UTF-8",
+        },
+        Some(Ok(v)) => Probe::Found {
+            var,
+            raw: v.trim().to_owned(),
+        },
     }
 }
 
@@ -194,8 +211,18 @@ fn probe_kubernetes(env: &dyn EnvLookup) -> Probe {
     }
     for var in ["POD_NAME", "HOSTNAME"] {
         match get(env, var) {
-            Some(Ok(v)) => return Probe::Found { var, raw: v.trim().to_owned() },
-            Some(Err(())) => return Probe::Unusable { var, reason: "not valid UTF-8" },
+            Some(Ok(v)) => {
+                return Probe::Found {
+                    var,
+                    raw: v.trim().to_owned(),
+                };
+            }
+            Some(Err(())) => {
+                return Probe::Unusable {
+                    var,
+                    reason: "not valid UTF-8",
+                };
+            }
             None => {}
         }
     }
@@ -206,15 +233,26 @@ fn probe_kubernetes(env: &dyn EnvLookup) -> Probe {
 }
 
 fn probe_ecs(env: &dyn EnvLookup) -> Probe {
-    const VARS: &[&str] = &["ECS_CONTAINER_METADATA_URI_V4", "ECS_CONTAINER_METADATA_URI"];
+    const VARS: &[&str] = &[
+        "ECS_CONTAINER_METADATA_URI_V4",
+        "ECS_CONTAINER_METADATA_URI",
+    ];
     for var in VARS {
         match get(env, var) {
             None => continue,
-            Some(Err(())) => return Probe::Unusable { var, reason: "not valid UTF-8" },
+            Some(Err(())) => {
+                return Probe::Unusable {
+                    var,
+                    reason: "not valid UTF-8",
+                };
+            }
             Some(Ok(uri)) => {
                 return match ecs_id(uri) {
                     Some(raw) => Probe::Found { var, raw },
-                    None => Probe::Unusable { var, reason: "the URI has no path segment" },
+                    None => Probe::Unusable {
+                        var,
+                        reason: "the URI has no path segment",
+                    },
                 };
             }
         }
@@ -261,9 +299,15 @@ fn probe_cloud_run(env: &dyn EnvLookup) -> Probe {
     }
     match get(env, "K_REVISION") {
         None => Probe::Absent(VARS),
-        Some(Err(())) => Probe::Unusable { var: "K_REVISION", reason: "not valid UTF-8" },
+        Some(Err(())) => Probe::Unusable {
+            var: "K_REVISION",
+            reason: "not valid UTF-8",
+        },
         // The random suffix is added once this platform is chosen.
-        Some(Ok(revision)) => Probe::Found { var: "K_REVISION", raw: revision.trim().to_owned() },
+        Some(Ok(revision)) => Probe::Found {
+            var: "K_REVISION",
+            raw: revision.trim().to_owned(),
+        },
     }
 }
 
@@ -306,7 +350,10 @@ pub(crate) fn random_suffix(rng: &mut dyn RngCore) -> String {
 /// assert_eq!((platform, var, id.as_str()), (Platform::Fly, "FLY_ALLOC_ID", "6e82d4a7"));
 /// ```
 pub fn detect(platforms: &[Platform], env: &dyn EnvLookup, rng: &mut dyn RngCore) -> Detection {
-    let mut detection = Detection { found: None, trace: Vec::with_capacity(platforms.len()) };
+    let mut detection = Detection {
+        found: None,
+        trace: Vec::with_capacity(platforms.len()),
+    };
     for &platform in platforms {
         let outcome = match probe(platform, env) {
             Probe::Absent(vars) => Outcome::Absent { vars },
@@ -323,7 +370,10 @@ pub fn detect(platforms: &[Platform], env: &dyn EnvLookup, rng: &mut dyn RngCore
                         detection.found = Some((platform, var, id.clone()));
                         Outcome::Matched { var, id }
                     }
-                    None => Outcome::Unusable { var, reason: "no usable characters in the value" },
+                    None => Outcome::Unusable {
+                        var,
+                        reason: "no usable characters in the value",
+                    },
                 }
             }
         };
@@ -339,7 +389,10 @@ mod tests {
     #[test]
     fn ecs_segments() {
         let cases = [
-            ("http://169.254.170.2/v4/ea32192c8553427eb0b77e7a1ce0fd43", "ecs-ea32192c8553"),
+            (
+                "http://169.254.170.2/v4/ea32192c8553427eb0b77e7a1ce0fd43",
+                "ecs-ea32192c8553",
+            ),
             (
                 "http://169.254.170.2/v4/a8585a7ac9dc4c8a9b4c5bd6b2d8aa0a-3141592653",
                 "ecs-a8585a7ac9dc-3141592653",
@@ -360,6 +413,9 @@ mod tests {
         let b = random_suffix(&mut rand::rngs::StdRng::seed_from_u64(7));
         assert_eq!(a, b);
         assert_eq!(a.len(), 8);
-        assert!(a.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
     }
 }

@@ -60,7 +60,9 @@ impl fmt::Display for Environment {
 
 /// An environment name that is not `development`, `staging` or `production`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown environment {shown}: expected one of `development`, `staging`, `production`{hint}")]
+#[error(
+    "unknown environment {shown}: expected one of `development`, `staging`, `production`{hint}"
+)]
 pub struct ParseEnvironmentError {
     shown: String,
     hint: String,

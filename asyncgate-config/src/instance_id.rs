@@ -99,7 +99,13 @@ impl InstanceId {
         let mapped: String = raw
             .trim()
             .chars()
-            .map(|c| if c.is_ascii() && is_allowed(c as u8) { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii() && is_allowed(c as u8) {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .skip_while(|c| !c.is_ascii_alphanumeric())
             .take(Self::MAX_LEN)
             .collect();
@@ -141,10 +147,15 @@ fn check(value: &str) -> Result<(), InvalidInstanceId> {
     }
     for (index, ch) in chars {
         if !(ch.is_ascii() && is_allowed(ch as u8)) {
-            return Err(InvalidInstanceId::BadChar { ch, position: index + 1 });
+            return Err(InvalidInstanceId::BadChar {
+                ch,
+                position: index + 1,
+            });
         }
     }
-    Err(InvalidInstanceId::TooLong { len: value.chars().count() })
+    Err(InvalidInstanceId::TooLong {
+        len: value.chars().count(),
+    })
 }
 
 impl FromStr for InstanceId {
@@ -225,10 +236,34 @@ mod tests {
         let cases = [
             ("", InvalidInstanceId::Empty),
             ("-a", InvalidInstanceId::BadStart { ch: '-' }),
-            (" a", InvalidInstanceId::BadChar { ch: ' ', position: 1 }),
-            ("ab/c", InvalidInstanceId::BadChar { ch: '/', position: 3 }),
-            ("héllo", InvalidInstanceId::BadChar { ch: 'é', position: 2 }),
-            ("a\nb", InvalidInstanceId::BadChar { ch: '\n', position: 2 }),
+            (
+                " a",
+                InvalidInstanceId::BadChar {
+                    ch: ' ',
+                    position: 1,
+                },
+            ),
+            (
+                "ab/c",
+                InvalidInstanceId::BadChar {
+                    ch: '/',
+                    position: 3,
+                },
+            ),
+            (
+                "héllo",
+                InvalidInstanceId::BadChar {
+                    ch: 'é',
+                    position: 2,
+                },
+            ),
+            (
+                "a\nb",
+                InvalidInstanceId::BadChar {
+                    ch: '\n',
+                    position: 2,
+                },
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(input.parse::<InstanceId>(), Err(expected), "{input:?}");
@@ -251,7 +286,11 @@ mod tests {
             ("///", None),
         ];
         for (raw, expected) in cases {
-            assert_eq!(InstanceId::normalize(raw).as_ref().map(InstanceId::as_str), expected, "{raw:?}");
+            assert_eq!(
+                InstanceId::normalize(raw).as_ref().map(InstanceId::as_str),
+                expected,
+                "{raw:?}"
+            );
         }
         assert_eq!(InstanceId::normalize(&"z".repeat(400)).unwrap().len(), 253);
     }

@@ -146,24 +146,51 @@ impl<T: GateConfig> Loader<T> {
     pub fn load(self) -> Result<Loaded<T>, Report> {
         let schema = T::schema();
         let env = self.env.unwrap_or_else(Env::from_process);
-        let dir = self.dir.or_else(|| std::env::current_dir().ok()).unwrap_or_else(|| PathBuf::from("."));
+        let dir = self
+            .dir
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("."));
         let mut findings = Vec::new();
 
-        let dotenv = if self.dotenv { DotEnv::read(&dir.join(".env"), &mut findings) } else { None };
+        let dotenv = if self.dotenv {
+            DotEnv::read(&dir.join(".env"), &mut findings)
+        } else {
+            None
+        };
         let config_var = schema.config_file_env();
         let file_path = self.config_file.map(|p| (p, "the loader")).or_else(|| {
-            let named = env.vars_get(config_var).or_else(|| dotenv.as_ref().and_then(|d| d.vars.get(config_var)));
-            named.filter(|p| !p.trim().is_empty()).map(|p| (PathBuf::from(p.trim()), config_var))
+            let named = env
+                .vars_get(config_var)
+                .or_else(|| dotenv.as_ref().and_then(|d| d.vars.get(config_var)));
+            named
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| (PathBuf::from(p.trim()), config_var))
         });
-        let file = file_path.and_then(|(path, named_by)| ConfigFile::read(&dir.join(path), named_by, &mut findings));
+        let file = file_path.and_then(|(path, named_by)| {
+            ConfigFile::read(&dir.join(path), named_by, &mut findings)
+        });
         unknown_names(schema, &env, dotenv.as_ref(), file.as_ref(), &mut findings);
 
-        let sources = Sources { env, dotenv, file, dir };
+        let sources = Sources {
+            env,
+            dotenv,
+            file,
+            dir,
+        };
         let hostname = self.hostname;
-        let lookup_host = move || hostname.clone().or_else(|| hostname::get().ok().map(|h| h.to_string_lossy().into_owned()));
+        let lookup_host = move || {
+            hostname.clone().or_else(|| {
+                hostname::get()
+                    .ok()
+                    .map(|h| h.to_string_lossy().into_owned())
+            })
+        };
         let mut rng = LazyRng(self.rng);
         let mut resolver = Resolver::new(schema, &sources, findings);
-        resolver.resolve_identity(IdentityInputs { hostname: &lookup_host, rng: &mut rng });
+        resolver.resolve_identity(IdentityInputs {
+            hostname: &lookup_host,
+            rng: &mut rng,
+        });
         let value = T::__resolve(&mut resolver);
         let strict = self.strict_instance_id.unwrap_or(matches!(
             schema.fields().iter().find_map(|f| match f.role() {
@@ -227,15 +254,22 @@ fn unknown_names(
             .chain(std::iter::once(schema.config_file_env()))
     };
     let is_ours = |name: &str| {
-        name.len() > prefix.len() && name.starts_with(prefix) && name.as_bytes()[prefix.len()] == b'_'
+        name.len() > prefix.len()
+            && name.starts_with(prefix)
+            && name.as_bytes()[prefix.len()] == b'_'
     };
     let mut report = |name: &str, place: String| {
         if is_ours(name) && !known().any(|k| k == name) {
-            let hint = did_you_mean(name, known()).map(|k| format!(" (did you mean {k}?)")).unwrap_or_default();
+            let hint = did_you_mean(name, known())
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
             findings.push(
-                Finding::warning("", format!("unknown variable {name}{place} is ignored{hint}"))
-                    .with_env_var(name)
-                    .with_remedy("remove it, or rename it to a setting listed by the schema"),
+                Finding::warning(
+                    "",
+                    format!("unknown variable {name}{place} is ignored{hint}"),
+                )
+                .with_env_var(name)
+                .with_remedy("remove it, or rename it to a setting listed by the schema"),
             );
         }
     };
@@ -258,8 +292,14 @@ fn unknown_names(
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
                 findings.push(
-                    Finding::warning("", format!("unknown key `{key}` in config file {} is ignored{hint}", file.path.display()))
-                        .with_remedy("remove it, or rename it to a setting's field name"),
+                    Finding::warning(
+                        "",
+                        format!(
+                            "unknown key `{key}` in config file {} is ignored{hint}",
+                            file.path.display()
+                        ),
+                    )
+                    .with_remedy("remove it, or rename it to a setting's field name"),
                 );
             }
         }
@@ -271,7 +311,9 @@ struct LazyRng(Option<Box<dyn RngCore + Send>>);
 
 impl LazyRng {
     fn get(&mut self) -> &mut (dyn RngCore + Send) {
-        self.0.get_or_insert_with(|| Box::new(rand::rngs::StdRng::from_os_rng())).as_mut()
+        self.0
+            .get_or_insert_with(|| Box::new(rand::rngs::StdRng::from_os_rng()))
+            .as_mut()
     }
 }
 

@@ -119,7 +119,11 @@ impl fmt::Display for Finding {
         if let Some(setting) = &self.setting {
             write!(f, "[{setting}]")?;
         }
-        write!(f, ": {}", self.message)?;
+        let mut lines = self.message.lines();
+        write!(f, ": {}", lines.next().unwrap_or_default())?;
+        for line in lines {
+            write!(f, "\n  {line}")?;
+        }
         if let Some(var) = &self.env_var {
             write!(f, "\n    env var: {var}")?;
         }
@@ -151,9 +155,17 @@ pub struct Report {
 }
 
 impl Report {
-    pub(crate) fn new(config: &'static str, environment: Option<Environment>, mut findings: Vec<Finding>) -> Self {
+    pub(crate) fn new(
+        config: &'static str,
+        environment: Option<Environment>,
+        mut findings: Vec<Finding>,
+    ) -> Self {
         findings.sort_by_key(Finding::severity);
-        Report { config, environment, findings }
+        Report {
+            config,
+            environment,
+            findings,
+        }
     }
 
     /// Every finding, errors first.
@@ -179,7 +191,11 @@ impl Report {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 impl fmt::Display for Report {
@@ -190,7 +206,12 @@ impl fmt::Display for Report {
         if let Some(env) = self.environment {
             write!(f, " (env: {env})")?;
         }
-        write!(f, ": {}, {}", plural(errors, "error"), plural(warnings, "warning"))?;
+        write!(
+            f,
+            ": {}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )?;
         for finding in &self.findings {
             write!(f, "\n\n{finding}")?;
         }

@@ -46,7 +46,10 @@ pub struct SettingRecord {
 
 impl SettingRecord {
     pub(crate) fn unset() -> Self {
-        SettingRecord { value: None, source: None }
+        SettingRecord {
+            value: None,
+            source: None,
+        }
     }
     pub(crate) fn new(value: Option<String>, source: Option<Source>) -> Self {
         SettingRecord { value, source }

@@ -34,12 +34,20 @@ pub(crate) struct IdentityInputs<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    pub(crate) fn new(schema: &'static Schema, sources: &'a Sources, findings: Vec<Finding>) -> Self {
+    pub(crate) fn new(
+        schema: &'static Schema,
+        sources: &'a Sources,
+        findings: Vec<Finding>,
+    ) -> Self {
         Resolver {
             schema,
             sources,
             findings,
-            records: schema.fields().iter().map(|_| SettingRecord::unset()).collect(),
+            records: schema
+                .fields()
+                .iter()
+                .map(|_| SettingRecord::unset())
+                .collect(),
             environment: None,
             identity: None,
             platform: None,
@@ -51,20 +59,28 @@ impl<'a> Resolver<'a> {
     pub(crate) fn resolve_identity(&mut self, inputs: IdentityInputs<'_>) {
         let env_index = self.schema.index_of(|r| matches!(r, Role::Environment));
         self.environment = env_index.and_then(|i| self.resolve::<Environment>(i));
-        if let Some(index) = self.schema.index_of(|r| matches!(r, Role::InstanceId { .. })) {
+        if let Some(index) = self
+            .schema
+            .index_of(|r| matches!(r, Role::InstanceId { .. }))
+        {
             self.resolve_instance_id(index, inputs);
         }
     }
 
     fn resolve_instance_id(&mut self, index: usize, inputs: IdentityInputs<'_>) {
         let field = &self.schema.fields()[index];
-        let Role::InstanceId { detect: platforms, .. } = field.role() else { return };
+        let Role::InstanceId {
+            detect: platforms, ..
+        } = field.role()
+        else {
+            return;
+        };
         let default = field.default();
 
         // 1. A configured value other than the default wins.
         match self.sources.configured(field) {
             Err(finding) => {
-                self.findings.push(finding);
+                self.findings.push(*finding);
                 return;
             }
             Ok(Some((raw, source))) => {
@@ -85,7 +101,8 @@ impl<'a> Resolver<'a> {
                         return;
                     }
                     None => {
-                        self.findings.push(invalid(field, &source, "expected a string"));
+                        self.findings
+                            .push(invalid(field, &source, "expected a string"));
                         return;
                     }
                 }
@@ -98,7 +115,12 @@ impl<'a> Resolver<'a> {
         self.trace = detection.trace;
         if let Some((platform, var, id)) = detection.found {
             self.platform = Some(platform);
-            self.set_identity(index, id, InstanceIdOrigin::Detected, Source::Detected { platform, var });
+            self.set_identity(
+                index,
+                id,
+                InstanceIdOrigin::Detected,
+                Source::Detected { platform, var },
+            );
             return;
         }
 
@@ -107,20 +129,32 @@ impl<'a> Resolver<'a> {
         if let (true, Some(default)) = (development, default) {
             match default.parse::<InstanceId>() {
                 Ok(id) => self.set_identity(index, id, InstanceIdOrigin::Default, Source::Default),
-                Err(e) => self.findings.push(invalid(field, &Source::Default, &e.to_string())),
+                Err(e) => self
+                    .findings
+                    .push(invalid(field, &Source::Default, &e.to_string())),
             }
             return;
         }
         let host = (inputs.hostname)()
             .and_then(|h| InstanceId::normalize(&h))
-            .map_or_else(|| "instance".to_owned(), |h| h.as_str().chars().take(InstanceId::MAX_LEN - 9).collect());
+            .map_or_else(
+                || "instance".to_owned(),
+                |h| h.as_str().chars().take(InstanceId::MAX_LEN - 9).collect(),
+            );
         let id = InstanceId::normalize(&format!("{host}-{}", random_suffix(inputs.rng)))
             .expect("a normalised hostname and a random suffix form a valid id");
         self.set_identity(index, id, InstanceIdOrigin::Fallback, Source::Fallback);
     }
 
-    fn set_identity(&mut self, index: usize, id: InstanceId, origin: InstanceIdOrigin, source: Source) {
-        self.records[index] = SettingRecord::new(Some(id.as_str().to_owned()), Some(source.clone()));
+    fn set_identity(
+        &mut self,
+        index: usize,
+        id: InstanceId,
+        origin: InstanceIdOrigin,
+        source: Source,
+    ) {
+        self.records[index] =
+            SettingRecord::new(Some(id.as_str().to_owned()), Some(source.clone()));
         self.identity = Some((id, origin, source));
     }
 
@@ -145,7 +179,7 @@ impl<'a> Resolver<'a> {
         let found = match self.sources.lookup(field) {
             Ok(found) => found,
             Err(finding) => {
-                self.findings.push(finding);
+                self.findings.push(*finding);
                 return None;
             }
         };
@@ -160,8 +194,12 @@ impl<'a> Resolver<'a> {
         };
         let parsed = match &raw {
             Raw::Str(s) => T::deserialize(StrDeserializer::new(s)).map_err(|e| e.0),
-            Raw::Toml(toml::Value::String(s)) => T::deserialize(StrDeserializer::new(s)).map_err(|e| e.0),
-            Raw::Toml(value) => T::deserialize((*value).clone()).map_err(|e| e.message().to_owned()),
+            Raw::Toml(toml::Value::String(s)) => {
+                T::deserialize(StrDeserializer::new(s)).map_err(|e| e.0)
+            }
+            Raw::Toml(value) => {
+                T::deserialize((*value).clone()).map_err(|e| e.message().to_owned())
+            }
         };
         match parsed {
             Ok(value) => {
@@ -169,7 +207,11 @@ impl<'a> Resolver<'a> {
                 Some(value)
             }
             Err(message) => {
-                let message = if field.is_secret() { "the value does not parse".to_owned() } else { message };
+                let message = if field.is_secret() {
+                    "the value does not parse".to_owned()
+                } else {
+                    message
+                };
                 self.findings.push(invalid(field, &source, &message));
                 None
             }
@@ -215,13 +257,23 @@ fn invalid(field: &'static FieldSchema, source: &Source, message: &str) -> Findi
             field.name(),
             field.type_name()
         ),
-        Source::File { key, .. } => format!("set `{key}` in the config file to a valid {}", field.type_name()),
-        Source::SecretFile { var, .. } => format!("put a valid {} in the file named by {var}", field.type_name()),
+        Source::File { key, .. } => format!(
+            "set `{key}` in the config file to a valid {}",
+            field.type_name()
+        ),
+        Source::SecretFile { var, .. } => format!(
+            "put a valid {} in the file named by {var}",
+            field.type_name()
+        ),
         _ => format!("set {} to a valid {}", field.env(), field.type_name()),
     };
     Finding::error(
         field.name(),
-        format!("invalid value for `{}` ({}) from {source}: {message}", field.name(), field.type_name()),
+        format!(
+            "invalid value for `{}` ({}): {message}",
+            field.name(),
+            field.type_name()
+        ),
     )
     .with_env_var(match source {
         Source::SecretFile { var, .. } => var,
@@ -237,7 +289,14 @@ fn missing(field: &'static FieldSchema) -> Finding {
         how.push_str(&format!(" (or {file_var} to a file holding it)"));
     }
     how.push_str(&format!(", or key `{}` in the config file", field.name()));
-    Finding::error(field.name(), format!("`{}` ({}) is required but not set", field.name(), field.type_name()))
-        .with_env_var(field.env())
-        .with_remedy(how)
+    Finding::error(
+        field.name(),
+        format!(
+            "`{}` ({}) is required but not set",
+            field.name(),
+            field.type_name()
+        ),
+    )
+    .with_env_var(field.env())
+    .with_remedy(how)
 }

@@ -11,9 +11,16 @@ pub const MIN_RECOMMENDED_LEN: usize = 8;
 /// Prefixes that many replicas share by construction.
 const SHARED_PREFIXES: [&str; 2] = ["localhost", "127.0.0.1"];
 
-pub(crate) fn check_all<T: GateConfig>(value: &T, resolution: &Resolution, findings: &mut Vec<Finding>) {
+pub(crate) fn check_all<T: GateConfig>(
+    value: &T,
+    resolution: &Resolution,
+    findings: &mut Vec<Finding>,
+) {
     instance_id_rules(resolution, findings);
-    let mut checks = Checks { resolution, findings };
+    let mut checks = Checks {
+        resolution,
+        findings,
+    };
     value.__check(&mut checks);
 }
 
@@ -23,12 +30,18 @@ pub(crate) fn instance_id_rules(res: &Resolution, findings: &mut Vec<Finding>) {
     if env.is_development() {
         return;
     }
-    let Some((field, record)) = res.settings().find(|(f, _)| matches!(f.role(), Role::InstanceId { .. })) else {
+    let Some((field, record)) = res
+        .settings()
+        .find(|(f, _)| matches!(f.role(), Role::InstanceId { .. }))
+    else {
         return;
     };
     let id = res.instance_id.as_str();
     let default = field.default();
-    let shared = default.into_iter().chain(SHARED_PREFIXES).find(|p| id.starts_with(p));
+    let shared = default
+        .into_iter()
+        .chain(SHARED_PREFIXES)
+        .find(|p| id.starts_with(p));
     let attach = |finding: Finding| {
         let finding = finding.with_env_var(field.env());
         match record.source() {
@@ -46,7 +59,12 @@ pub(crate) fn instance_id_rules(res: &Resolution, findings: &mut Vec<Finding>) {
                 ),
             )));
         } else {
-            findings.push(attach(conflict_risk(id, env, field.env(), detectable(field.role()))));
+            findings.push(attach(conflict_risk(
+                id,
+                env,
+                field.env(),
+                detectable(field.role()),
+            )));
         }
     }
     if res.instance_id.len() < MIN_RECOMMENDED_LEN {
@@ -54,8 +72,15 @@ pub(crate) fn instance_id_rules(res: &Resolution, findings: &mut Vec<Finding>) {
             "instance_id='{id}' is only {} characters long; ids shorter than {MIN_RECOMMENDED_LEN} characters collide easily across replicas",
             res.instance_id.len()
         );
-        let remedy = format!("use a longer, unique {} (for example the pod or host name plus a random suffix)", field.env());
-        let finding = if res.strict { Finding::error(field.name(), message) } else { Finding::warning(field.name(), message) };
+        let remedy = format!(
+            "use a longer, unique {} (for example the pod or host name plus a random suffix)",
+            field.env()
+        );
+        let finding = if res.strict {
+            Finding::error(field.name(), message)
+        } else {
+            Finding::warning(field.name(), message)
+        };
         findings.push(attach(finding.with_remedy(remedy)));
     }
     if res.origin == InstanceIdOrigin::Fallback {
@@ -145,20 +170,23 @@ impl Checks<'_> {
     /// and source are filled in; an identical finding is not added twice.
     pub fn push(&mut self, finding: Finding) {
         let mut finding = finding;
-        if let Some(name) = finding.setting() {
-            if let Some((field, record)) = self.resolution.settings().find(|(f, _)| f.name() == name) {
-                if finding.env_var().is_none() {
-                    finding = finding.with_env_var(field.env());
-                }
-                if finding.source().is_none() {
-                    if let Some(source) = record.source() {
-                        finding = finding.with_source(source.clone());
-                    }
-                }
+        if let Some(name) = finding.setting()
+            && let Some((field, record)) =
+                self.resolution.settings().find(|(f, _)| f.name() == name)
+        {
+            if finding.env_var().is_none() {
+                finding = finding.with_env_var(field.env());
+            }
+            if finding.source().is_none()
+                && let Some(source) = record.source()
+            {
+                finding = finding.with_source(source.clone());
             }
         }
         let duplicate = self.findings.iter().any(|f| {
-            f.severity() == finding.severity() && f.setting() == finding.setting() && f.message() == finding.message()
+            f.severity() == finding.severity()
+                && f.setting() == finding.setting()
+                && f.message() == finding.message()
         });
         if !duplicate {
             self.findings.push(finding);
@@ -177,7 +205,13 @@ impl Checks<'_> {
         if let Some(file_var) = field.file_env() {
             how.push_str(&format!(" (or {file_var} to a file holding it)"));
         }
-        self.push(Finding::error(field.name(), format!("{} is required in {env} environment", field.name())).with_remedy(how));
+        self.push(
+            Finding::error(
+                field.name(),
+                format!("{} is required in {env} environment", field.name()),
+            )
+            .with_remedy(how),
+        );
     }
 
     /// `#[gate(forbidden_in(...))]`: the field at `index` must stay off in those environments.
@@ -194,9 +228,19 @@ impl Checks<'_> {
             .map(|e| e.as_str())
             .collect();
         self.push(
-            Finding::error(field.name(), format!("{} must not be enabled in {env} environment", field.name())).with_remedy(
-                format!("unset {} (it is allowed in: {})", field.env(), if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }),
-            ),
+            Finding::error(
+                field.name(),
+                format!("{} must not be enabled in {env} environment", field.name()),
+            )
+            .with_remedy(format!(
+                "unset {} (it is allowed in: {})",
+                field.env(),
+                if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            )),
         );
     }
 }

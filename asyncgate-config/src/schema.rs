@@ -58,7 +58,13 @@ impl Schema {
         doc: &'static str,
         fields: &'static [FieldSchema],
     ) -> Self {
-        Schema { name, prefix, config_file_env, doc, fields }
+        Schema {
+            name,
+            prefix,
+            config_file_env,
+            doc,
+            fields,
+        }
     }
 
     /// The struct's name.

@@ -32,7 +32,9 @@ impl Env {
         let mut env = Env::default();
         for (name, value) in vars {
             // A variable whose name is not UTF-8 cannot be one of ours.
-            let Ok(name) = name.into().into_string() else { continue };
+            let Ok(name) = name.into().into_string() else {
+                continue;
+            };
             match value.into().into_string() {
                 Ok(value) => {
                     env.non_utf8.remove(&name);
@@ -58,7 +60,10 @@ impl Env {
 
     /// Every variable name, UTF-8 values or not.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.vars.keys().chain(self.non_utf8.iter()).map(String::as_str)
+        self.vars
+            .keys()
+            .chain(self.non_utf8.iter())
+            .map(String::as_str)
     }
 }
 
@@ -89,8 +94,11 @@ impl DotEnv {
             Err(e) if e.not_found() => return None,
             Err(e) => {
                 findings.push(
-                    Finding::error("", format!("cannot read {}: {}", path.display(), io_reason(&e)))
-                        .with_remedy("make the .env file readable, or remove it"),
+                    Finding::error(
+                        "",
+                        format!("cannot read {}: {}", path.display(), io_reason(&e)),
+                    )
+                    .with_remedy("make the .env file readable, or remove it"),
                 );
                 return None;
             }
@@ -104,23 +112,37 @@ impl DotEnv {
                 Err(dotenvy::Error::LineParse(line, _)) => findings.push(
                     Finding::error(
                         "",
-                        format!("cannot parse {} at the line {} (its value is not shown)", path.display(), line_label(&line)),
+                        format!(
+                            "cannot parse {} at the line {} (its value is not shown)",
+                            path.display(),
+                            line_label(&line)
+                        ),
                     )
-                    .with_remedy("write each line as NAME=value; quote values that contain spaces or '#'"),
+                    .with_remedy(
+                        "write each line as NAME=value; quote values that contain spaces or '#'",
+                    ),
                 ),
                 Err(e) => {
-                    findings.push(Finding::error("", format!("cannot read {}: {}", path.display(), io_reason(&e))));
+                    findings.push(Finding::error(
+                        "",
+                        format!("cannot read {}: {}", path.display(), io_reason(&e)),
+                    ));
                     break;
                 }
             }
         }
-        Some(DotEnv { path: path.into(), vars })
+        Some(DotEnv {
+            path: path.into(),
+            vars,
+        })
     }
 }
 
 fn io_reason(e: &dotenvy::Error) -> String {
     match e {
-        dotenvy::Error::Io(io) if io.kind() == io::ErrorKind::InvalidData => "it is not valid UTF-8".to_owned(),
+        dotenvy::Error::Io(io) if io.kind() == io::ErrorKind::InvalidData => {
+            "it is not valid UTF-8".to_owned()
+        }
         dotenvy::Error::Io(io) => io.to_string(),
         dotenvy::Error::EnvVar(_) => "a substituted variable is not valid UTF-8".to_owned(),
         _ => "it could not be parsed".to_owned(),
@@ -152,30 +174,51 @@ pub(crate) struct ConfigFile {
 
 impl ConfigFile {
     /// Reads and parses the file named by `named_by` (a variable, or the loader).
-    pub(crate) fn read(path: &Path, named_by: &str, findings: &mut Vec<Finding>) -> Option<ConfigFile> {
+    pub(crate) fn read(
+        path: &Path,
+        named_by: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Option<ConfigFile> {
         let text = match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(e) => {
-                    findings.push(
+            Ok(bytes) => {
+                match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        findings.push(
                         Finding::error("", format!("config file {} is not valid UTF-8 (first bad byte at offset {})", path.display(), e.utf8_error().valid_up_to()))
                             .with_env_var(named_by),
                     );
-                    return None;
+                        return None;
+                    }
                 }
-            },
+            }
             Err(e) => {
-                let what = if e.kind() == io::ErrorKind::NotFound { "does not exist".to_owned() } else { format!("cannot be read: {e}") };
+                let what = if e.kind() == io::ErrorKind::NotFound {
+                    "does not exist".to_owned()
+                } else {
+                    format!("cannot be read: {e}")
+                };
                 findings.push(
-                    Finding::error("", format!("config file {} (named by {named_by}) {what}", path.display()))
-                        .with_env_var(named_by)
-                        .with_remedy(format!("point {named_by} at a readable TOML file, or unset it")),
+                    Finding::error(
+                        "",
+                        format!(
+                            "config file {} (named by {named_by}) {what}",
+                            path.display()
+                        ),
+                    )
+                    .with_env_var(named_by)
+                    .with_remedy(format!(
+                        "point {named_by} at a readable TOML file, or unset it"
+                    )),
                 );
                 return None;
             }
         };
         match text.parse::<toml::Table>() {
-            Ok(table) => Some(ConfigFile { path: path.into(), table }),
+            Ok(table) => Some(ConfigFile {
+                path: path.into(),
+                table,
+            }),
             Err(e) => {
                 let at = e.span().map(|span| {
                     let before = &text[..span.start.min(text.len())];
@@ -184,8 +227,16 @@ impl ConfigFile {
                     format!(" at line {line}, column {column}")
                 });
                 findings.push(
-                    Finding::error("", format!("config file {} is not valid TOML{}: {}", path.display(), at.unwrap_or_default(), e.message().trim_end()))
-                        .with_env_var(named_by),
+                    Finding::error(
+                        "",
+                        format!(
+                            "config file {} is not valid TOML{}: {}",
+                            path.display(),
+                            at.unwrap_or_default(),
+                            e.message().trim_end()
+                        ),
+                    )
+                    .with_env_var(named_by),
                 );
                 None
             }
@@ -215,54 +266,67 @@ fn non_empty(value: &str) -> Option<&str> {
 impl Sources {
     /// The value of `field` from the highest layer that sets it, without
     /// the default. `Err` when a layer holds something unusable.
-    pub(crate) fn configured(&self, field: &'static FieldSchema) -> Result<Option<(Raw<'_>, Source)>, Finding> {
-        if let Some(found) = self.from_vars(field, &self.env, None)? {
+    pub(crate) fn configured(
+        &self,
+        field: &'static FieldSchema,
+    ) -> Result<Option<(Raw<'_>, Source)>, Box<Finding>> {
+        if let Some(found) = self.lookup_vars(field, &self.env, None)? {
             return Ok(Some(found));
         }
-        if let Some(dotenv) = &self.dotenv {
-            if let Some(found) = self.from_vars(field, &dotenv.vars, Some(&dotenv.path))? {
-                return Ok(Some(found));
-            }
+        if let Some(dotenv) = &self.dotenv
+            && let Some(found) = self.lookup_vars(field, &dotenv.vars, Some(&dotenv.path))?
+        {
+            return Ok(Some(found));
         }
-        if let Some(file) = &self.file {
-            if let Some(value) = file.table.get(field.name()) {
-                if !matches!(value, toml::Value::String(s) if s.trim().is_empty()) {
-                    let source = Source::File { path: file.path.clone(), key: field.name() };
-                    return Ok(Some((Raw::Toml(value), source)));
-                }
-            }
+        if let Some(file) = &self.file
+            && let Some(value) = file.table.get(field.name())
+            && !matches!(value, toml::Value::String(s) if s.trim().is_empty())
+        {
+            let source = Source::File {
+                path: file.path.clone(),
+                key: field.name(),
+            };
+            return Ok(Some((Raw::Toml(value), source)));
         }
         Ok(None)
     }
 
     /// Like [`Sources::configured`], falling back to the default.
-    pub(crate) fn lookup(&self, field: &'static FieldSchema) -> Result<Option<(Raw<'_>, Source)>, Finding> {
-        Ok(self
-            .configured(field)?
-            .or_else(|| field.default().map(|d| (Raw::Str(Cow::Borrowed(d)), Source::Default))))
+    pub(crate) fn lookup(
+        &self,
+        field: &'static FieldSchema,
+    ) -> Result<Option<(Raw<'_>, Source)>, Box<Finding>> {
+        Ok(self.configured(field)?.or_else(|| {
+            field
+                .default()
+                .map(|d| (Raw::Str(Cow::Borrowed(d)), Source::Default))
+        }))
     }
 
-    fn from_vars<'s>(
+    fn lookup_vars<'s>(
         &'s self,
         field: &'static FieldSchema,
         vars: &'s dyn EnvLookup,
         dotenv: Option<&Arc<Path>>,
-    ) -> Result<Option<(Raw<'s>, Source)>, Finding> {
+    ) -> Result<Option<(Raw<'s>, Source)>, Box<Finding>> {
         let source_of = |var: &'static str| match dotenv {
-            Some(path) => Source::DotEnv { path: path.clone(), var },
+            Some(path) => Source::DotEnv {
+                path: path.clone(),
+                var,
+            },
             None => Source::Env { var },
         };
         let direct = match vars.lookup(field.env()) {
-            Some(Err(())) => return Err(not_utf8(field, field.env(), dotenv)),
+            Some(Err(())) => return Err(Box::new(not_utf8(field, field.env(), dotenv))),
             Some(Ok(v)) => non_empty(v),
             None => None,
         };
         if let Some(file_var) = field.file_env() {
             match vars.lookup(file_var) {
-                Some(Err(())) => return Err(not_utf8(field, file_var, dotenv)),
+                Some(Err(())) => return Err(Box::new(not_utf8(field, file_var, dotenv))),
                 Some(Ok(path)) if non_empty(path).is_some() => {
                     if direct.is_some() {
-                        return Err(Finding::error(
+                        return Err(Box::new(Finding::error(
                             field.name(),
                             format!("both {} and {file_var} are set; set only one of them", field.env()),
                         )
@@ -270,7 +334,7 @@ impl Sources {
                         .with_remedy(format!(
                             "keep {file_var} (a file holding the secret) and unset {}, or the other way round",
                             field.env()
-                        )));
+                        ))));
                     }
                     let secret = self.read_secret_file(field, file_var, path.trim())?;
                     return Ok(Some(secret));
@@ -286,29 +350,50 @@ impl Sources {
         field: &'static FieldSchema,
         file_var: &'static str,
         path: &str,
-    ) -> Result<(Raw<'static>, Source), Finding> {
+    ) -> Result<(Raw<'static>, Source), Box<Finding>> {
         let path: Arc<Path> = self.dir.join(path).into();
-        let fail = |what: String| {
-            Finding::error(field.name(), format!("{file_var} names {}, which {what}", path.display()))
-                .with_env_var(file_var)
-                .with_remedy(format!("point {file_var} at a readable file that holds the secret, or set {} instead", field.env()))
-        };
+        let fail =
+            |what: String| {
+                Box::new(Finding::error(
+                field.name(),
+                format!("{file_var} names {}, which {what}", path.display()),
+            )
+            .with_env_var(file_var)
+            .with_remedy(format!(
+                "point {file_var} at a readable file that holds the secret, or set {} instead",
+                field.env()
+            )))
+            };
         let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => fail("does not exist".to_owned()),
             _ => fail(format!("cannot be read: {e}")),
         })?;
         let text = String::from_utf8(bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
-        let value = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+        let value = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text);
         if value.trim().is_empty() {
             return Err(fail("is empty".to_owned()));
         }
-        Ok((Raw::Str(Cow::Owned(value.to_owned())), Source::SecretFile { var: file_var, path }))
+        Ok((
+            Raw::Str(Cow::Owned(value.to_owned())),
+            Source::SecretFile {
+                var: file_var,
+                path,
+            },
+        ))
     }
 }
 
 fn not_utf8(field: &'static FieldSchema, var: &str, dotenv: Option<&Arc<Path>>) -> Finding {
-    let place = dotenv.map(|p| format!(" in {}", p.display())).unwrap_or_default();
-    Finding::error(field.name(), format!("{var}{place} is set but its value is not valid UTF-8"))
-        .with_env_var(var)
-        .with_remedy(format!("set {var} to UTF-8 text"))
+    let place = dotenv
+        .map(|p| format!(" in {}", p.display()))
+        .unwrap_or_default();
+    Finding::error(
+        field.name(),
+        format!("{var}{place} is set but its value is not valid UTF-8"),
+    )
+    .with_env_var(var)
+    .with_remedy(format!("set {var} to UTF-8 text"))
 }

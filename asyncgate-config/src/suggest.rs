@@ -28,7 +28,12 @@ where
 /// Shows a user-supplied value in a message: escaped, and cut short when long.
 pub(crate) fn quote_input(value: &str) -> String {
     const MAX: usize = 64;
-    let mut shown: String = value.chars().take(MAX).collect::<String>().escape_debug().to_string();
+    let mut shown: String = value
+        .chars()
+        .take(MAX)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
     if value.chars().count() > MAX {
         shown.push('…');
     }

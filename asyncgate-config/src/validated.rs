@@ -30,11 +30,18 @@ impl<T: GateConfig> Loaded<T> {
     /// On success it logs `Instance ID validated: <id> (env: <env>)` and
     /// `Environment: <env>` at INFO, and each warning at WARN.
     pub fn validate(self) -> Result<Validated<T>, Report> {
-        let Loaded { value, mut resolution } = self;
+        let Loaded {
+            value,
+            mut resolution,
+        } = self;
         let mut findings = std::mem::take(&mut resolution.warnings);
         crate::rules::check_all(&value, &resolution, &mut findings);
         if findings.iter().any(Finding::is_error) {
-            return Err(Report::new(resolution.schema.name(), Some(resolution.environment), findings));
+            return Err(Report::new(
+                resolution.schema.name(),
+                Some(resolution.environment),
+                findings,
+            ));
         }
         for warning in &findings {
             tracing::warn!(target: "asyncgate_config", "{}", warning);
@@ -121,7 +128,10 @@ impl<T> Deref for Validated<T> {
 
 impl<T: Clone> Clone for Validated<T> {
     fn clone(&self) -> Self {
-        Validated { value: self.value.clone(), resolution: self.resolution.clone() }
+        Validated {
+            value: self.value.clone(),
+            resolution: self.resolution.clone(),
+        }
     }
 }
 

@@ -174,10 +174,16 @@ impl<'de> de::Deserializer<'de> for StrDeserializer<'de> {
                 .map_err(|e| ValueError(format!("invalid JSON array: {e}")))?;
             return Ok(value);
         }
-        visitor.visit_seq(CommaSeparated { items: trimmed.split(',') })
+        visitor.visit_seq(CommaSeparated {
+            items: trimmed.split(','),
+        })
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, ValueError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, ValueError> {
         self.deserialize_seq(visitor)
     }
 
@@ -219,7 +225,9 @@ impl<'de> de::Deserializer<'de> for StrDeserializer<'de> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ValueError> {
-        visitor.visit_enum(de::value::BorrowedStrDeserializer::<ValueError>::new(self.value.trim()))
+        visitor.visit_enum(de::value::BorrowedStrDeserializer::<ValueError>::new(
+            self.value.trim(),
+        ))
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
@@ -268,7 +276,9 @@ impl<'de> de::Deserializer<'de> for Missing {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-        visitor.visit_seq(de::value::SeqDeserializer::<_, ValueError>::new(std::iter::empty::<()>()))
+        visitor.visit_seq(de::value::SeqDeserializer::<_, ValueError>::new(
+            std::iter::empty::<()>(),
+        ))
     }
 
     serde::forward_to_deserialize_any! {
@@ -293,7 +303,10 @@ mod tests {
         assert_eq!(parse::<bool>("YES"), Ok(true));
         assert_eq!(parse::<bool>("off"), Ok(false));
         assert_eq!(parse::<f64>("0.5"), Ok(0.5));
-        assert_eq!(parse::<String>(" keep spaces "), Ok(" keep spaces ".to_owned()));
+        assert_eq!(
+            parse::<String>(" keep spaces "),
+            Ok(" keep spaces ".to_owned())
+        );
         assert_eq!(parse::<Option<u8>>("7"), Ok(Some(7)));
     }
 
@@ -307,17 +320,35 @@ mod tests {
             parse::<i8>("ten"),
             Err("expected an integer from -128 to 127, found `ten`".to_owned())
         );
-        assert!(parse::<bool>("maybe").unwrap_err().contains("expected a boolean"));
+        assert!(
+            parse::<bool>("maybe")
+                .unwrap_err()
+                .contains("expected a boolean")
+        );
         assert!(parse::<f64>("NaN").unwrap_err().contains("finite"));
-        assert!(parse::<char>("ab").unwrap_err().contains("single character"));
+        assert!(
+            parse::<char>("ab")
+                .unwrap_err()
+                .contains("single character")
+        );
     }
 
     #[test]
     fn lists_are_comma_separated_or_json() {
-        assert_eq!(parse::<Vec<String>>("a, b,,c "), Ok(vec!["a".into(), "b".into(), "c".into()]));
+        assert_eq!(
+            parse::<Vec<String>>("a, b,,c "),
+            Ok(vec!["a".into(), "b".into(), "c".into()])
+        );
         assert_eq!(parse::<Vec<u16>>("[1, 2]"), Ok(vec![1, 2]));
-        assert_eq!(parse::<Vec<String>>(r#"["x,y", "z"]"#), Ok(vec!["x,y".into(), "z".into()]));
-        assert!(parse::<Vec<u16>>("[1, 2").unwrap_err().starts_with("invalid JSON array"));
+        assert_eq!(
+            parse::<Vec<String>>(r#"["x,y", "z"]"#),
+            Ok(vec!["x,y".into(), "z".into()])
+        );
+        assert!(
+            parse::<Vec<u16>>("[1, 2")
+                .unwrap_err()
+                .starts_with("invalid JSON array")
+        );
         assert!(parse::<Vec<u16>>("1, x").unwrap_err().contains("found `x`"));
     }
 

@@ -1,0 +1,450 @@
+//! Instance-id detection fixtures: what each platform injects, and the id,
+//! origin and platform that must come out.
+
+mod common;
+
+use asyncgate_config::{InstanceIdOrigin, Outcome, Platform, Severity};
+use common::{Mini, PROD, Settings, loader, with};
+
+enum Expect {
+    Id(&'static str),
+    /// `<prefix><8 random [a-z0-9]>`.
+    Random(&'static str),
+}
+
+struct Fixture {
+    name: &'static str,
+    env: &'static [(&'static str, &'static str)],
+    production: bool,
+    expect: Expect,
+    origin: InstanceIdOrigin,
+    platform: Option<Platform>,
+}
+
+const K8S: (&str, &str) = ("KUBERNETES_SERVICE_HOST", "10.96.0.1");
+
+const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "fly allocation id",
+        env: &[("FLY_ALLOC_ID", "3d8d9163-7a1e-4a2b-9f1e-2fd2f8a3b6e3")],
+        production: true,
+        expect: Expect::Id("3d8d9163-7a1e-4a2b-9f1e-2fd2f8a3b6e3"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Fly),
+    },
+    Fixture {
+        name: "kubernetes deployment pod (HOSTNAME)",
+        env: &[K8S, ("HOSTNAME", "asyncgate-7d9f8b6c5d-x2x9k")],
+        production: true,
+        expect: Expect::Id("asyncgate-7d9f8b6c5d-x2x9k"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Kubernetes),
+    },
+    Fixture {
+        name: "kubernetes POD_NAME preferred over HOSTNAME",
+        env: &[
+            K8S,
+            ("HOSTNAME", "custom-hostname"),
+            ("POD_NAME", "asyncgate-5c8d7-qwert"),
+        ],
+        production: true,
+        expect: Expect::Id("asyncgate-5c8d7-qwert"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Kubernetes),
+    },
+    Fixture {
+        name: "kubernetes statefulset pod asyncgate-1 is trusted",
+        env: &[K8S, ("HOSTNAME", "asyncgate-1")],
+        production: true,
+        expect: Expect::Id("asyncgate-1"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Kubernetes),
+    },
+    Fixture {
+        name: "kubernetes statefulset pod asyncgate-0",
+        env: &[K8S, ("POD_NAME", "asyncgate-0")],
+        production: true,
+        expect: Expect::Id("asyncgate-0"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Kubernetes),
+    },
+    Fixture {
+        name: "ecs on ec2 (v4)",
+        env: &[(
+            "ECS_CONTAINER_METADATA_URI_V4",
+            "http://169.254.170.2/v4/ea32192c8553427eb0b77e7a1ce0fd43",
+        )],
+        production: true,
+        expect: Expect::Id("ecs-ea32192c8553"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Ecs),
+    },
+    Fixture {
+        name: "ecs on fargate (v4) keeps the container number",
+        env: &[(
+            "ECS_CONTAINER_METADATA_URI_V4",
+            "http://169.254.170.2/v4/a8585a7ac9dc4c8a9b4c5bd6b2d8aa0a-3141592653",
+        )],
+        production: true,
+        expect: Expect::Id("ecs-a8585a7ac9dc-3141592653"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Ecs),
+    },
+    Fixture {
+        name: "ecs on fargate, second container of the same task",
+        env: &[(
+            "ECS_CONTAINER_METADATA_URI_V4",
+            "http://169.254.170.2/v4/a8585a7ac9dc4c8a9b4c5bd6b2d8aa0a-2718281828",
+        )],
+        production: true,
+        expect: Expect::Id("ecs-a8585a7ac9dc-2718281828"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Ecs),
+    },
+    Fixture {
+        name: "ecs v3 only",
+        env: &[(
+            "ECS_CONTAINER_METADATA_URI",
+            "http://169.254.170.2/v3/0123456789abcdef0123",
+        )],
+        production: true,
+        expect: Expect::Id("ecs-0123456789ab"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Ecs),
+    },
+    Fixture {
+        name: "ecs v4 preferred over v3",
+        env: &[
+            (
+                "ECS_CONTAINER_METADATA_URI",
+                "http://169.254.170.2/v3/111111111111aaaa",
+            ),
+            (
+                "ECS_CONTAINER_METADATA_URI_V4",
+                "http://169.254.170.2/v4/222222222222bbbb",
+            ),
+        ],
+        production: true,
+        expect: Expect::Id("ecs-222222222222"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Ecs),
+    },
+    Fixture {
+        name: "cloud run service revision gets a random suffix",
+        env: &[
+            ("K_REVISION", "asyncgate-00042-xuz"),
+            ("K_SERVICE", "asyncgate"),
+        ],
+        production: true,
+        expect: Expect::Random("asyncgate-00042-xuz-"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::CloudRun),
+    },
+    Fixture {
+        name: "cloud run job task",
+        env: &[
+            ("CLOUD_RUN_EXECUTION", "nightly-sweep-x7k2p"),
+            ("CLOUD_RUN_TASK_INDEX", "3"),
+        ],
+        production: true,
+        expect: Expect::Id("nightly-sweep-x7k2p-3"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::CloudRun),
+    },
+    Fixture {
+        name: "nomad allocation",
+        env: &[("NOMAD_ALLOC_ID", "5a7b3c1d-0e2f-4a6b-8c9d-0e1f2a3b4c5d")],
+        production: true,
+        expect: Expect::Id("5a7b3c1d-0e2f-4a6b-8c9d-0e1f2a3b4c5d"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Nomad),
+    },
+    Fixture {
+        name: "azure container apps replica",
+        env: &[(
+            "CONTAINER_APP_REPLICA_NAME",
+            "asyncgate--rev3-6f7b9c8d5-abcde",
+        )],
+        production: true,
+        expect: Expect::Id("asyncgate--rev3-6f7b9c8d5-abcde"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::AzureContainerApps),
+    },
+    Fixture {
+        name: "railway replica",
+        env: &[("RAILWAY_REPLICA_ID", "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")],
+        production: true,
+        expect: Expect::Id("0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Railway),
+    },
+    Fixture {
+        name: "render instance",
+        env: &[("RENDER_INSTANCE_ID", "srv-cn1abc2def3ghi-5f6g7")],
+        production: true,
+        expect: Expect::Id("srv-cn1abc2def3ghi-5f6g7"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Render),
+    },
+    Fixture {
+        name: "detected value is normalised into the rules",
+        env: &[("RENDER_INSTANCE_ID", " srv abc/1 ")],
+        production: true,
+        expect: Expect::Id("srv-abc-1"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Render),
+    },
+    Fixture {
+        name: "fly beats kubernetes",
+        env: &[
+            ("FLY_ALLOC_ID", "fly-alloc-0042"),
+            K8S,
+            ("HOSTNAME", "pod-abcdef-12345"),
+        ],
+        production: true,
+        expect: Expect::Id("fly-alloc-0042"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Fly),
+    },
+    Fixture {
+        name: "kubernetes beats ecs and cloud run",
+        env: &[
+            K8S,
+            ("HOSTNAME", "pod-abcdef-12345"),
+            (
+                "ECS_CONTAINER_METADATA_URI_V4",
+                "http://169.254.170.2/v4/ea32192c8553427e",
+            ),
+            ("K_REVISION", "rev-1"),
+        ],
+        production: true,
+        expect: Expect::Id("pod-abcdef-12345"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Kubernetes),
+    },
+    Fixture {
+        name: "an explicit id beats detection",
+        env: &[
+            ("ASYNCGATE_INSTANCE_ID", "worker-a1b2c3d4"),
+            ("FLY_ALLOC_ID", "fly-alloc-0042"),
+        ],
+        production: true,
+        expect: Expect::Id("worker-a1b2c3d4"),
+        origin: InstanceIdOrigin::Configured,
+        platform: None,
+    },
+    Fixture {
+        name: "the default set explicitly does not beat detection",
+        env: &[
+            ("ASYNCGATE_INSTANCE_ID", "asyncgate-1"),
+            ("FLY_ALLOC_ID", "fly-alloc-0042"),
+        ],
+        production: true,
+        expect: Expect::Id("fly-alloc-0042"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Fly),
+    },
+    Fixture {
+        name: "a laptop with HOSTNAME exported is not kubernetes",
+        env: &[("HOSTNAME", "alices-macbook")],
+        production: true,
+        expect: Expect::Random("build-host-"),
+        origin: InstanceIdOrigin::Fallback,
+        platform: None,
+    },
+    Fixture {
+        name: "a plain docker container's HOSTNAME is not kubernetes",
+        env: &[("HOSTNAME", "3f4e5d6c7b8a")],
+        production: true,
+        expect: Expect::Random("build-host-"),
+        origin: InstanceIdOrigin::Fallback,
+        platform: None,
+    },
+    Fixture {
+        name: "no platform in development keeps the default",
+        env: &[],
+        production: false,
+        expect: Expect::Id("asyncgate-1"),
+        origin: InstanceIdOrigin::Default,
+        platform: None,
+    },
+    Fixture {
+        name: "no platform in production falls back to hostname + random",
+        env: &[],
+        production: true,
+        expect: Expect::Random("build-host-"),
+        origin: InstanceIdOrigin::Fallback,
+        platform: None,
+    },
+    Fixture {
+        name: "empty platform variables count as unset",
+        env: &[
+            ("FLY_ALLOC_ID", ""),
+            K8S,
+            ("POD_NAME", " "),
+            ("HOSTNAME", "pod-xyz-98765"),
+        ],
+        production: true,
+        expect: Expect::Id("pod-xyz-98765"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Kubernetes),
+    },
+];
+
+#[test]
+fn platform_fixtures() {
+    assert!(FIXTURES.len() >= 20);
+    for fixture in FIXTURES {
+        let base: &[(&str, &str)] = if fixture.production { &PROD } else { &[] };
+        let env = with(base, fixture.env);
+        let loaded = loader::<Settings>(&env)
+            .load()
+            .unwrap_or_else(|r| panic!("{}: {r}", fixture.name));
+        let res = loaded.resolution();
+        let id = loaded.instance_id.as_str();
+        match fixture.expect {
+            Expect::Id(expected) => assert_eq!(id, expected, "{}", fixture.name),
+            Expect::Random(prefix) => {
+                let suffix = id
+                    .strip_prefix(prefix)
+                    .unwrap_or_else(|| panic!("{}: {id}", fixture.name));
+                assert_eq!(suffix.len(), 8, "{}: {id}", fixture.name);
+                assert!(
+                    suffix
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                    "{id}"
+                );
+            }
+        }
+        assert_eq!(res.instance_id_origin(), fixture.origin, "{}", fixture.name);
+        assert_eq!(res.platform(), fixture.platform, "{}", fixture.name);
+        assert_eq!(res.instance_id().as_str(), id);
+        // Every fixture is a valid deployment: it validates (warnings allowed).
+        let validated = loaded
+            .validate()
+            .unwrap_or_else(|r| panic!("{}: {r}", fixture.name));
+        if fixture.origin == InstanceIdOrigin::Fallback {
+            assert!(
+                validated
+                    .warnings()
+                    .iter()
+                    .any(|w| w.message().contains("changes on every restart")),
+                "{}",
+                fixture.name
+            );
+        }
+    }
+}
+
+#[test]
+fn trace_records_every_platform_and_why() {
+    let env = with(
+        &PROD,
+        &[
+            ("FLY_ALLOC_ID", "fly-alloc-0042"),
+            K8S,
+            ("HOSTNAME", "pod-abcdef-12345"),
+        ],
+    );
+    let loaded = loader::<Settings>(&env).load().unwrap();
+    let trace = loaded.resolution().detection_trace();
+    assert_eq!(trace.len(), Platform::ALL.len());
+    assert_eq!(
+        trace.iter().map(|s| s.platform).collect::<Vec<_>>(),
+        Platform::ALL
+    );
+    assert!(matches!(
+        trace[0].outcome,
+        Outcome::Matched {
+            var: "FLY_ALLOC_ID",
+            ..
+        }
+    ));
+    assert!(matches!(
+        trace[1].outcome,
+        Outcome::Shadowed { var: "HOSTNAME" }
+    ));
+    assert!(matches!(trace[2].outcome, Outcome::Absent { .. }));
+    assert_eq!(
+        trace[0].to_string(),
+        "Fly.io: matched FLY_ALLOC_ID -> fly-alloc-0042"
+    );
+    assert_eq!(
+        trace[2].to_string(),
+        "AWS ECS: not detected (ECS_CONTAINER_METADATA_URI_V4, ECS_CONTAINER_METADATA_URI not set)"
+    );
+
+    let laptop = loader::<Settings>(&[("HOSTNAME", "laptop")])
+        .load()
+        .unwrap();
+    let k8s = &laptop.resolution().detection_trace()[1];
+    assert_eq!(
+        k8s.to_string(),
+        "Kubernetes: not detected (KUBERNETES_SERVICE_HOST not set)"
+    );
+
+    let configured = loader::<Settings>(&[("ASYNCGATE_INSTANCE_ID", "worker-a1b2c3d4")])
+        .load()
+        .unwrap();
+    assert!(
+        configured.resolution().detection_trace().is_empty(),
+        "a configured id skips detection"
+    );
+}
+
+#[test]
+fn cloud_run_suffix_comes_from_the_injected_random_source() {
+    let env = with(&PROD, &[("K_REVISION", "asyncgate-00042-xuz")]);
+    let a = loader::<Settings>(&env).load().unwrap().instance_id.clone();
+    let b = loader::<Settings>(&env).load().unwrap().instance_id.clone();
+    assert_eq!(a, b, "same seed, same id");
+    use rand::SeedableRng;
+    let c = loader::<Settings>(&env)
+        .rng(rand::rngs::StdRng::seed_from_u64(7))
+        .load()
+        .unwrap()
+        .instance_id
+        .clone();
+    assert_ne!(a, c, "another seed, another id");
+}
+
+#[test]
+fn the_detect_list_sets_platforms_and_order() {
+    let both = [
+        ("MINI_REGION", "eu"),
+        ("FLY_ALLOC_ID", "fly-alloc-0042"),
+        (
+            "ECS_CONTAINER_METADATA_URI_V4",
+            "http://169.254.170.2/v4/ea32192c8553427e",
+        ),
+    ];
+    let loaded = loader::<Mini>(&both).load().unwrap();
+    assert_eq!(
+        loaded.instance_id.as_str(),
+        "ecs-ea32192c8553",
+        "ecs is listed first"
+    );
+    assert_eq!(loaded.resolution().detection_trace().len(), 2);
+
+    let k8s_only = [("MINI_REGION", "eu"), K8S, ("HOSTNAME", "pod-abcdef-12345")];
+    let loaded = loader::<Mini>(&k8s_only).load().unwrap();
+    assert_eq!(
+        loaded.resolution().instance_id_origin(),
+        InstanceIdOrigin::Fallback,
+        "kubernetes is not listed"
+    );
+}
+
+#[test]
+fn statefulset_default_lookalike_is_trusted_with_a_warning() {
+    let env = with(&PROD, &[K8S, ("HOSTNAME", "asyncgate-1")]);
+    let validated = loader::<Settings>(&env).load().unwrap().validate().unwrap();
+    let warnings = common::messages(validated.warnings(), Severity::Warning);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("detected on Kubernetes") && w.contains("trusted")),
+        "{warnings:?}"
+    );
+}
