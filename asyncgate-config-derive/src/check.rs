@@ -242,6 +242,9 @@ fn check_role(cx: &mut Ctxt, field: &Field<'_>) -> Role {
         return Role::Environment;
     }
     if attrs.instance_id.is_some() {
+        if let Some((_, DefaultLit::Str(lit))) = &attrs.default {
+            check_instance_id_default(cx, lit);
+        }
         let detect = match &attrs.detect {
             Some(list) => platform_list(cx, list),
             None => PLATFORMS.iter().map(|p| p.1).collect(),
@@ -252,6 +255,34 @@ fn check_role(cx: &mut Ctxt, field: &Field<'_>) -> Role {
         };
     }
     Role::Setting
+}
+
+/// The instance id's `default` must follow the id rules of
+/// `asyncgate_config::InstanceId` (1-253 of `[A-Za-z0-9._:-]`, starting
+/// alphanumeric), checked here so the error sits on the literal.
+fn check_instance_id_default(cx: &mut Ctxt, lit: &LitStr) {
+    let value = lit.value();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-');
+    let problem = if value.is_empty() {
+        Some("it is empty".to_owned())
+    } else if value.chars().count() > 253 {
+        Some(format!(
+            "it has {} characters, at most 253 are allowed",
+            value.chars().count()
+        ))
+    } else if let Some((i, c)) = value.chars().enumerate().find(|&(_, c)| !allowed(c)) {
+        Some(format!("{c:?} at position {} is not allowed", i + 1))
+    } else if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        Some("it must start with a letter or a digit".to_owned())
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        cx.error_spanned_by(
+            lit,
+            format!("invalid instance id default {value:?}: {problem}; use 1-253 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit"),
+        );
+    }
 }
 
 fn platform_list(cx: &mut Ctxt, list: &NameList) -> Vec<&'static str> {

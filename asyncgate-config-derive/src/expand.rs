@@ -36,10 +36,7 @@ fn emit(model: &Model<'_>) -> TokenStream {
     let field_schemas = model.fields.iter().map(|f| field_schema(f, &private));
     let resolve = resolve_fn(model, &private);
     let check = check_fn(model, &private);
-    let assertions = model
-        .fields
-        .iter()
-        .map(|f| compile_time_checks(f, &private));
+    let assertions = model.fields.iter().map(compile_time_checks);
 
     quote! {
         #[automatically_derived]
@@ -169,29 +166,23 @@ fn check_fn(model: &Model<'_>, private: &TokenStream) -> TokenStream {
 }
 
 /// Checks that only the compiler can make, spanned on the user's tokens.
-fn compile_time_checks(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream {
+fn compile_time_checks(f: &FieldModel<'_>) -> TokenStream {
     let mut out = TokenStream::new();
+    // Paths are spelled inside `quote_spanned!` so that errors point at the
+    // user's tokens, not at the derive.
     if f.secret {
         let ty = f.ty;
         out.extend(quote_spanned! {ty.span()=>
-            const _: () = #private::assert_secret::<#ty>();
+            const _: () = ::asyncgate_config::__private::assert_secret::<#ty>();
         });
     }
-    match (f.default, &f.role) {
-        (Some(DefaultLit::Str(lit)), Role::InstanceId { .. }) => {
-            out.extend(quote_spanned! {lit.span()=>
-                const _: () = #private::assert_instance_id(#lit);
-            })
-        }
-        (Some(DefaultLit::Typed { expr, .. }), _) => {
-            let ty = f.default_ty;
-            out.extend(quote_spanned! {expr.span()=>
-                const _: fn() = || {
-                    let _: #ty = #expr;
-                };
-            });
-        }
-        _ => {}
+    if let Some(DefaultLit::Typed { expr, .. }) = f.default {
+        let ty = f.default_ty;
+        out.extend(quote_spanned! {expr.span()=>
+            const _: fn() = || {
+                let _: #ty = #expr;
+            };
+        });
     }
     out
 }

@@ -162,14 +162,6 @@ pub mod __private {
         }
     }
 
-    /// Compile-time check of an instance-id `default`.
-    pub const fn assert_instance_id(value: &str) {
-        assert!(
-            InstanceId::is_valid(value),
-            "the `default` of the instance_id field must be 1-253 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit"
-        );
-    }
-
     /// Compile-time check that a field type is a secret type.
     #[diagnostic::on_unimplemented(
         message = "`#[gate(secret)]` needs a field of type `SecretString` or `Option<SecretString>`, not `{Self}`",

@@ -293,7 +293,9 @@ fn findings_from_loading_and_validation_are_reported_together() {
     let report = loader::<Settings>(&env).load().unwrap_err();
     let errors = errors(&report);
     assert!(
-        report.errors().any(|f| f.env_var() == Some("ASYNCGATE_PORT")),
+        report
+            .errors()
+            .any(|f| f.env_var() == Some("ASYNCGATE_PORT")),
         "{report}"
     );
     assert!(errors.iter().any(|e| e.starts_with(CONFLICT)), "{report}");

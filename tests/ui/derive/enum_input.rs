@@ -1,0 +1,9 @@
+use asyncgate_config::GateConfig;
+
+#[derive(GateConfig)]
+#[gate(prefix = "APP")]
+enum Settings {
+    A,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use asyncgate_config::{GateConfig, InstanceId};
+
+#[derive(GateConfig)]
+#[gate(prefix = "APP")]
+struct Settings {
+    #[gate(environment)]
+    env: String,
+    #[gate(instance_id)]
+    instance_id: InstanceId,
+}
+
+fn main() {}

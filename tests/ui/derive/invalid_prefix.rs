@@ -1,0 +1,12 @@
+use asyncgate_config::{Environment, GateConfig, InstanceId};
+
+#[derive(GateConfig)]
+#[gate(prefix = "my-app")]
+struct Settings {
+    #[gate(environment)]
+    env: Environment,
+    #[gate(instance_id)]
+    instance_id: InstanceId,
+}
+
+fn main() {}

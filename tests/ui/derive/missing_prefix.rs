@@ -1,0 +1,11 @@
+use asyncgate_config::{Environment, GateConfig, InstanceId};
+
+#[derive(GateConfig)]
+struct Settings {
+    #[gate(environment)]
+    env: Environment,
+    #[gate(instance_id)]
+    instance_id: InstanceId,
+}
+
+fn main() {}

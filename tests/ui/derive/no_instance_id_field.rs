@@ -1,0 +1,11 @@
+use asyncgate_config::{Environment, GateConfig, InstanceId};
+
+#[derive(GateConfig)]
+#[gate(prefix = "APP")]
+struct Settings {
+    #[gate(environment)]
+    env: Environment,
+    instance_id: InstanceId,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use asyncgate_config::{Environment, GateConfig, InstanceId};
+
+#[derive(GateConfig)]
+#[gate(prefix = "APP")]
+struct Settings {
+    #[gate(environment, default = "prod")]
+    env: Environment,
+    #[gate(instance_id)]
+    instance_id: InstanceId,
+}
+
+fn main() {}

@@ -1,0 +1,26 @@
+use asyncgate_config::{Environment, GateConfig, InstanceId, Validated};
+
+#[derive(GateConfig)]
+#[gate(prefix = "APP")]
+pub struct Settings {
+    #[gate(environment, default = "development")]
+    pub env: Environment,
+    #[gate(instance_id, default = "app-1")]
+    pub instance_id: InstanceId,
+    #[gate(default = 8080)]
+    pub port: u16,
+}
+
+fn serve(settings: Validated<Settings>) -> u16 {
+    settings.port
+}
+
+fn main() {
+    let loaded = Settings::load().unwrap();
+    let settings: Settings = todo_settings(loaded);
+    serve(Validated::from(settings));
+}
+
+fn todo_settings(_: asyncgate_config::Loaded<Settings>) -> Settings {
+    loop {}
+}
