@@ -212,7 +212,11 @@ impl<T: GateConfig> Loader<T> {
                 if let Some(resolution) = &resolution {
                     crate::rules::instance_id_rules(resolution, &mut findings);
                 }
-                Err(Report::new(schema.name(), environment, findings))
+                let report = Report::new(schema.name(), environment, findings);
+                Err(match resolution {
+                    Some(resolution) => report.with_resolution(resolution),
+                    None => report,
+                })
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::resolution::Resolution;
 use crate::{Environment, Source};
 
 /// How serious a finding is.
@@ -152,6 +153,7 @@ pub struct Report {
     config: &'static str,
     environment: Option<Environment>,
     findings: Vec<Finding>,
+    resolution: Option<Box<Resolution>>,
 }
 
 impl Report {
@@ -165,7 +167,19 @@ impl Report {
             config,
             environment,
             findings,
+            resolution: None,
         }
+    }
+
+    pub(crate) fn with_resolution(mut self, resolution: Resolution) -> Self {
+        self.resolution = Some(Box::new(resolution));
+        self
+    }
+
+    /// What was resolved before the failure: present when the environment
+    /// and the instance id were (always, for a failed validation).
+    pub fn resolution(&self) -> Option<&Resolution> {
+        self.resolution.as_deref()
     }
 
     /// Every finding, errors first.

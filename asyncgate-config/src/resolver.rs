@@ -238,15 +238,37 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// How a value is shown in `check` output: secrets never are.
+/// How a value is shown in `check` output: secrets never are, and
+/// neither are passwords inside URLs.
 fn shown(field: &FieldSchema, raw: &Raw<'_>) -> String {
     if field.is_secret() {
         return crate::REDACTED.to_owned();
     }
     match raw {
-        Raw::Str(s) => s.clone().into_owned(),
-        Raw::Toml(toml::Value::String(s)) => s.clone(),
+        Raw::Str(s) => mask_url_password(s),
+        Raw::Toml(toml::Value::String(s)) => mask_url_password(s),
         Raw::Toml(value) => serde_json::to_string(value).unwrap_or_default(),
+    }
+}
+
+/// `scheme://user:[redacted]@host/...` for URLs that carry a password.
+fn mask_url_password(value: &str) -> String {
+    let Some(scheme_end) = value.find("://").map(|i| i + 3) else {
+        return value.to_owned();
+    };
+    let rest = &value[scheme_end..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match authority
+        .rfind('@')
+        .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
+    {
+        Some((colon, at)) => format!(
+            "{}{}{}",
+            &value[..scheme_end + colon + 1],
+            crate::REDACTED,
+            &value[scheme_end + at..]
+        ),
+        None => value.to_owned(),
     }
 }
 
@@ -299,4 +321,29 @@ fn missing(field: &'static FieldSchema) -> Finding {
     )
     .with_env_var(field.env())
     .with_remedy(how)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_url_password;
+
+    #[test]
+    fn masks_passwords_in_urls_only() {
+        let cases = [
+            (
+                "postgresql://app:hunter2@db:5432/app",
+                "postgresql://app:[redacted]@db:5432/app",
+            ),
+            (
+                "redis://:p@ss@cache:6379/0",
+                "redis://:[redacted]@cache:6379/0",
+            ),
+            ("postgresql://app@db/app", "postgresql://app@db/app"),
+            ("https://example.com/a:b@c", "https://example.com/a:b@c"),
+            ("plain:text@value", "plain:text@value"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(mask_url_password(input), expected, "{input}");
+        }
+    }
 }

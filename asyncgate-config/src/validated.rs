@@ -37,11 +37,12 @@ impl<T: GateConfig> Loaded<T> {
         let mut findings = std::mem::take(&mut resolution.warnings);
         crate::rules::check_all(&value, &resolution, &mut findings);
         if findings.iter().any(Finding::is_error) {
-            return Err(Report::new(
+            let report = Report::new(
                 resolution.schema.name(),
                 Some(resolution.environment),
                 findings,
-            ));
+            );
+            return Err(report.with_resolution(resolution));
         }
         for warning in &findings {
             tracing::warn!(target: "asyncgate_config", "{}", warning);

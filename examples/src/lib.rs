@@ -1,1 +1,9 @@
-//! Examples.
+//! The reference server `asyncgate` for `asyncgate-config`, and the pieces
+//! its commands are made of.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod check;
+pub mod env_doc;
+pub mod server;
+pub mod settings;
