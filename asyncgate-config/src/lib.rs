@@ -50,10 +50,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "claims")]
+mod claim;
 mod detect;
 mod environment;
+#[cfg(feature = "claims")]
+mod file_store;
 mod instance_id;
 mod loader;
+#[cfg(feature = "postgres")]
+mod pg_store;
 mod report;
 mod resolution;
 mod resolver;
@@ -65,10 +71,19 @@ mod suggest;
 mod validated;
 mod value_de;
 
+#[cfg(feature = "claims")]
+pub use claim::{
+    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, Claimed, HeldClaim,
+    Holder,
+};
 pub use detect::{Detection, EnvLookup, Outcome, Platform, TraceStep, detect};
 pub use environment::{Environment, ParseEnvironmentError};
+#[cfg(feature = "claims")]
+pub use file_store::FileStore;
 pub use instance_id::{InstanceId, InvalidInstanceId};
 pub use loader::Loader;
+#[cfg(feature = "postgres")]
+pub use pg_store::{PgStore, RenewDeadline};
 pub use report::{Finding, Report, Severity};
 pub use resolution::{InstanceIdOrigin, Resolution, SettingRecord};
 pub use rules::{Checks, MIN_RECOMMENDED_LEN};

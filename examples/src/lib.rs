@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod claims;
 pub mod env_doc;
 pub mod server;
 pub mod settings;

@@ -4,11 +4,19 @@
 //!   exits 78 (EX_CONFIG) before the port is bound.
 //! - `asyncgate check [--format text|json]`: resolve and validate only.
 //! - `asyncgate env [--format table|dotenv|markdown]`: every setting.
+//! - `asyncgate claims`: the instance claims of the configured store.
+//!
+//! Exit codes: 0 ok, 1 failure, 2 usage, 69 claim lost while serving,
+//! 75 instance id claimed by another live replica, 78 invalid configuration.
 
 use std::process::ExitCode;
 
-use asyncgate_config::{GateConfig, Report, Validated};
+use std::sync::Arc;
+use std::time::Duration;
+
+use asyncgate_config::{ClaimError, Claimed, GateConfig, Report, Validated};
 use asyncgate_examples::check::CheckOutcome;
+use asyncgate_examples::claims::{self, Store};
 use asyncgate_examples::settings::Settings;
 use asyncgate_examples::{env_doc, server};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -16,6 +24,10 @@ use tracing_subscriber::EnvFilter;
 
 /// sysexits.h EX_CONFIG: the configuration is invalid.
 const EX_CONFIG: u8 = 78;
+/// sysexits.h EX_TEMPFAIL: another live replica holds this instance id.
+const EX_TEMPFAIL: u8 = 75;
+/// sysexits.h EX_UNAVAILABLE: the claim was lost while serving.
+const EX_UNAVAILABLE: u8 = 69;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +50,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
+    /// The instance claims of the configured store: holder, epoch, live.
+    Claims,
     /// Every setting: env var, type, default, where required, doc.
     Env {
         /// Output format (`dotenv` writes a commented .env.example).
@@ -64,6 +78,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Start => start(),
         Command::Check { format } => check(format),
+        Command::Claims => list_claims(),
         Command::Env { format } => {
             let schema = Settings::schema();
             let text = match format {
@@ -142,17 +157,86 @@ fn start() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(settings))
+    runtime.block_on(claim_and_serve(settings))
 }
 
-async fn serve(settings: Validated<Settings>) -> ExitCode {
-    let addr = (settings.host.as_str(), settings.port);
-    let listener = match tokio::net::TcpListener::bind(addr).await {
+fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+fn list_claims() -> ExitCode {
+    let settings = match Settings::load() {
+        Ok(loaded) => loaded,
+        Err(report) => {
+            eprintln!("{report}");
+            return ExitCode::from(EX_CONFIG);
+        }
+    };
+    let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
+        rt.block_on(async {
+            let store = Store::open(&settings).await?;
+            store.as_dyn().list().await.map_err(|e| e.to_string())
+        })
+    });
+    match result {
+        Ok(list) => {
+            print!("{}", claims::format_claims(&list));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("asyncgate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Why serving stopped.
+#[derive(Clone, Debug)]
+enum Stop {
+    Signal,
+    Lost(String),
+}
+
+async fn claim_and_serve(settings: Validated<Settings>) -> ExitCode {
+    let store = match Store::open(&settings).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("asyncgate: not starting: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let claimed = match settings.claim(store.as_dyn()).await {
+        Ok(claimed) => claimed,
+        Err(e @ ClaimError::Held { .. }) => {
+            eprintln!("asyncgate: not starting: {e}");
+            eprintln!(
+                "  fix: give every replica its own ASYNCGATE_INSTANCE_ID (or leave it unset on a platform that is auto-detected), \
+                 or stop the other process first; `asyncgate claims` lists the holders"
+            );
+            return ExitCode::from(EX_TEMPFAIL);
+        }
+        Err(e) => {
+            eprintln!("asyncgate: not starting: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = store.prepare().await {
+        eprintln!("asyncgate: not starting: {e}");
+        return ExitCode::FAILURE;
+    }
+    serve(claimed, store).await
+}
+
+async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
+    let addr = (claimed.host.clone(), claimed.port);
+    let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(listener) => listener,
         Err(e) => {
             eprintln!(
                 "asyncgate: cannot listen on {}:{} (ASYNCGATE_HOST, ASYNCGATE_PORT): {e}",
-                settings.host, settings.port
+                addr.0, addr.1
             );
             return ExitCode::FAILURE;
         }
@@ -161,18 +245,81 @@ async fn serve(settings: Validated<Settings>) -> ExitCode {
         Ok(local) => tracing::info!("Listening on http://{local}"),
         Err(e) => tracing::warn!("listening, but the local address is unknown: {e}"),
     }
-    let app = server::router(&settings);
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-    {
-        Ok(()) => {
-            tracing::info!("Shut down cleanly");
-            ExitCode::SUCCESS
+    let app = server::router(&claimed);
+
+    // Serving stops on SIGTERM/SIGINT or when the claim is lost; partition
+    // work stops first.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(None::<Stop>);
+    let stop_tx = Arc::new(stop_tx);
+    let set_stop = {
+        let stop_tx = Arc::clone(&stop_tx);
+        move |stop: Stop| {
+            stop_tx.send_if_modified(|current| {
+                current.is_none().then(|| *current = Some(stop)).is_some()
+            });
         }
-        Err(e) => {
+    };
+    let mut lost = claimed.watch();
+    let watcher = {
+        let set_stop = set_stop.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = shutdown_signal() => set_stop(Stop::Signal),
+                reason = lost.lost() => set_stop(Stop::Lost(reason)),
+            }
+        })
+    };
+    let (work_stop_tx, work_stop_rx) = tokio::sync::watch::channel(false);
+    let interval = Duration::from_secs(u64::from(claimed.lease_sweep_interval_seconds.max(1)));
+    let graceful = {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(Option::is_some).await;
+        }
+    };
+    // The block ends partition work's borrow of `claimed` before release.
+    let http_result = {
+        let http = axum::serve(listener, app).with_graceful_shutdown(graceful);
+        let work = claims::partition_work(&claimed, &store, interval, work_stop_rx);
+        let mut http = std::pin::pin!(http.into_future());
+        let mut work = std::pin::pin!(work);
+        let mut http_result = None;
+        let mut work_done = false;
+        while http_result.is_none() {
+            tokio::select! {
+                result = &mut http => http_result = Some(result),
+                result = &mut work, if !work_done => {
+                    work_done = true;
+                    if let Err(e) = result {
+                        set_stop(Stop::Lost(e.to_string()));
+                    }
+                }
+                _ = async { let mut rx = stop_rx.clone(); let _ = rx.wait_for(Option::is_some).await; }, if !work_done => {
+                    let _ = work_stop_tx.send(true);
+                }
+            }
+        }
+        http_result
+    };
+    watcher.abort();
+    let stop = stop_rx.borrow().clone();
+    match (stop, http_result) {
+        (Some(Stop::Lost(reason)), _) => {
+            tracing::error!("Claim lost: {reason}; partition work stopped");
+            eprintln!("asyncgate: claim lost: {reason}");
+            ExitCode::from(EX_UNAVAILABLE)
+        }
+        (_, Some(Err(e))) => {
             eprintln!("asyncgate: server error: {e}");
             ExitCode::FAILURE
+        }
+        _ => {
+            match claimed.release().await {
+                Ok(_) => tracing::info!("Released the instance claim"),
+                Err(e) => tracing::warn!("could not release the instance claim: {e}"),
+            }
+            tracing::info!("Shut down cleanly");
+            ExitCode::SUCCESS
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use asyncgate_config::{ExposeSecret, SecretString, Validated};
+use asyncgate_config::{Claimed, ExposeSecret, SecretString};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -28,10 +28,10 @@ struct AppState {
     insecure_dev: bool,
 }
 
-/// The router for validated settings. Response bodies that never change
-/// are serialized once, here.
-pub fn router(settings: &Validated<Settings>) -> Router {
-    let res = settings.resolution();
+/// The router for claimed settings (only a claimed replica serves).
+/// Response bodies that never change are serialized once, here.
+pub fn router(settings: &Claimed<Settings>) -> Router {
+    let res = settings.validated().resolution();
     let identity = json!({
         "instance_id": res.instance_id().as_str(),
         "env": res.environment().as_str(),
@@ -46,6 +46,7 @@ pub fn router(settings: &Validated<Settings>) -> Router {
         .collect();
     let mut instance = identity.clone();
     instance["detection"] = json!(detection);
+    instance["claim_epoch"] = json!(settings.epoch());
     let state = AppState {
         config_body: identity.to_string(),
         instance_body: instance.to_string(),

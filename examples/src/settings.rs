@@ -1,6 +1,8 @@
 //! The reference `Settings` of the AsyncGate service, written with the
 //! derive, with the original service's defaults.
 
+use std::path::PathBuf;
+
 use asyncgate_config::{Checks, Environment, Finding, GateConfig, InstanceId, SecretString};
 use serde::Deserialize;
 
@@ -12,6 +14,18 @@ pub enum ReceiptMode {
     Standalone,
     /// Emitted to MemoryGate.
     MemorygateIntegrated,
+}
+
+/// Where instance claims are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStoreKind {
+    /// Lock files on this host (`ASYNCGATE_CLAIM_DIR`).
+    File,
+    /// A lease table in PostgreSQL (`ASYNCGATE_DATABASE_URL`).
+    Postgres,
+    /// No claims: development only.
+    None,
 }
 
 /// Log verbosity.
@@ -45,7 +59,7 @@ impl LogLevel {
 
 /// AsyncGate server settings.
 #[derive(Debug, GateConfig)]
-#[gate(prefix = "ASYNCGATE", check = auth_rules)]
+#[gate(prefix = "ASYNCGATE", check = rules)]
 pub struct Settings {
     /// Deployment environment: development, staging or production.
     #[gate(environment, default = "development")]
@@ -154,6 +168,51 @@ pub struct Settings {
     /// Port to listen on (0 picks a free one).
     #[gate(default = 8080)]
     pub port: u16,
+
+    /// Where instance claims are kept: file (one host), postgres (ASYNCGATE_DATABASE_URL) or none (development only).
+    #[gate(default = "file")]
+    pub claim_store: ClaimStoreKind,
+
+    /// Directory of the file claim store (default: $XDG_RUNTIME_DIR/asyncgate-claims, else <temp dir>/asyncgate-claims).
+    pub claim_dir: Option<PathBuf>,
+
+    /// Lease ttl of the PostgreSQL claim store in milliseconds; renewed every third of it.
+    #[gate(default = 15000)]
+    pub claim_ttl_ms: u64,
+}
+
+/// Every struct-level rule: [`auth_rules`] and [`claim_rules`].
+pub fn rules(settings: &Settings, checks: &mut Checks<'_>) {
+    auth_rules(settings, checks);
+    claim_rules(settings, checks);
+}
+
+/// Claims may be turned off in development only, and a lease needs time to be renewed.
+pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
+    let env = checks.environment();
+    if settings.claim_store == ClaimStoreKind::None && !env.is_development() {
+        checks.push(
+            Finding::error(
+                "claim_store",
+                format!(
+                    "claim_store=none is allowed in development only, not in {env} environment"
+                ),
+            )
+            .with_remedy("set ASYNCGATE_CLAIM_STORE=file (one host) or postgres (several hosts)"),
+        );
+    }
+    if settings.claim_ttl_ms < 300 {
+        checks.push(
+            Finding::error(
+                "claim_ttl_ms",
+                format!(
+                    "claim_ttl_ms={} is too short to renew a lease",
+                    settings.claim_ttl_ms
+                ),
+            )
+            .with_remedy("set ASYNCGATE_CLAIM_TTL_MS to 300 or more (default 15000)"),
+        );
+    }
 }
 
 /// The auth rules of the original service.

@@ -55,7 +55,9 @@ pub struct Server {
 impl Server {
     /// Starts the server on 127.0.0.1 and a free port; waits for `Listening on`.
     pub fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
-        let mut all = vec![("ASYNCGATE_HOST", "127.0.0.1"), ("ASYNCGATE_PORT", "0")];
+        // Each test claims in its own directory unless it names one.
+        let claim_dir = dir.join("claims").display().to_string();
+        let mut all = vec![("ASYNCGATE_HOST", "127.0.0.1"), ("ASYNCGATE_PORT", "0"), ("ASYNCGATE_CLAIM_DIR", claim_dir.as_str())];
         all.extend_from_slice(env);
         let mut child = command(dir, &all)
             .arg("start")

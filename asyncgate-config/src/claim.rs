@@ -1,0 +1,259 @@
+//! Instance claims: at start-up a replica claims its instance id in a
+//! shared store, and a second live claimant is refused with who holds it.
+//!
+//! Validation cannot see two live replicas configured with the same id;
+//! a claim can. Only a [`Validated<T>`] can be claimed, and a [`Claimed<T>`]
+//! can only come out of [`Validated::claim`].
+
+use std::fmt;
+use std::future::Future;
+use std::ops::Deref;
+use std::pin::Pin;
+use std::time::SystemTime;
+
+use crate::{InstanceId, Validated};
+
+/// A boxed, sendable future, as returned by [`ClaimStore`] methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Who holds a claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder {
+    /// The holder's hostname.
+    pub host: String,
+    /// The holder's process id.
+    pub pid: u32,
+    /// When it acquired the claim.
+    pub since: SystemTime,
+}
+
+impl Holder {
+    /// This process, now.
+    pub fn current() -> Self {
+        Holder {
+            host: hostname::get().map_or_else(
+                |_| "unknown-host".to_owned(),
+                |h| h.to_string_lossy().into_owned(),
+            ),
+            pid: std::process::id(),
+            since: SystemTime::now(),
+        }
+    }
+}
+
+impl fmt::Display for Holder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pid {} on {} since {}",
+            self.pid,
+            self.host,
+            humantime::format_rfc3339_seconds(self.since)
+        )
+    }
+}
+
+/// Why a claim could not be made or kept.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClaimError {
+    /// Another live replica holds the id.
+    #[error(
+        "instance_id '{id}' is already claimed by {} (epoch {epoch}): another live replica is using this id",
+        holder.as_ref().map_or_else(|| "another process".to_owned(), ToString::to_string)
+    )]
+    Held {
+        /// The contested id.
+        id: InstanceId,
+        /// The live holder, when its record could be read.
+        holder: Option<Holder>,
+        /// The holder's fencing epoch.
+        epoch: u64,
+    },
+    /// A claim that was held is gone (expired, taken over or unrenewable).
+    #[error("the claim on instance_id '{id}' was lost: {reason}")]
+    Lost {
+        /// The id.
+        id: InstanceId,
+        /// What happened.
+        reason: String,
+    },
+    /// The store could not be reached or used.
+    #[error("claim store {store}: {reason}")]
+    Store {
+        /// Which store, e.g. `file store /run/asyncgate-claims`.
+        store: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// One claim as listed by [`ClaimStore::list`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimInfo {
+    /// The claimed id.
+    pub instance_id: String,
+    /// The last holder, when recorded.
+    pub holder: Option<Holder>,
+    /// The last fencing epoch.
+    pub epoch: u64,
+    /// Whether a live process holds it now.
+    pub live: bool,
+}
+
+/// Tells whether a held claim is still held; resolves when it is lost.
+#[derive(Clone, Debug)]
+pub struct ClaimWatch {
+    rx: tokio::sync::watch::Receiver<Option<String>>,
+}
+
+/// The sending side of a [`ClaimWatch`], kept by a store's claim.
+#[derive(Debug)]
+pub struct ClaimSignal {
+    tx: tokio::sync::watch::Sender<Option<String>>,
+}
+
+impl ClaimSignal {
+    /// A signal and its first watcher.
+    pub fn new() -> (ClaimSignal, ClaimWatch) {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        (ClaimSignal { tx }, ClaimWatch { rx })
+    }
+
+    /// Marks the claim lost (the first reason wins).
+    pub fn lose(&self, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.tx.send_if_modified(|state| {
+            if state.is_none() {
+                *state = Some(reason);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// Another watcher.
+    pub fn watch(&self) -> ClaimWatch {
+        ClaimWatch {
+            rx: self.tx.subscribe(),
+        }
+    }
+}
+
+impl ClaimWatch {
+    /// Why the claim was lost, or `None` while it is held.
+    pub fn lost_reason(&self) -> Option<String> {
+        self.rx.borrow().clone()
+    }
+
+    /// Whether the claim is lost.
+    pub fn is_lost(&self) -> bool {
+        self.rx.borrow().is_some()
+    }
+
+    /// Waits until the claim is lost and returns why. If the store's claim
+    /// is dropped without being lost, this waits forever.
+    pub async fn lost(&mut self) -> String {
+        loop {
+            if let Some(reason) = self.rx.borrow_and_update().clone() {
+                return reason;
+            }
+            if self.rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// A claim held in a store. Dropping it releases it (the process exiting
+/// releases it too); [`HeldClaim::release`] does so gracefully.
+pub trait HeldClaim: Send + Sync + fmt::Debug {
+    /// The fencing token: larger than every earlier holder's.
+    fn epoch(&self) -> u64;
+    /// Learns when the claim is lost.
+    fn watch(&self) -> ClaimWatch;
+    /// Gives the claim up so that a successor can take it at once.
+    fn release(self: Box<Self>) -> BoxFuture<'static, Result<(), ClaimError>>;
+}
+
+/// A store in which instance ids are claimed.
+pub trait ClaimStore: Send + Sync {
+    /// Claims `id` for this process, or says who holds it.
+    fn acquire<'a>(
+        &'a self,
+        id: &'a InstanceId,
+    ) -> BoxFuture<'a, Result<Box<dyn HeldClaim>, ClaimError>>;
+    /// Every claim the store knows, live or not.
+    fn list(&self) -> BoxFuture<'_, Result<Vec<ClaimInfo>, ClaimError>>;
+    /// A short description for logs, e.g. `file store /tmp/asyncgate-claims`.
+    fn describe(&self) -> String;
+}
+
+impl<T> Validated<T> {
+    /// Claims the validated instance id in `store`. Fails with
+    /// [`ClaimError::Held`] when another live replica holds it.
+    pub async fn claim(self, store: &dyn ClaimStore) -> Result<Claimed<T>, ClaimError> {
+        let held = store.acquire(self.resolution().instance_id()).await?;
+        tracing::info!(
+            target: "asyncgate_config",
+            "Claimed instance ID: {} (epoch {}, {})",
+            self.resolution().instance_id(),
+            held.epoch(),
+            store.describe()
+        );
+        Ok(Claimed {
+            validated: self,
+            held,
+        })
+    }
+}
+
+/// Validated settings whose instance id this process holds a claim on.
+///
+/// Only [`Validated::claim`] makes one. It derefs to the settings.
+#[must_use = "dropping a Claimed releases the claim"]
+pub struct Claimed<T> {
+    validated: Validated<T>,
+    held: Box<dyn HeldClaim>,
+}
+
+impl<T> Claimed<T> {
+    /// The fencing epoch: partition writes carry it so a stale holder's
+    /// writes can be refused.
+    pub fn epoch(&self) -> u64 {
+        self.held.epoch()
+    }
+
+    /// Learns when the claim is lost: stop partition work then.
+    pub fn watch(&self) -> ClaimWatch {
+        self.held.watch()
+    }
+
+    /// The validated settings.
+    pub fn validated(&self) -> &Validated<T> {
+        &self.validated
+    }
+
+    /// Releases the claim gracefully and gives back the settings.
+    pub async fn release(self) -> Result<Validated<T>, ClaimError> {
+        self.held.release().await?;
+        Ok(self.validated)
+    }
+}
+
+impl<T> Deref for Claimed<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.validated
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Claimed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claimed")
+            .field("epoch", &self.epoch())
+            .field("settings", &*self.validated)
+            .finish()
+    }
+}

@@ -1,0 +1,493 @@
+//! The PostgreSQL claim store: a lease table keyed by instance id with a
+//! monotonically increasing `epoch` (a fencing token), using the database's
+//! clock only. Rows are never deleted, so epochs never go back.
+//!
+//! - acquire: `INSERT ... ON CONFLICT ... DO UPDATE ... WHERE expires_at <= now() RETURNING epoch`;
+//! - renew every ttl/3 on a dedicated connection; the claim is lost when a
+//!   renew matches no row, or when no renew succeeded before the local
+//!   deadline (see [`RenewDeadline`]);
+//! - release: `expires_at = now()`, so a successor takes over at once;
+//! - [`PgStore::fence`]: run first in every partition-write transaction; it
+//!   holds the lease row `FOR SHARE`, so a takeover waits for the write to
+//!   commit, and a stale holder's write is refused.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio_postgres::{Client, NoTls, Transaction};
+
+use crate::InstanceId;
+use crate::claim::{
+    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS asyncgate_claims (
+    instance_id text PRIMARY KEY,
+    epoch       bigint      NOT NULL,
+    holder_host text        NOT NULL,
+    holder_pid  integer     NOT NULL,
+    acquired_at timestamptz NOT NULL,
+    renewed_at  timestamptz NOT NULL,
+    expires_at  timestamptz NOT NULL
+)";
+
+const ACQUIRE: &str = "
+INSERT INTO asyncgate_claims AS c
+    (instance_id, epoch, holder_host, holder_pid, acquired_at, renewed_at, expires_at)
+VALUES ($1, 1, $2, $3, now(), now(), now() + make_interval(secs => $4))
+ON CONFLICT (instance_id) DO UPDATE
+    SET epoch = c.epoch + 1,
+        holder_host = EXCLUDED.holder_host,
+        holder_pid = EXCLUDED.holder_pid,
+        acquired_at = now(),
+        renewed_at = now(),
+        expires_at = EXCLUDED.expires_at
+    WHERE c.expires_at <= now()
+RETURNING epoch";
+
+const HOLDER: &str = "SELECT epoch, holder_host, holder_pid, acquired_at FROM asyncgate_claims WHERE instance_id = $1";
+
+const RENEW: &str = "
+UPDATE asyncgate_claims
+   SET renewed_at = now(), expires_at = now() + make_interval(secs => $3)
+ WHERE instance_id = $1 AND epoch = $2 AND expires_at > now()
+RETURNING epoch";
+
+const RELEASE: &str =
+    "UPDATE asyncgate_claims SET expires_at = now() WHERE instance_id = $1 AND epoch = $2";
+
+const FENCE: &str = "SELECT epoch FROM asyncgate_claims WHERE instance_id = $1 AND epoch = $2 AND expires_at > now() FOR SHARE";
+
+const LIST: &str = "
+SELECT instance_id, epoch, holder_host, holder_pid, acquired_at, expires_at > now() AS live
+  FROM asyncgate_claims ORDER BY instance_id";
+
+/// When a holder must consider its claim lost without a successful renew.
+///
+/// A renew sent at `t` extends the lease to the database's `now() + ttl`,
+/// which is no earlier than `t + ttl`; so a holder that gives up at
+/// `last successful renew sent + ttl - margin` stops before any successor
+/// can take over. `margin` (ttl/10) covers clock-rate drift between hosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenewDeadline {
+    ttl: Duration,
+    last_sent: Instant,
+}
+
+impl RenewDeadline {
+    /// A deadline for a claim acquired by a request sent at `sent`.
+    pub fn new(ttl: Duration, sent: Instant) -> Self {
+        RenewDeadline {
+            ttl,
+            last_sent: sent,
+        }
+    }
+
+    /// Records a successful renew whose request was sent at `sent`.
+    pub fn renewed(&mut self, sent: Instant) {
+        self.last_sent = self.last_sent.max(sent);
+    }
+
+    /// The instant after which the claim counts as lost.
+    pub fn deadline(&self) -> Instant {
+        self.last_sent + self.ttl - self.ttl / 10
+    }
+
+    /// When the next renew is due: a third of the ttl after the last one.
+    pub fn next_renew(&self) -> Instant {
+        self.last_sent + self.ttl / 3
+    }
+
+    /// Whether the claim must be considered lost at `now`.
+    pub fn expired(&self, now: Instant) -> bool {
+        now >= self.deadline()
+    }
+}
+
+/// Claims ids in a PostgreSQL lease table.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    config: tokio_postgres::Config,
+    ttl: Duration,
+    name: String,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://` or `postgresql://`; a driver suffix
+    /// such as `postgresql+asyncpg://` is accepted), creates the table if
+    /// needed, and uses leases of `ttl`.
+    pub async fn connect(url: &str, ttl: Duration) -> Result<Self, ClaimError> {
+        let url = strip_driver(url);
+        let config: tokio_postgres::Config = url.parse().map_err(|e| ClaimError::Store {
+            store: "postgres store".to_owned(),
+            reason: format!("the database URL does not parse: {e}"),
+        })?;
+        let name = describe(&config);
+        if ttl < Duration::from_millis(300) {
+            return Err(ClaimError::Store {
+                store: name,
+                reason: format!("the lease ttl must be at least 300ms, not {ttl:?}"),
+            });
+        }
+        let store = PgStore { config, ttl, name };
+        let mut client = store.client().await?;
+        let tx = client.transaction().await.map_err(|e| store.error(e))?;
+        // Serialise concurrent first starts: CREATE TABLE IF NOT EXISTS races otherwise.
+        tx.execute("SELECT pg_advisory_xact_lock(74657372)", &[])
+            .await
+            .map_err(|e| store.error(e))?;
+        tx.batch_execute(SCHEMA).await.map_err(|e| store.error(e))?;
+        tx.commit().await.map_err(|e| store.error(e))?;
+        Ok(store)
+    }
+
+    /// The lease ttl.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// A new connection, for partition writes that must be fenced.
+    pub async fn client(&self) -> Result<Client, ClaimError> {
+        let (client, connection) = self
+            .config
+            .connect(NoTls)
+            .await
+            .map_err(|e| self.error(e))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+
+    /// Run first in a partition-write transaction: `Ok` only while `epoch`
+    /// still holds an unexpired claim on `id`. It locks the lease row
+    /// `FOR SHARE` until the transaction ends, so no takeover can commit
+    /// in between.
+    pub async fn fence(
+        tx: &Transaction<'_>,
+        id: &InstanceId,
+        epoch: u64,
+    ) -> Result<(), ClaimError> {
+        let epoch = i64::try_from(epoch).unwrap_or(i64::MAX);
+        match tx.query_opt(FENCE, &[&id.as_str(), &epoch]).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(ClaimError::Lost {
+                id: id.clone(),
+                reason: format!(
+                    "epoch {epoch} no longer holds the claim (a successor took over, or it expired)"
+                ),
+            }),
+            Err(e) => Err(ClaimError::Store {
+                store: "postgres store".to_owned(),
+                reason: format!("fence query failed: {e}"),
+            }),
+        }
+    }
+
+    fn error(&self, e: impl std::fmt::Display) -> ClaimError {
+        ClaimError::Store {
+            store: self.name.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    async fn acquire_now(&self, id: &InstanceId) -> Result<Box<dyn HeldClaim>, ClaimError> {
+        let client = self.client().await?;
+        let me = Holder::current();
+        let pid = i32::try_from(me.pid).unwrap_or(i32::MAX);
+        let sent = Instant::now();
+        let row = client
+            .query_opt(
+                ACQUIRE,
+                &[&id.as_str(), &me.host, &pid, &self.ttl.as_secs_f64()],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        let Some(row) = row else {
+            let holder = client
+                .query_opt(HOLDER, &[&id.as_str()])
+                .await
+                .map_err(|e| self.error(e))?;
+            let (holder, epoch) = match holder {
+                Some(r) => {
+                    let epoch: i64 = r.get(0);
+                    let holder = Holder {
+                        host: r.get(1),
+                        pid: u32::try_from(r.get::<_, i32>(2)).unwrap_or(0),
+                        since: r.get::<_, SystemTime>(3),
+                    };
+                    (Some(holder), u64::try_from(epoch).unwrap_or(0))
+                }
+                None => (None, 0),
+            };
+            return Err(ClaimError::Held {
+                id: id.clone(),
+                holder,
+                epoch,
+            });
+        };
+        let epoch = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+        let (signal, _) = ClaimSignal::new();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let renewer = Renewer {
+            store: self.clone(),
+            id: id.clone(),
+            epoch,
+            client: Some(client),
+            deadline: RenewDeadline::new(self.ttl, sent),
+        };
+        let watch = signal.watch();
+        let task = tokio::spawn(renewer.run(signal, stop_rx));
+        Ok(Box::new(PgClaim {
+            store: self.clone(),
+            id: id.clone(),
+            epoch,
+            watch,
+            stop: Some(stop_tx),
+            task: Some(task),
+        }))
+    }
+
+    async fn list_now(&self) -> Result<Vec<ClaimInfo>, ClaimError> {
+        let client = self.client().await?;
+        let rows = client.query(LIST, &[]).await.map_err(|e| self.error(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| ClaimInfo {
+                instance_id: r.get(0),
+                epoch: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+                holder: Some(Holder {
+                    host: r.get(2),
+                    pid: u32::try_from(r.get::<_, i32>(3)).unwrap_or(0),
+                    since: r.get(4),
+                }),
+                live: r.get(5),
+            })
+            .collect())
+    }
+}
+
+impl ClaimStore for PgStore {
+    fn acquire<'a>(
+        &'a self,
+        id: &'a InstanceId,
+    ) -> BoxFuture<'a, Result<Box<dyn HeldClaim>, ClaimError>> {
+        Box::pin(self.acquire_now(id))
+    }
+
+    fn list(&self) -> BoxFuture<'_, Result<Vec<ClaimInfo>, ClaimError>> {
+        Box::pin(self.list_now())
+    }
+
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// `postgresql+asyncpg://...` -> `postgresql://...`.
+fn strip_driver(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) if scheme.contains('+') => {
+            format!("{}://{rest}", scheme.split('+').next().unwrap_or(scheme))
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `postgres store host:port/db`, never the password.
+fn describe(config: &tokio_postgres::Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "postgres store {host}:{port}/{}",
+        config.get_dbname().unwrap_or("")
+    )
+}
+
+/// Renews one claim until it is released or lost.
+struct Renewer {
+    store: PgStore,
+    id: InstanceId,
+    epoch: u64,
+    client: Option<Client>,
+    deadline: RenewDeadline,
+}
+
+impl Renewer {
+    async fn run(mut self, signal: ClaimSignal, mut stop: tokio::sync::oneshot::Receiver<()>) {
+        let ttl_secs = self.store.ttl.as_secs_f64();
+        let epoch = i64::try_from(self.epoch).unwrap_or(i64::MAX);
+        let mut due = self.deadline.next_renew();
+        loop {
+            tokio::select! {
+                _ = &mut stop => return,
+                () = tokio::time::sleep_until(due.into()) => {}
+            }
+            if self.deadline.expired(Instant::now()) {
+                signal.lose(format!(
+                    "no successful renew within the lease ttl ({:?})",
+                    self.store.ttl
+                ));
+                return;
+            }
+            let sent = Instant::now();
+            let budget = self.deadline.deadline().saturating_duration_since(sent);
+            let attempt = tokio::time::timeout(budget, self.renew_once(epoch, ttl_secs)).await;
+            match attempt {
+                Ok(Ok(true)) => {
+                    self.deadline.renewed(sent);
+                    due = self.deadline.next_renew();
+                }
+                Ok(Ok(false)) => {
+                    signal.lose(
+                        "the renew matched no row: the lease expired or a successor took over",
+                    );
+                    return;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(target: "asyncgate_config", "renewing the claim on {} failed (will retry): {e}", self.id);
+                    self.client = None;
+                    due = (Instant::now() + self.store.ttl / 10).min(self.deadline.deadline());
+                }
+                Err(_) => {
+                    signal.lose(format!(
+                        "no successful renew within the lease ttl ({:?})",
+                        self.store.ttl
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One renew on the dedicated connection, reconnecting if it was lost.
+    async fn renew_once(&mut self, epoch: i64, ttl_secs: f64) -> Result<bool, ClaimError> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            self.client = Some(self.store.client().await?);
+        }
+        let Some(client) = &self.client else {
+            return Ok(false);
+        };
+        let row = client
+            .query_opt(RENEW, &[&self.id.as_str(), &epoch, &ttl_secs])
+            .await
+            .map_err(|e| self.store.error(e))?;
+        Ok(row.is_some())
+    }
+}
+
+#[derive(Debug)]
+struct PgClaim {
+    store: PgStore,
+    id: InstanceId,
+    epoch: u64,
+    watch: ClaimWatch,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl HeldClaim for PgClaim {
+    fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    fn watch(&self) -> ClaimWatch {
+        self.watch.clone()
+    }
+
+    fn release(mut self: Box<Self>) -> BoxFuture<'static, Result<(), ClaimError>> {
+        Box::pin(async move {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+            if let Some(task) = self.task.take() {
+                let _ = task.await;
+            }
+            if self.watch.is_lost() {
+                return Ok(());
+            }
+            let client = self.store.client().await?;
+            let epoch = i64::try_from(self.epoch).unwrap_or(i64::MAX);
+            client
+                .execute(RELEASE, &[&self.id.as_str(), &epoch])
+                .await
+                .map_err(|e| self.store.error(e))?;
+            Ok(())
+        })
+    }
+}
+
+impl Drop for PgClaim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TTL: Duration = Duration::from_secs(3);
+
+    #[test]
+    fn deadline_is_ttl_minus_margin_after_the_last_successful_send() {
+        let t0 = Instant::now();
+        let d = RenewDeadline::new(TTL, t0);
+        assert_eq!(d.deadline(), t0 + Duration::from_millis(2700));
+        assert_eq!(d.next_renew(), t0 + Duration::from_secs(1));
+        assert!(!d.expired(t0 + Duration::from_millis(2699)));
+        assert!(d.expired(t0 + Duration::from_millis(2700)));
+    }
+
+    #[test]
+    fn a_renew_counts_from_when_it_was_sent_not_when_it_returned() {
+        let t0 = Instant::now();
+        let mut d = RenewDeadline::new(TTL, t0);
+        // Sent at 1s, answered at 2.5s: the lease runs from 1s.
+        d.renewed(t0 + Duration::from_secs(1));
+        assert_eq!(d.deadline(), t0 + Duration::from_millis(3700));
+        assert_eq!(d.next_renew(), t0 + Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_late_answer_to_an_old_renew_never_moves_the_deadline_back() {
+        let t0 = Instant::now();
+        let mut d = RenewDeadline::new(TTL, t0);
+        d.renewed(t0 + Duration::from_secs(2));
+        d.renewed(t0 + Duration::from_secs(1));
+        assert_eq!(d.deadline(), t0 + Duration::from_millis(4700));
+    }
+
+    #[test]
+    fn missed_renews_expire_the_claim_before_the_database_would() {
+        let t0 = Instant::now();
+        let d = RenewDeadline::new(TTL, t0);
+        // The database expires the lease at (execution time >= t0) + ttl.
+        let database_expiry_at_the_earliest = t0 + TTL;
+        assert!(d.deadline() < database_expiry_at_the_earliest);
+        // Two missed renews (at 1s and 2s) still leave time for a third.
+        assert!(!d.expired(t0 + Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn driver_suffixes_are_stripped_and_passwords_never_described() {
+        assert_eq!(
+            strip_driver("postgresql+asyncpg://u:p@h/db"),
+            "postgresql://u:p@h/db"
+        );
+        assert_eq!(strip_driver("postgres://u@h/db"), "postgres://u@h/db");
+        let config: tokio_postgres::Config = "postgresql://app:hunter2@db.internal:6432/app"
+            .parse()
+            .unwrap();
+        assert_eq!(describe(&config), "postgres store db.internal:6432/app");
+    }
+}
