@@ -19,7 +19,7 @@ pub enum Store {
     File(FileStore),
     /// A PostgreSQL lease table.
     #[cfg(feature = "postgres")]
-    Postgres(PgStore),
+    Postgres(Box<PgStore>),
     /// No coordination (development only; validation refuses it elsewhere).
     Disabled(NoClaims),
 }
@@ -46,7 +46,7 @@ impl Store {
                 Duration::from_millis(settings.claim_ttl_ms),
             )
             .await
-            .map(Store::Postgres)
+            .map(|store| Store::Postgres(Box::new(store)))
             .map_err(|e| format!("{e} (ASYNCGATE_DATABASE_URL, ASYNCGATE_CLAIM_STORE=postgres)")),
             #[cfg(not(feature = "postgres"))]
             ClaimStoreKind::Postgres => Err(
@@ -62,7 +62,7 @@ impl Store {
         match self {
             Store::File(s) => s,
             #[cfg(feature = "postgres")]
-            Store::Postgres(s) => s,
+            Store::Postgres(s) => s.as_ref(),
             Store::Disabled(s) => s,
         }
     }
