@@ -52,12 +52,32 @@ pub struct Server {
     pub early_log: Vec<String>,
 }
 
+/// How a `start` ended up: serving, or exited.
+pub enum Started {
+    Serving(Server),
+    Exited { code: Option<i32>, log: String },
+}
+
 impl Server {
     /// Starts the server on 127.0.0.1 and a free port; waits for `Listening on`.
     pub fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
+        match Server::try_start(dir, env) {
+            Started::Serving(server) => server,
+            Started::Exited { code, log } => {
+                panic!("asyncgate exited ({code:?}) instead of serving:\n{log}")
+            }
+        }
+    }
+
+    /// Starts the server; returns once it serves or exits.
+    pub fn try_start(dir: &Path, env: &[(&str, &str)]) -> Started {
         // Each test claims in its own directory unless it names one.
         let claim_dir = dir.join("claims").display().to_string();
-        let mut all = vec![("ASYNCGATE_HOST", "127.0.0.1"), ("ASYNCGATE_PORT", "0"), ("ASYNCGATE_CLAIM_DIR", claim_dir.as_str())];
+        let mut all = vec![
+            ("ASYNCGATE_HOST", "127.0.0.1"),
+            ("ASYNCGATE_PORT", "0"),
+            ("ASYNCGATE_CLAIM_DIR", claim_dir.as_str()),
+        ];
         all.extend_from_slice(env);
         let mut child = command(dir, &all)
             .arg("start")
@@ -75,30 +95,79 @@ impl Server {
             }
         });
         let mut early_log = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            else {
-                let _ = child.kill();
-                let status = child.wait();
-                panic!(
-                    "no `Listening on` line ({status:?}); log so far:\n{}",
-                    early_log.join("\n")
-                );
-            };
-            let addr = line
-                .split("Listening on http://")
-                .nth(1)
-                .map(|a| a.trim().parse().unwrap());
-            early_log.push(line);
-            if let Some(addr) = addr {
-                return Server {
-                    child,
-                    addr,
-                    log: rx,
-                    early_log,
-                };
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    let addr = line
+                        .split("Listening on http://")
+                        .nth(1)
+                        .map(|a| a.trim().parse().unwrap());
+                    early_log.push(line);
+                    if let Some(addr) = addr {
+                        return Started::Serving(Server {
+                            child,
+                            addr,
+                            log: rx,
+                            early_log,
+                        });
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let code = child.wait().unwrap().code();
+                    return Started::Exited {
+                        code,
+                        log: early_log.join("\n"),
+                    };
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = child.kill();
+                    let status = child.wait();
+                    panic!(
+                        "no `Listening on` line ({status:?}); log so far:\n{}",
+                        early_log.join("\n")
+                    );
+                }
             }
+        }
+    }
+
+    /// The claim epoch from the `Claimed instance ID: <id> (epoch N, ...)` line.
+    pub fn epoch(&self) -> u64 {
+        self.early_log
+            .iter()
+            .find_map(|l| l.split("(epoch ").nth(1))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no epoch in:\n{}", self.early_log.join("\n")))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal}");
+    }
+
+    /// Waits for the process to exit by itself; the exit code and the rest of the log.
+    pub fn wait_exit(mut self, timeout: Duration) -> (Option<i32>, String) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                std::thread::sleep(Duration::from_millis(50));
+                let rest: Vec<String> = self.log.try_iter().collect();
+                return (
+                    status.code(),
+                    [self.early_log.join("\n"), rest.join("\n")].join("\n"),
+                );
+            }
+            assert!(Instant::now() < deadline, "still running after {timeout:?}");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -165,4 +234,48 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// The PostgreSQL URL `.ci/run` exports. Under `CI=true` a missing URL is a
+/// failure, never a skip; elsewhere the test is skipped with a message.
+pub fn database_url() -> Option<String> {
+    match std::env::var("ASYNCGATE_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!(
+                "CI=true but ASYNCGATE_TEST_DATABASE_URL is not set: .ci/run starts PostgreSQL and exports it"
+            )
+        }
+        _ => {
+            eprintln!(
+                "skipped: ASYNCGATE_TEST_DATABASE_URL is not set (`.ci/run` starts PostgreSQL)"
+            );
+            None
+        }
+    }
+}
+
+/// Runs one SQL query with psql and returns its unaligned output.
+pub fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-tAc", sql])
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Starts `n` servers with the same environment at once; waits until each
+/// serves or exits.
+pub fn start_many(dir: &Path, env: &[(&str, &str)], n: usize) -> Vec<Started> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| s.spawn(|| Server::try_start(dir, env)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
 }

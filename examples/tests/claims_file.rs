@@ -1,0 +1,153 @@
+//! Instance claims with the file-lock store, with real processes: a second
+//! live replica with the same id is refused, exactly one of many contenders
+//! wins, a successor takes over at once after SIGTERM or kill -9.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{API_KEY, Server, Started, get, run, start_many};
+
+fn env<'a>(id: &'a str, claim_dir: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("ASYNCGATE_INSTANCE_ID", id),
+        ("ASYNCGATE_API_KEY", API_KEY),
+        ("ASYNCGATE_CLAIM_DIR", claim_dir),
+    ]
+}
+
+#[test]
+fn a_second_live_replica_with_the_same_id_is_refused_and_the_first_is_unaffected() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = dir.path().join("shared-claims").display().to_string();
+    let a = Server::start(dir.path(), &env("test-1", &claims));
+    let Started::Exited { code, log } = Server::try_start(dir.path(), &env("test-1", &claims))
+    else {
+        panic!("B must not serve while A holds test-1");
+    };
+    assert_eq!(code, Some(75), "{log}");
+    let host = hostname();
+    assert!(
+        log.contains(&format!(
+            "instance_id 'test-1' is already claimed by pid {} on {host} since ",
+            a.pid()
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains("give every replica its own ASYNCGATE_INSTANCE_ID"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("Listening on"),
+        "refused before binding: {log}"
+    );
+    // A keeps serving.
+    assert_eq!(get(a.addr, "/v1/config", &[]).0, 200);
+    // `asyncgate claims` shows the holder.
+    let out = run(dir.path(), &env("test-1", &claims), &["claims"]);
+    let listing = String::from_utf8(out.stdout).unwrap();
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with("test-1"))
+        .unwrap_or_else(|| panic!("{listing}"));
+    assert!(
+        line.contains(" yes ") && line.contains(&format!("pid {}", a.pid())),
+        "{line}"
+    );
+    let (code, _) = a.terminate();
+    assert_eq!(code, Some(0));
+    let out = run(dir.path(), &env("test-1", &claims), &["claims"]);
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .any(|l| l.starts_with("test-1") && l.contains(" no "))
+    );
+}
+
+#[test]
+fn twenty_contenders_one_holder_per_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = dir.path().join("shared-claims").display().to_string();
+    let env = env("contended-1", &claims);
+    for round in 1..=100u64 {
+        let started = start_many(dir.path(), &env, 20);
+        let mut holders = Vec::new();
+        for s in started {
+            match s {
+                Started::Serving(server) => holders.push(server),
+                Started::Exited { code, log } => assert_eq!(code, Some(75), "round {round}: {log}"),
+            }
+        }
+        assert_eq!(holders.len(), 1, "round {round}: exactly one holder");
+        let holder = holders.pop().unwrap();
+        assert_eq!(holder.epoch(), round, "epochs grow by one per holder");
+        let (code, _) = holder.terminate();
+        assert_eq!(code, Some(0));
+    }
+}
+
+#[test]
+fn after_sigterm_a_successor_acquires_at_once_with_the_next_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = dir.path().join("shared-claims").display().to_string();
+    let a = Server::start(dir.path(), &env("successor-1", &claims));
+    let epoch = a.epoch();
+    let (code, log) = a.terminate();
+    assert_eq!(code, Some(0));
+    assert!(log.contains("Released the instance claim"), "{log}");
+    let b = Server::start(dir.path(), &env("successor-1", &claims));
+    assert_eq!(b.epoch(), epoch + 1);
+}
+
+#[test]
+fn after_kill_9_the_file_claim_is_free_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = dir.path().join("shared-claims").display().to_string();
+    let a = Server::start(dir.path(), &env("killed-1", &claims));
+    let epoch = a.epoch();
+    a.signal("KILL");
+    let (code, _) = a.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, None, "killed by a signal");
+    let started = Instant::now();
+    let b = Server::start(dir.path(), &env("killed-1", &claims));
+    assert_eq!(b.epoch(), epoch + 1);
+    eprintln!(
+        "takeover after kill -9 (file store): {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn claim_store_none_is_for_development_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = [
+        ("ASYNCGATE_CLAIM_STORE", "none"),
+        ("ASYNCGATE_API_KEY", API_KEY),
+    ];
+    let server = Server::start(dir.path(), &dev);
+    let (code, _) = server.terminate();
+    assert_eq!(code, Some(0));
+    let prod = [
+        ("ASYNCGATE_CLAIM_STORE", "none"),
+        ("ASYNCGATE_ENV", "production"),
+        ("ASYNCGATE_INSTANCE_ID", "prod-a1b2c3d4"),
+        ("ASYNCGATE_API_KEY", API_KEY),
+    ];
+    let Started::Exited { code, log } = Server::try_start(dir.path(), &prod) else {
+        panic!()
+    };
+    assert_eq!(code, Some(78));
+    assert!(
+        log.contains(
+            "claim_store=none is allowed in development only, not in production environment"
+        ),
+        "{log}"
+    );
+}
+
+fn hostname() -> String {
+    let out = std::process::Command::new("hostname").output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}

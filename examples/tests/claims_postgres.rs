@@ -1,0 +1,309 @@
+//! Instance claims with the PostgreSQL store, with real processes and a
+//! real PostgreSQL (`.ci/run` starts one). Fault tests of DESIGN §5:
+//! refusal, contention, takeover after SIGTERM and kill -9, a frozen
+//! holder that must not write after its successor, and database restarts.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{API_KEY, Server, Started, database_url, get, psql, start_many};
+
+/// Lease ttl for these tests (renewed every ttl/3).
+const TTL_MS: u64 = 1500;
+
+fn env<'a>(url: &'a str, id: &'a str, ttl: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("ASYNCGATE_CLAIM_STORE", "postgres"),
+        ("ASYNCGATE_DATABASE_URL", url),
+        ("ASYNCGATE_CLAIM_TTL_MS", ttl),
+        ("ASYNCGATE_INSTANCE_ID", id),
+        ("ASYNCGATE_API_KEY", API_KEY),
+        ("ASYNCGATE_LEASE_SWEEP_INTERVAL_SECONDS", "1"),
+    ]
+}
+
+/// A unique id per test run, so tests (and reruns) can share the database.
+fn unique(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{name}-{}-{nanos}", std::process::id())
+}
+
+#[test]
+fn a_second_live_replica_is_refused_with_the_holder() {
+    let Some(url) = database_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique("pg-refuse");
+    let ttl = TTL_MS.to_string();
+    let a = Server::start(dir.path(), &env(&url, &id, &ttl));
+    let Started::Exited { code, log } = Server::try_start(dir.path(), &env(&url, &id, &ttl)) else {
+        panic!("B must not serve while A holds {id}");
+    };
+    assert_eq!(code, Some(75), "{log}");
+    assert!(
+        log.contains(&format!(
+            "instance_id '{id}' is already claimed by pid {} on ",
+            a.pid()
+        )),
+        "{log}"
+    );
+    // Well past A's ttl, A still holds (it renews) and serves.
+    std::thread::sleep(Duration::from_millis(TTL_MS * 2));
+    assert_eq!(get(a.addr, "/v1/config", &[]).0, 200);
+    let Started::Exited { code, .. } = Server::try_start(dir.path(), &env(&url, &id, &ttl)) else {
+        panic!()
+    };
+    assert_eq!(code, Some(75));
+    let (code, _) = a.terminate();
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn twenty_contenders_one_holder_per_round() {
+    let Some(url) = database_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique("pg-contended");
+    let ttl = "5000".to_owned();
+    let env = env(&url, &id, &ttl);
+    for round in 1..=100u64 {
+        let mut holders = Vec::new();
+        for started in start_many(dir.path(), &env, 20) {
+            match started {
+                Started::Serving(server) => holders.push(server),
+                Started::Exited { code, log } => assert_eq!(code, Some(75), "round {round}: {log}"),
+            }
+        }
+        assert_eq!(holders.len(), 1, "round {round}: exactly one holder");
+        let holder = holders.pop().unwrap();
+        assert_eq!(holder.epoch(), round);
+        let (code, _) = holder.terminate();
+        assert_eq!(code, Some(0));
+    }
+    assert_eq!(
+        psql(
+            &url,
+            &format!("SELECT epoch FROM asyncgate_claims WHERE instance_id = '{id}'")
+        ),
+        "100"
+    );
+}
+
+#[test]
+fn after_sigterm_a_successor_acquires_at_once_with_the_next_epoch() {
+    let Some(url) = database_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique("pg-sigterm");
+    let ttl = "10000".to_owned();
+    let a = Server::start(dir.path(), &env(&url, &id, &ttl));
+    let epoch = a.epoch();
+    let (code, log) = a.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    // The ttl is 10s: only a graceful release lets B in at once.
+    let b = Server::start(dir.path(), &env(&url, &id, &ttl));
+    assert_eq!(b.epoch(), epoch + 1);
+}
+
+#[test]
+fn after_kill_9_a_successor_takes_over_within_ttl_and_a_third() {
+    let Some(url) = database_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique("pg-kill9");
+    let ttl = TTL_MS.to_string();
+    let a = Server::start(dir.path(), &env(&url, &id, &ttl));
+    let epoch = a.epoch();
+    a.signal("KILL");
+    let killed = Instant::now();
+    let _ = a.wait_exit(Duration::from_secs(10));
+    let b = loop {
+        match Server::try_start(dir.path(), &env(&url, &id, &ttl)) {
+            Started::Serving(b) => break b,
+            Started::Exited { code: Some(75), .. } => std::thread::sleep(Duration::from_millis(50)),
+            Started::Exited { code, log } => panic!("{code:?}: {log}"),
+        }
+    };
+    let took = killed.elapsed();
+    eprintln!("takeover after kill -9 (postgres, ttl {TTL_MS}ms): {took:?}");
+    assert_eq!(b.epoch(), epoch + 1);
+    // The lease can outlive the kill by at most one ttl (renewed ttl/3 before);
+    // one extra second covers process start-up on a loaded machine.
+    assert!(
+        took <= Duration::from_millis(TTL_MS + TTL_MS / 3 + 1000),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn a_frozen_holder_writes_nothing_after_its_successor_and_exits() {
+    let Some(url) = database_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique("pg-frozen");
+    let ttl = TTL_MS.to_string();
+    let a = Server::start(dir.path(), &env(&url, &id, &ttl));
+    let a_pid = a.pid();
+    let a_epoch = a.epoch();
+    wait_for_sweeps(&url, &id, a_epoch, 1);
+
+    a.signal("STOP");
+    std::thread::sleep(Duration::from_millis(TTL_MS + 200));
+    let b = loop {
+        match Server::try_start(dir.path(), &env(&url, &id, &ttl)) {
+            Started::Serving(b) => break b,
+            Started::Exited { code: Some(75), .. } => std::thread::sleep(Duration::from_millis(50)),
+            Started::Exited { code, log } => panic!("{code:?}: {log}"),
+        }
+    };
+    assert_eq!(b.epoch(), a_epoch + 1);
+    wait_for_sweeps(&url, &id, b.epoch(), 1);
+
+    a.signal("CONT");
+    let (code, log) = a.wait_exit(Duration::from_secs(30));
+    assert_eq!(code, Some(69), "A exits non-zero: {log}");
+    assert!(log.contains("claim lost"), "{log}");
+    wait_for_sweeps(&url, &id, b.epoch(), 2);
+
+    // Nothing from A after B's first fenced write...
+    let b_first = psql(
+        &url,
+        &format!(
+            "SELECT min(id) FROM asyncgate_sweeps WHERE instance_id = '{id}' AND epoch = {}",
+            b.epoch()
+        ),
+    );
+    let late = psql(
+        &url,
+        &format!(
+            "SELECT count(*) FROM asyncgate_sweeps WHERE instance_id = '{id}' AND writer_pid = {a_pid} AND id > {b_first}"
+        ),
+    );
+    assert_eq!(late, "0");
+    // ...and no epoch ever had two writers.
+    let shared = psql(
+        &url,
+        &format!(
+            "SELECT count(*) FROM (SELECT epoch FROM asyncgate_sweeps WHERE instance_id = '{id}' GROUP BY epoch HAVING count(DISTINCT writer_pid) > 1) e"
+        ),
+    );
+    assert_eq!(shared, "0");
+    let (code, _) = b.terminate();
+    assert_eq!(code, Some(0));
+}
+
+fn wait_for_sweeps(url: &str, id: &str, epoch: u64, at_least: u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let n: u64 = psql(url, &format!("SELECT count(*) FROM asyncgate_sweeps WHERE instance_id = '{id}' AND epoch = {epoch}")).parse().unwrap();
+        if n >= at_least {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "epoch {epoch} made {n} sweeps, expected {at_least}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A PostgreSQL cluster of this test's own (restarting the shared one would
+/// disturb the other tests), through `.ci/pg-cluster`.
+struct OwnCluster {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl OwnCluster {
+    fn script() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/pg-cluster")
+    }
+
+    fn start() -> (OwnCluster, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = OwnCluster { dir, port };
+        let url = cluster.up();
+        (cluster, url)
+    }
+
+    fn up(&self) -> String {
+        let out = Command::new(Self::script())
+            .args([
+                "start",
+                &self.dir.path().display().to_string(),
+                &self.port.to_string(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    fn down(&self) {
+        let out = Command::new(Self::script())
+            .args(["stop", &self.dir.path().display().to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = Command::new(Self::script())
+            .args(["stop", &self.dir.path().display().to_string()])
+            .output();
+    }
+}
+
+#[test]
+fn a_database_restart_keeps_the_claim_and_a_long_outage_loses_it() {
+    if database_url().is_none() {
+        return;
+    }
+    let (cluster, url) = OwnCluster::start();
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique("pg-restart");
+    let ttl = "3000".to_owned();
+    let a = Server::start(dir.path(), &env(&url, &id, &ttl));
+    let epoch = a.epoch();
+
+    // Short outage: well inside the ttl.
+    cluster.down();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = cluster.up();
+    std::thread::sleep(Duration::from_millis(6000));
+    assert_eq!(
+        get(a.addr, "/v1/config", &[]).0,
+        200,
+        "A survives a short outage"
+    );
+    assert_eq!(
+        psql(
+            &url,
+            &format!(
+                "SELECT epoch FROM asyncgate_claims WHERE instance_id = '{id}' AND expires_at > now()"
+            )
+        ),
+        epoch.to_string()
+    );
+
+    // Long outage: longer than the ttl.
+    cluster.down();
+    let (code, log) = a.wait_exit(Duration::from_secs(15));
+    assert_eq!(code, Some(69), "{log}");
+    assert!(log.contains("claim lost"), "{log}");
+}
