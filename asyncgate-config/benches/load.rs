@@ -98,7 +98,7 @@ fn bench(c: &mut Criterion) {
                 .dotenv(false)
                 .current_dir("/")
                 .hostname("bench-host")
-                .rng(rand::rngs::StdRng::seed_from_u64(1))
+                .rng(rand::rngs::SmallRng::seed_from_u64(1))
                 .load()
                 .and_then(|l| l.validate())
                 .expect("valid");

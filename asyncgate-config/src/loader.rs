@@ -38,7 +38,7 @@ use crate::{Finding, GateConfig, Report};
 ///     .env([("APP_ENV", "production"), ("KUBERNETES_SERVICE_HOST", "10.0.0.1"), ("HOSTNAME", "app-5d9f7-x2x9k")])
 ///     .current_dir("/nonexistent")
 ///     .hostname("laptop")
-///     .rng(rand::rngs::StdRng::seed_from_u64(1))
+///     .rng(rand::rngs::SmallRng::seed_from_u64(1))
 ///     .load()?;
 /// assert_eq!(loaded.instance_id.as_str(), "app-5d9f7-x2x9k");
 /// # Ok::<(), asyncgate_config::Report>(())
@@ -316,7 +316,7 @@ struct LazyRng(Option<Box<dyn RngCore + Send>>);
 impl LazyRng {
     fn get(&mut self) -> &mut (dyn RngCore + Send) {
         self.0
-            .get_or_insert_with(|| Box::new(rand::rngs::StdRng::from_os_rng()))
+            .get_or_insert_with(|| Box::new(rand::rngs::SmallRng::from_os_rng()))
             .as_mut()
     }
 }

@@ -79,7 +79,7 @@ pub fn loader<T: GateConfig>(env: &[(&str, &str)]) -> Loader<T> {
         .env(env.iter().copied())
         .current_dir(NO_DIR)
         .hostname("build-host")
-        .rng(rand::rngs::StdRng::seed_from_u64(42))
+        .rng(rand::rngs::SmallRng::seed_from_u64(42))
 }
 
 pub fn loader_in<T: GateConfig>(dir: &Path, env: &[(&str, &str)]) -> Loader<T> {
