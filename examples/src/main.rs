@@ -20,7 +20,7 @@ use asyncgate_examples::claims::{self, Store};
 use asyncgate_examples::settings::Settings;
 use asyncgate_examples::{env_doc, server};
 use clap::{Parser, Subcommand, ValueEnum};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 
 /// sysexits.h EX_CONFIG: the configuration is invalid.
 const EX_CONFIG: u8 = 78;
@@ -109,10 +109,15 @@ fn check(format: CheckFormat) -> ExitCode {
     }
 }
 
-fn init_logs() -> tracing_subscriber::reload::Handle<EnvFilter, tracing_subscriber::Registry> {
+/// Logs to stderr at `RUST_LOG` (`info`, `asyncgate_config=debug,warn`, ...)
+/// or, until the settings are read, INFO.
+fn init_logs() -> tracing_subscriber::reload::Handle<Targets, tracing_subscriber::Registry> {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
     let (filter, handle) = tracing_subscriber::reload::Layer::new(filter);
     tracing_subscriber::registry()
         .with(filter)
@@ -141,8 +146,8 @@ fn start() -> ExitCode {
         }
     };
     if std::env::var_os("RUST_LOG").is_none() {
-        let level = settings.log_level.directive();
-        let _ = logs.modify(|filter| *filter = EnvFilter::new(level));
+        let level = settings.log_level.level();
+        let _ = logs.modify(|filter| *filter = Targets::new().with_default(level));
     }
     if settings.allow_insecure_dev {
         tracing::warn!("{INSECURE_BANNER}");

@@ -46,13 +46,14 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
-    /// The matching `tracing` filter directive.
-    pub fn directive(self) -> &'static str {
+    /// The matching `tracing` level.
+    pub fn level(self) -> tracing::level_filters::LevelFilter {
+        use tracing::level_filters::LevelFilter;
         match self {
-            LogLevel::Debug => "debug",
-            LogLevel::Info => "info",
-            LogLevel::Warning => "warn",
-            LogLevel::Error => "error",
+            LogLevel::Debug => LevelFilter::DEBUG,
+            LogLevel::Info => LevelFilter::INFO,
+            LogLevel::Warning => LevelFilter::WARN,
+            LogLevel::Error => LevelFilter::ERROR,
         }
     }
 }
