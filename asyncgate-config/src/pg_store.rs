@@ -237,14 +237,11 @@ impl PgStore {
             deadline: RenewDeadline::new(self.ttl, sent),
         };
         let watch = signal.watch();
-        let task = tokio::spawn(renewer.run(signal, stop_rx));
+        tokio::spawn(renewer.run(signal, stop_rx));
         Ok(Box::new(PgClaim {
-            store: self.clone(),
-            id: id.clone(),
             epoch,
             watch,
             stop: Some(stop_tx),
-            task: Some(task),
         }))
     }
 
@@ -321,13 +318,20 @@ struct Renewer {
 }
 
 impl Renewer {
-    async fn run(mut self, signal: ClaimSignal, mut stop: tokio::sync::oneshot::Receiver<()>) {
+    async fn run(mut self, signal: ClaimSignal, mut stop: tokio::sync::oneshot::Receiver<Release>) {
         let ttl_secs = self.store.ttl.as_secs_f64();
         let epoch = i64::try_from(self.epoch).unwrap_or(i64::MAX);
         let mut due = self.deadline.next_renew();
         loop {
             tokio::select! {
-                _ = &mut stop => return,
+                request = &mut stop => {
+                    // Released (or the claim was dropped): end the lease now on
+                    // the dedicated connection, so a successor takes over at once.
+                    if let Ok(reply) = request {
+                        let _ = reply.send(self.release(epoch).await);
+                    }
+                    return;
+                }
                 () = tokio::time::sleep_until(due.into()) => {}
             }
             if self.deadline.expired(Instant::now()) {
@@ -367,6 +371,20 @@ impl Renewer {
         }
     }
 
+    async fn release(&mut self, epoch: i64) -> Result<(), ClaimError> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            self.client = Some(self.store.client().await?);
+        }
+        let Some(client) = &self.client else {
+            return Ok(());
+        };
+        client
+            .execute(RELEASE, &[&self.id.as_str(), &epoch])
+            .await
+            .map_err(|e| self.store.error(e))?;
+        Ok(())
+    }
+
     /// One renew on the dedicated connection, reconnecting if it was lost.
     async fn renew_once(&mut self, epoch: i64, ttl_secs: f64) -> Result<bool, ClaimError> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
@@ -383,14 +401,14 @@ impl Renewer {
     }
 }
 
+/// A release request to the renewer, with where to send the outcome.
+type Release = tokio::sync::oneshot::Sender<Result<(), ClaimError>>;
+
 #[derive(Debug)]
 struct PgClaim {
-    store: PgStore,
-    id: InstanceId,
     epoch: u64,
     watch: ClaimWatch,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<Release>>,
 }
 
 impl HeldClaim for PgClaim {
@@ -404,30 +422,24 @@ impl HeldClaim for PgClaim {
 
     fn release(mut self: Box<Self>) -> BoxFuture<'static, Result<(), ClaimError>> {
         Box::pin(async move {
-            if let Some(stop) = self.stop.take() {
-                let _ = stop.send(());
-            }
-            if let Some(task) = self.task.take() {
-                let _ = task.await;
-            }
-            if self.watch.is_lost() {
+            let Some(stop) = self.stop.take() else {
                 return Ok(());
+            };
+            let (reply_tx, reply_rx) = tokio::sync::oneshot::channel();
+            if stop.send(reply_tx).is_err() {
+                return Ok(()); // the renewer ended: the claim was lost, nothing to release
             }
-            let client = self.store.client().await?;
-            let epoch = i64::try_from(self.epoch).unwrap_or(i64::MAX);
-            client
-                .execute(RELEASE, &[&self.id.as_str(), &epoch])
-                .await
-                .map_err(|e| self.store.error(e))?;
-            Ok(())
+            reply_rx.await.unwrap_or(Ok(()))
         })
     }
 }
 
 impl Drop for PgClaim {
     fn drop(&mut self) {
+        // Dropped without `release`: still end the lease, in the background.
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            let (reply, _) = tokio::sync::oneshot::channel();
+            let _ = stop.send(reply);
         }
     }
 }

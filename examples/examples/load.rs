@@ -12,7 +12,9 @@ use tokio::net::TcpStream;
 async fn connection(addr: String, path: String, requests: usize) -> (Vec<Duration>, usize) {
     let mut latencies = Vec::with_capacity(requests);
     let mut errors = 0;
-    let Ok(mut stream) = TcpStream::connect(&addr).await else { return (latencies, requests) };
+    let Ok(mut stream) = TcpStream::connect(&addr).await else {
+        return (latencies, requests);
+    };
     let _ = stream.set_nodelay(true);
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
     let mut buf = vec![0u8; 16 * 1024];
@@ -25,7 +27,9 @@ async fn connection(addr: String, path: String, requests: usize) -> (Vec<Duratio
         // Read one response: headers, then Content-Length bytes of body.
         let mut filled = 0;
         let ok = loop {
-            let Ok(n) = stream.read(&mut buf[filled..]).await else { break false };
+            let Ok(n) = stream.read(&mut buf[filled..]).await else {
+                break false;
+            };
             if n == 0 {
                 break false;
             }
@@ -55,12 +59,17 @@ async fn connection(addr: String, path: String, requests: usize) -> (Vec<Duratio
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let addr = args.get(1).cloned().unwrap_or_else(|| "127.0.0.1:8080".into());
+    let addr = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
     let path = args.get(2).cloned().unwrap_or_else(|| "/v1/config".into());
     let conns: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(16);
     let per_conn: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(5000);
     let start = Instant::now();
-    let tasks: Vec<_> = (0..conns).map(|_| tokio::spawn(connection(addr.clone(), path.clone(), per_conn))).collect();
+    let tasks: Vec<_> = (0..conns)
+        .map(|_| tokio::spawn(connection(addr.clone(), path.clone(), per_conn)))
+        .collect();
     let mut latencies = Vec::new();
     let mut errors = 0;
     for task in tasks {
@@ -70,7 +79,11 @@ async fn main() {
     }
     let elapsed = start.elapsed();
     latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).map_or(0.0, |d| d.as_secs_f64() * 1e6);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1e6)
+    };
     println!(
         "{{\"requests\": {}, \"errors\": {errors}, \"seconds\": {:.3}, \"rps\": {:.0}, \"p50_us\": {:.0}, \"p99_us\": {:.0}, \"max_us\": {:.0}}}",
         latencies.len(),

@@ -105,21 +105,22 @@ fn store_error(e: tokio_postgres::Error) -> ClaimError {
 }
 
 /// Sweeps this replica's lease partition every `interval` until the claim
-/// is lost (returned as `Err`) or `stop` fires. With PostgreSQL each sweep
-/// is a fenced write; a fence refusal means the claim is lost.
+/// is lost (returned as `Err`) or `stop` resolves. With PostgreSQL each
+/// sweep is a fenced write; a fence refusal means the claim is lost.
 pub async fn partition_work(
     claimed: &Claimed<Settings>,
     store: &Store,
     interval: Duration,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), ClaimError> {
+    let mut stop = std::pin::pin!(stop);
     let id = claimed.validated().resolution().instance_id().clone();
     let epoch = claimed.epoch();
     #[cfg(feature = "postgres")]
     let mut client: Option<tokio_postgres::Client> = None;
     loop {
         tokio::select! {
-            _ = stop.wait_for(|s| *s) => return Ok(()),
+            () = &mut stop => return Ok(()),
             () = tokio::time::sleep(interval) => {}
         }
         if claimed.watch().is_lost() {

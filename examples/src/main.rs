@@ -235,6 +235,13 @@ async fn claim_and_serve(settings: Validated<Settings>) -> ExitCode {
 }
 
 async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
+    let signal = match shutdown_signal() {
+        Ok(signal) => signal,
+        Err(e) => {
+            eprintln!("asyncgate: cannot install the SIGTERM/SIGINT handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let addr = (claimed.host.clone(), claimed.port);
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(listener) => listener,
@@ -269,41 +276,25 @@ async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
         let set_stop = set_stop.clone();
         tokio::spawn(async move {
             tokio::select! {
-                () = shutdown_signal() => set_stop(Stop::Signal),
+                () = signal => set_stop(Stop::Signal),
                 reason = lost.lost() => set_stop(Stop::Lost(reason)),
             }
         })
     };
-    let (work_stop_tx, work_stop_rx) = tokio::sync::watch::channel(false);
     let interval = Duration::from_secs(u64::from(claimed.lease_sweep_interval_seconds.max(1)));
-    let graceful = {
-        let mut rx = stop_rx.clone();
-        async move {
-            let _ = rx.wait_for(Option::is_some).await;
-        }
+    let stopped = |mut rx: tokio::sync::watch::Receiver<Option<Stop>>| async move {
+        let _ = rx.wait_for(Option::is_some).await;
     };
     // The block ends partition work's borrow of `claimed` before release.
     let http_result = {
-        let http = axum::serve(listener, app).with_graceful_shutdown(graceful);
-        let work = claims::partition_work(&claimed, &store, interval, work_stop_rx);
-        let mut http = std::pin::pin!(http.into_future());
-        let mut work = std::pin::pin!(work);
-        let mut http_result = None;
-        let mut work_done = false;
-        while http_result.is_none() {
-            tokio::select! {
-                result = &mut http => http_result = Some(result),
-                result = &mut work, if !work_done => {
-                    work_done = true;
-                    if let Err(e) = result {
-                        set_stop(Stop::Lost(e.to_string()));
-                    }
-                }
-                _ = async { let mut rx = stop_rx.clone(); let _ = rx.wait_for(Option::is_some).await; }, if !work_done => {
-                    let _ = work_stop_tx.send(true);
-                }
+        let http = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
+        let work = claims::partition_work(&claimed, &store, interval, stopped(stop_rx.clone()));
+        let (http_result, ()) = tokio::join!(http.into_future(), async {
+            // A fence refusal ends serving too.
+            if let Err(e) = work.await {
+                set_stop(Stop::Lost(e.to_string()));
             }
-        }
+        });
         http_result
     };
     watcher.abort();
@@ -314,7 +305,7 @@ async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
             eprintln!("asyncgate: claim lost: {reason}");
             ExitCode::from(EX_UNAVAILABLE)
         }
-        (_, Some(Err(e))) => {
+        (_, Err(e)) => {
             eprintln!("asyncgate: server error: {e}");
             ExitCode::FAILURE
         }
@@ -329,26 +320,26 @@ async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Installs the SIGINT/SIGTERM handlers now (so a signal that arrives
+/// before serving starts is not fatal) and returns a future that resolves on
+/// the first of them.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(e) => {
-                    tracing::warn!("cannot listen for SIGTERM: {e}");
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            tracing::info!("Shutdown signal received; draining connections");
+        })
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
-    tracing::info!("Shutdown signal received; draining connections");
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("Shutdown signal received; draining connections");
+    })
 }
