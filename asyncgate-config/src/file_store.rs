@@ -205,9 +205,18 @@ fn read_record(file: &mut File) -> Option<Record> {
     serde_json::from_str(&text).ok()
 }
 
+/// Records are written over the previous one as a fixed-size block, padded
+/// with spaces (which JSON ignores), so no truncation is needed: an id is at
+/// most 253 characters and a hostname 255, far below the block size.
+const RECORD_BLOCK: usize = 1024;
+
 fn write_record(file: &mut File, record: &Record) -> io::Result<()> {
-    let text = serde_json::to_string(record).map_err(io::Error::other)?;
-    file.set_len(0)?;
+    let mut text = serde_json::to_string(record).map_err(io::Error::other)?;
+    if text.len() < RECORD_BLOCK {
+        text.push_str(&" ".repeat(RECORD_BLOCK - text.len()));
+    } else {
+        file.set_len(0)?;
+    }
     file.seek(SeekFrom::Start(0))?;
     // No fsync: the kernel lock, not the record, excludes other holders, and
     // other processes read the record through the page cache.
