@@ -174,7 +174,7 @@ pub struct Settings {
     #[gate(default = "file")]
     pub claim_store: ClaimStoreKind,
 
-    /// Directory of the file claim store (default: $XDG_RUNTIME_DIR/asyncgate-claims, else <temp dir>/asyncgate-claims).
+    /// Directory of the file claim store (default: $XDG_RUNTIME_DIR/asyncgate-claims, else the temp dir + /asyncgate-claims).
     pub claim_dir: Option<PathBuf>,
 
     /// Lease ttl of the PostgreSQL claim store in milliseconds; renewed every third of it.

@@ -118,13 +118,7 @@ fn after_kill_9_a_successor_takes_over_within_ttl_and_a_third() {
     a.signal("KILL");
     let killed = Instant::now();
     let _ = a.wait_exit(Duration::from_secs(10));
-    let b = loop {
-        match Server::try_start(dir.path(), &env(&url, &id, &ttl)) {
-            Started::Serving(b) => break b,
-            Started::Exited { code: Some(75), .. } => std::thread::sleep(Duration::from_millis(50)),
-            Started::Exited { code, log } => panic!("{code:?}: {log}"),
-        }
-    };
+    let b = start_when_free(dir.path(), &env(&url, &id, &ttl));
     let took = killed.elapsed();
     eprintln!("takeover after kill -9 (postgres, ttl {TTL_MS}ms): {took:?}");
     assert_eq!(b.epoch(), epoch + 1);
@@ -149,13 +143,7 @@ fn a_frozen_holder_writes_nothing_after_its_successor_and_exits() {
 
     a.signal("STOP");
     std::thread::sleep(Duration::from_millis(TTL_MS + 200));
-    let b = loop {
-        match Server::try_start(dir.path(), &env(&url, &id, &ttl)) {
-            Started::Serving(b) => break b,
-            Started::Exited { code: Some(75), .. } => std::thread::sleep(Duration::from_millis(50)),
-            Started::Exited { code, log } => panic!("{code:?}: {log}"),
-        }
-    };
+    let b = start_when_free(dir.path(), &env(&url, &id, &ttl));
     assert_eq!(b.epoch(), a_epoch + 1);
     wait_for_sweeps(&url, &id, b.epoch(), 1);
 
@@ -190,6 +178,17 @@ fn a_frozen_holder_writes_nothing_after_its_successor_and_exits() {
     assert_eq!(shared, "0");
     let (code, _) = b.terminate();
     assert_eq!(code, Some(0));
+}
+
+/// Starts a server, retrying while the id is still claimed (exit 75).
+fn start_when_free(dir: &Path, env: &[(&str, &str)]) -> Server {
+    loop {
+        match Server::try_start(dir, env) {
+            Started::Serving(server) => return server,
+            Started::Exited { code: Some(75), .. } => std::thread::sleep(Duration::from_millis(50)),
+            Started::Exited { code, log } => panic!("{code:?}: {log}"),
+        }
+    }
 }
 
 fn wait_for_sweeps(url: &str, id: &str, epoch: u64, at_least: u64) {
