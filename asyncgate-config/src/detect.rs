@@ -84,15 +84,24 @@ impl fmt::Display for Platform {
     }
 }
 
+/// The value of a set environment variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvValue<'a> {
+    /// Set to UTF-8 text.
+    Set(&'a str),
+    /// Set, but not valid UTF-8.
+    NotUnicode,
+}
+
 /// Read access to environment variables, so detection can run on any map.
 pub trait EnvLookup {
-    /// The variable's value; `Err(())` when it is set but not UTF-8.
-    fn lookup(&self, name: &str) -> Option<Result<&str, ()>>;
+    /// The variable's value; `None` when it is not set.
+    fn lookup(&self, name: &str) -> Option<EnvValue<'_>>;
 }
 
 impl<S: std::hash::BuildHasher> EnvLookup for std::collections::HashMap<String, String, S> {
-    fn lookup(&self, name: &str) -> Option<Result<&str, ()>> {
-        self.get(name).map(|v| Ok(v.as_str()))
+    fn lookup(&self, name: &str) -> Option<EnvValue<'_>> {
+        self.get(name).map(|v| EnvValue::Set(v))
     }
 }
 
@@ -183,9 +192,9 @@ enum Probe {
     },
 }
 
-fn get<'e>(env: &'e dyn EnvLookup, name: &str) -> Option<Result<&'e str, ()>> {
+fn get<'e>(env: &'e dyn EnvLookup, name: &str) -> Option<EnvValue<'e>> {
     match env.lookup(name) {
-        Some(Ok(v)) if v.trim().is_empty() => None,
+        Some(EnvValue::Set(v)) if v.trim().is_empty() => None,
         other => other,
     }
 }
@@ -193,11 +202,11 @@ fn get<'e>(env: &'e dyn EnvLookup, name: &str) -> Option<Result<&'e str, ()>> {
 fn simple(env: &dyn EnvLookup, var: &'static str, vars: &'static [&'static str]) -> Probe {
     match get(env, var) {
         None => Probe::Absent(vars),
-        Some(Err(())) => Probe::Unusable {
+        Some(EnvValue::NotUnicode) => Probe::Unusable {
             var,
             reason: "not valid UTF-8",
         },
-        Some(Ok(v)) => Probe::Found {
+        Some(EnvValue::Set(v)) => Probe::Found {
             var,
             raw: v.trim().to_owned(),
         },
@@ -211,13 +220,13 @@ fn probe_kubernetes(env: &dyn EnvLookup) -> Probe {
     }
     for var in ["POD_NAME", "HOSTNAME"] {
         match get(env, var) {
-            Some(Ok(v)) => {
+            Some(EnvValue::Set(v)) => {
                 return Probe::Found {
                     var,
                     raw: v.trim().to_owned(),
                 };
             }
-            Some(Err(())) => {
+            Some(EnvValue::NotUnicode) => {
                 return Probe::Unusable {
                     var,
                     reason: "not valid UTF-8",
@@ -240,13 +249,13 @@ fn probe_ecs(env: &dyn EnvLookup) -> Probe {
     for var in VARS {
         match get(env, var) {
             None => continue,
-            Some(Err(())) => {
+            Some(EnvValue::NotUnicode) => {
                 return Probe::Unusable {
                     var,
                     reason: "not valid UTF-8",
                 };
             }
-            Some(Ok(uri)) => {
+            Some(EnvValue::Set(uri)) => {
                 return match ecs_id(uri) {
                     Some(raw) => Probe::Found { var, raw },
                     None => Probe::Unusable {
@@ -287,9 +296,9 @@ fn ecs_id(uri: &str) -> Option<String> {
 
 fn probe_cloud_run(env: &dyn EnvLookup) -> Probe {
     const VARS: &[&str] = &["K_REVISION", "CLOUD_RUN_EXECUTION"];
-    if let Some(Ok(execution)) = get(env, "CLOUD_RUN_EXECUTION") {
+    if let Some(EnvValue::Set(execution)) = get(env, "CLOUD_RUN_EXECUTION") {
         let task = match get(env, "CLOUD_RUN_TASK_INDEX") {
-            Some(Ok(index)) => index.trim(),
+            Some(EnvValue::Set(index)) => index.trim(),
             _ => "0",
         };
         return Probe::Found {
@@ -299,12 +308,12 @@ fn probe_cloud_run(env: &dyn EnvLookup) -> Probe {
     }
     match get(env, "K_REVISION") {
         None => Probe::Absent(VARS),
-        Some(Err(())) => Probe::Unusable {
+        Some(EnvValue::NotUnicode) => Probe::Unusable {
             var: "K_REVISION",
             reason: "not valid UTF-8",
         },
         // The random suffix is added once this platform is chosen.
-        Some(Ok(revision)) => Probe::Found {
+        Some(EnvValue::Set(revision)) => Probe::Found {
             var: "K_REVISION",
             raw: revision.trim().to_owned(),
         },

@@ -76,7 +76,7 @@ pub use claim::{
     BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, Claimed, HeldClaim,
     Holder,
 };
-pub use detect::{Detection, EnvLookup, Outcome, Platform, TraceStep, detect};
+pub use detect::{Detection, EnvLookup, EnvValue, Outcome, Platform, TraceStep, detect};
 pub use environment::{Environment, ParseEnvironmentError};
 #[cfg(feature = "claims")]
 pub use file_store::FileStore;

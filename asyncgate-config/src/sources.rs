@@ -10,7 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::detect::EnvLookup;
+use crate::detect::{EnvLookup, EnvValue};
 use crate::schema::FieldSchema;
 use crate::{Finding, Source};
 
@@ -68,10 +68,10 @@ impl Env {
 }
 
 impl EnvLookup for Env {
-    fn lookup(&self, name: &str) -> Option<Result<&str, ()>> {
+    fn lookup(&self, name: &str) -> Option<EnvValue<'_>> {
         match self.vars.get(name) {
-            Some(v) => Some(Ok(v)),
-            None if self.non_utf8.contains(name) => Some(Err(())),
+            Some(v) => Some(EnvValue::Set(v)),
+            None if self.non_utf8.contains(name) => Some(EnvValue::NotUnicode),
             None => None,
         }
     }
@@ -317,14 +317,18 @@ impl Sources {
             None => Source::Env { var },
         };
         let direct = match vars.lookup(field.env()) {
-            Some(Err(())) => return Err(Box::new(not_utf8(field, field.env(), dotenv))),
-            Some(Ok(v)) => non_empty(v),
+            Some(EnvValue::NotUnicode) => {
+                return Err(Box::new(not_utf8(field, field.env(), dotenv)));
+            }
+            Some(EnvValue::Set(v)) => non_empty(v),
             None => None,
         };
         if let Some(file_var) = field.file_env() {
             match vars.lookup(file_var) {
-                Some(Err(())) => return Err(Box::new(not_utf8(field, file_var, dotenv))),
-                Some(Ok(path)) if non_empty(path).is_some() => {
+                Some(EnvValue::NotUnicode) => {
+                    return Err(Box::new(not_utf8(field, file_var, dotenv)));
+                }
+                Some(EnvValue::Set(path)) if non_empty(path).is_some() => {
                     if direct.is_some() {
                         return Err(Box::new(Finding::error(
                             field.name(),
