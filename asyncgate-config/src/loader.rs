@@ -277,7 +277,8 @@ fn unknown_names(
             );
         }
     };
-    let mut env_names: Vec<&str> = env.names().collect();
+    // Only `<PREFIX>_*` names can be unknown settings; sorted for a stable report.
+    let mut env_names: Vec<&str> = env.names().filter(|n| is_ours(n)).collect();
     env_names.sort_unstable();
     for name in env_names {
         report(name, String::new());
