@@ -25,6 +25,39 @@ fn env<'a>(url: &'a str, id: &'a str, ttl: &'a str) -> Vec<(&'static str, &'a st
     ]
 }
 
+/// One test's database URL, working directory, unique id and lease ttl.
+struct Case {
+    url: String,
+    dir: tempfile::TempDir,
+    id: String,
+    ttl: String,
+}
+
+impl Case {
+    /// `None` (skipped) without a database, except under `CI=true`.
+    fn new(name: &str, ttl_ms: u64) -> Option<Case> {
+        let url = database_url()?;
+        Some(Case {
+            url,
+            dir: tempfile::tempdir().unwrap(),
+            id: unique(name),
+            ttl: ttl_ms.to_string(),
+        })
+    }
+
+    fn env(&self) -> Vec<(&'static str, &str)> {
+        env(&self.url, &self.id, &self.ttl)
+    }
+
+    fn start(&self) -> Server {
+        Server::start(self.dir.path(), &self.env())
+    }
+
+    fn try_start(&self) -> Started {
+        Server::try_start(self.dir.path(), &self.env())
+    }
+}
+
 /// A unique id per test run, so tests (and reruns) can share the database.
 fn unique(name: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -35,12 +68,12 @@ fn unique(name: &str) -> String {
 
 #[test]
 fn a_second_live_replica_is_refused_with_the_holder() {
-    let Some(url) = database_url() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let id = unique("pg-refuse");
-    let ttl = TTL_MS.to_string();
-    let a = Server::start(dir.path(), &env(&url, &id, &ttl));
-    let Started::Exited { code, log } = Server::try_start(dir.path(), &env(&url, &id, &ttl)) else {
+    let Some(case) = Case::new("pg-refuse", TTL_MS) else {
+        return;
+    };
+    let id = &case.id;
+    let a = case.start();
+    let Started::Exited { code, log } = case.try_start() else {
         panic!("B must not serve while A holds {id}");
     };
     assert_eq!(code, Some(75), "{log}");
@@ -54,7 +87,7 @@ fn a_second_live_replica_is_refused_with_the_holder() {
     // Well past A's ttl, A still holds (it renews) and serves.
     std::thread::sleep(Duration::from_millis(TTL_MS * 2));
     assert_eq!(get(a.addr, "/v1/config", &[]).0, 200);
-    let Started::Exited { code, .. } = Server::try_start(dir.path(), &env(&url, &id, &ttl)) else {
+    let Started::Exited { code, .. } = case.try_start() else {
         panic!()
     };
     assert_eq!(code, Some(75));
@@ -64,14 +97,14 @@ fn a_second_live_replica_is_refused_with_the_holder() {
 
 #[test]
 fn twenty_contenders_one_holder_per_round() {
-    let Some(url) = database_url() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let id = unique("pg-contended");
-    let ttl = "5000".to_owned();
-    let env = env(&url, &id, &ttl);
+    let Some(case) = Case::new("pg-contended", 5000) else {
+        return;
+    };
+    let (url, id) = (&case.url, &case.id);
+    let env = case.env();
     for round in 1..=100u64 {
         let mut holders = Vec::new();
-        for started in start_many(dir.path(), &env, 20) {
+        for started in start_many(case.dir.path(), &env, 20) {
             match started {
                 Started::Serving(server) => holders.push(server),
                 Started::Exited { code, log } => assert_eq!(code, Some(75), "round {round}: {log}"),
@@ -85,7 +118,7 @@ fn twenty_contenders_one_holder_per_round() {
     }
     assert_eq!(
         psql(
-            &url,
+            url,
             &format!("SELECT epoch FROM asyncgate_claims WHERE instance_id = '{id}'")
         ),
         "100"
@@ -94,31 +127,29 @@ fn twenty_contenders_one_holder_per_round() {
 
 #[test]
 fn after_sigterm_a_successor_acquires_at_once_with_the_next_epoch() {
-    let Some(url) = database_url() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let id = unique("pg-sigterm");
-    let ttl = "10000".to_owned();
-    let a = Server::start(dir.path(), &env(&url, &id, &ttl));
+    let Some(case) = Case::new("pg-sigterm", 10000) else {
+        return;
+    };
+    let a = case.start();
     let epoch = a.epoch();
     let (code, log) = a.terminate();
     assert_eq!(code, Some(0), "{log}");
     // The ttl is 10s: only a graceful release lets B in at once.
-    let b = Server::start(dir.path(), &env(&url, &id, &ttl));
+    let b = case.start();
     assert_eq!(b.epoch(), epoch + 1);
 }
 
 #[test]
 fn after_kill_9_a_successor_takes_over_within_ttl_and_a_third() {
-    let Some(url) = database_url() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let id = unique("pg-kill9");
-    let ttl = TTL_MS.to_string();
-    let a = Server::start(dir.path(), &env(&url, &id, &ttl));
+    let Some(case) = Case::new("pg-kill9", TTL_MS) else {
+        return;
+    };
+    let a = case.start();
     let epoch = a.epoch();
     a.signal("KILL");
     let killed = Instant::now();
     let _ = a.wait_exit(Duration::from_secs(10));
-    let b = start_when_free(dir.path(), &env(&url, &id, &ttl));
+    let b = start_when_free(&case);
     let took = killed.elapsed();
     eprintln!("takeover after kill -9 (postgres, ttl {TTL_MS}ms): {took:?}");
     assert_eq!(b.epoch(), epoch + 1);
@@ -132,37 +163,37 @@ fn after_kill_9_a_successor_takes_over_within_ttl_and_a_third() {
 
 #[test]
 fn a_frozen_holder_writes_nothing_after_its_successor_and_exits() {
-    let Some(url) = database_url() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let id = unique("pg-frozen");
-    let ttl = TTL_MS.to_string();
-    let a = Server::start(dir.path(), &env(&url, &id, &ttl));
+    let Some(case) = Case::new("pg-frozen", TTL_MS) else {
+        return;
+    };
+    let (url, id) = (&case.url, &case.id);
+    let a = case.start();
     let a_pid = a.pid();
     let a_epoch = a.epoch();
-    wait_for_sweeps(&url, &id, a_epoch, 1);
+    wait_for_sweeps(url, id, a_epoch, 1);
 
     a.signal("STOP");
     std::thread::sleep(Duration::from_millis(TTL_MS + 200));
-    let b = start_when_free(dir.path(), &env(&url, &id, &ttl));
+    let b = start_when_free(&case);
     assert_eq!(b.epoch(), a_epoch + 1);
-    wait_for_sweeps(&url, &id, b.epoch(), 1);
+    wait_for_sweeps(url, id, b.epoch(), 1);
 
     a.signal("CONT");
     let (code, log) = a.wait_exit(Duration::from_secs(30));
     assert_eq!(code, Some(69), "A exits non-zero: {log}");
     assert!(log.contains("claim lost"), "{log}");
-    wait_for_sweeps(&url, &id, b.epoch(), 2);
+    wait_for_sweeps(url, id, b.epoch(), 2);
 
     // Nothing from A after B's first fenced write...
     let b_first = psql(
-        &url,
+        url,
         &format!(
             "SELECT min(id) FROM asyncgate_sweeps WHERE instance_id = '{id}' AND epoch = {}",
             b.epoch()
         ),
     );
     let late = psql(
-        &url,
+        url,
         &format!(
             "SELECT count(*) FROM asyncgate_sweeps WHERE instance_id = '{id}' AND writer_pid = {a_pid} AND id > {b_first}"
         ),
@@ -170,7 +201,7 @@ fn a_frozen_holder_writes_nothing_after_its_successor_and_exits() {
     assert_eq!(late, "0");
     // ...and no epoch ever had two writers.
     let shared = psql(
-        &url,
+        url,
         &format!(
             "SELECT count(*) FROM (SELECT epoch FROM asyncgate_sweeps WHERE instance_id = '{id}' GROUP BY epoch HAVING count(DISTINCT writer_pid) > 1) e"
         ),
@@ -181,9 +212,9 @@ fn a_frozen_holder_writes_nothing_after_its_successor_and_exits() {
 }
 
 /// Starts a server, retrying while the id is still claimed (exit 75).
-fn start_when_free(dir: &Path, env: &[(&str, &str)]) -> Server {
+fn start_when_free(case: &Case) -> Server {
     loop {
-        match Server::try_start(dir, env) {
+        match case.try_start() {
             Started::Serving(server) => return server,
             Started::Exited { code: Some(75), .. } => std::thread::sleep(Duration::from_millis(50)),
             Started::Exited { code, log } => panic!("{code:?}: {log}"),
@@ -214,10 +245,6 @@ struct OwnCluster {
 }
 
 impl OwnCluster {
-    fn script() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/pg-cluster")
-    }
-
     fn start() -> (OwnCluster, String) {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -230,15 +257,18 @@ impl OwnCluster {
         (cluster, url)
     }
 
+    /// Runs `.ci/pg-cluster <command> DIR [PORT]`.
+    fn script(&self, command: &str) -> std::process::Output {
+        let mut cmd = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/pg-cluster"));
+        cmd.arg(command).arg(self.dir.path());
+        if command == "start" {
+            cmd.arg(self.port.to_string());
+        }
+        cmd.output().unwrap()
+    }
+
     fn up(&self) -> String {
-        let out = Command::new(Self::script())
-            .args([
-                "start",
-                &self.dir.path().display().to_string(),
-                &self.port.to_string(),
-            ])
-            .output()
-            .unwrap();
+        let out = self.script("start");
         assert!(
             out.status.success(),
             "{}",
@@ -248,10 +278,7 @@ impl OwnCluster {
     }
 
     fn down(&self) {
-        let out = Command::new(Self::script())
-            .args(["stop", &self.dir.path().display().to_string()])
-            .output()
-            .unwrap();
+        let out = self.script("stop");
         assert!(
             out.status.success(),
             "{}",
@@ -262,9 +289,7 @@ impl OwnCluster {
 
 impl Drop for OwnCluster {
     fn drop(&mut self) {
-        let _ = Command::new(Self::script())
-            .args(["stop", &self.dir.path().display().to_string()])
-            .output();
+        let _ = self.script("stop");
     }
 }
 
