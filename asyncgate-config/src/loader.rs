@@ -192,13 +192,12 @@ impl<T: GateConfig> Loader<T> {
             rng: &mut rng,
         });
         let value = T::__resolve(&mut resolver);
-        let strict = self.strict_instance_id.unwrap_or(matches!(
-            schema.fields().iter().find_map(|f| match f.role() {
-                Role::InstanceId { strict, .. } => Some(strict),
-                _ => None,
-            }),
-            Some(true)
-        ));
+        let strict = self.strict_instance_id.unwrap_or_else(|| {
+            schema
+                .fields()
+                .iter()
+                .any(|f| matches!(f.role(), Role::InstanceId { strict: true, .. }))
+        });
         let (resolution, mut findings) = resolver.finish(strict);
 
         match (value, resolution) {

@@ -22,7 +22,7 @@ pub struct Resolver<'a> {
     findings: Vec<Finding>,
     records: Vec<SettingRecord>,
     environment: Option<Environment>,
-    identity: Option<(InstanceId, InstanceIdOrigin, Source)>,
+    identity: Option<(InstanceId, InstanceIdOrigin)>,
     platform: Option<crate::Platform>,
     trace: Vec<crate::TraceStep>,
 }
@@ -58,7 +58,7 @@ impl<'a> Resolver<'a> {
     /// Resolves the environment, then the instance id (which depends on it).
     pub(crate) fn resolve_identity(&mut self, inputs: IdentityInputs<'_>) {
         let env_index = self.schema.index_of(|r| matches!(r, Role::Environment));
-        self.environment = env_index.and_then(|i| self.resolve::<Environment>(i));
+        self.environment = env_index.and_then(|i| self.field::<Environment>(i));
         if let Some(index) = self
             .schema
             .index_of(|r| matches!(r, Role::InstanceId { .. }))
@@ -153,28 +153,23 @@ impl<'a> Resolver<'a> {
         origin: InstanceIdOrigin,
         source: Source,
     ) {
-        self.records[index] =
-            SettingRecord::new(Some(id.as_str().to_owned()), Some(source.clone()));
-        self.identity = Some((id, origin, source));
+        self.records[index] = SettingRecord::new(Some(id.as_str().to_owned()), Some(source));
+        self.identity = Some((id, origin));
     }
 
     /// The environment field's value (resolved first).
-    pub fn environment(&mut self) -> Option<Environment> {
+    pub fn environment(&self) -> Option<Environment> {
         self.environment
     }
 
     /// The instance-id field's value (resolved second).
-    pub fn instance_id(&mut self) -> Option<InstanceId> {
-        self.identity.as_ref().map(|(id, ..)| id.clone())
+    pub fn instance_id(&self) -> Option<InstanceId> {
+        self.identity.as_ref().map(|(id, _)| id.clone())
     }
 
     /// Resolves the field at `index` of the schema as a `T`. `None` when it
     /// is missing or invalid; the reason is recorded.
     pub fn field<T: DeserializeOwned>(&mut self, index: usize) -> Option<T> {
-        self.resolve(index)
-    }
-
-    fn resolve<T: DeserializeOwned>(&mut self, index: usize) -> Option<T> {
         let field = &self.schema.fields()[index];
         let found = match self.sources.lookup(field) {
             Ok(found) => found,
@@ -221,7 +216,7 @@ impl<'a> Resolver<'a> {
     /// Ends resolution: what was found, and every finding so far.
     pub(crate) fn finish(self, strict: bool) -> (Option<Resolution>, Vec<Finding>) {
         let resolution = match (self.environment, self.identity) {
-            (Some(environment), Some((instance_id, origin, _))) => Some(Resolution {
+            (Some(environment), Some((instance_id, origin))) => Some(Resolution {
                 schema: self.schema,
                 environment,
                 instance_id,
@@ -306,11 +301,11 @@ fn invalid(field: &'static FieldSchema, source: &Source, message: &str) -> Findi
 }
 
 fn missing(field: &'static FieldSchema) -> Finding {
-    let mut how = format!("set {}", field.env());
-    if let Some(file_var) = field.file_env() {
-        how.push_str(&format!(" (or {file_var} to a file holding it)"));
-    }
-    how.push_str(&format!(", or key `{}` in the config file", field.name()));
+    let how = format!(
+        "{}, or key `{}` in the config file",
+        field.how_to_set(),
+        field.name()
+    );
     Finding::error(
         field.name(),
         format!(

@@ -201,10 +201,7 @@ impl Checks<'_> {
         if is_set || !field.required_in().contains(&env) {
             return;
         }
-        let mut how = format!("set {}", field.env());
-        if let Some(file_var) = field.file_env() {
-            how.push_str(&format!(" (or {file_var} to a file holding it)"));
-        }
+        let how = field.how_to_set();
         self.push(
             Finding::error(
                 field.name(),

@@ -190,6 +190,14 @@ impl FieldSchema {
     pub fn required_in(&self) -> &'static [Environment] {
         self.required_in
     }
+    /// `set NAME` (`set NAME (or NAME_FILE to a file holding it)` for secrets).
+    pub(crate) fn how_to_set(&self) -> String {
+        match self.file_env {
+            Some(file_var) => format!("set {} (or {file_var} to a file holding it)", self.env),
+            None => format!("set {}", self.env),
+        }
+    }
+
     /// Environments where it must stay off.
     pub fn forbidden_in(&self) -> &'static [Environment] {
         self.forbidden_in

@@ -11,7 +11,6 @@
 
 use std::process::ExitCode;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use asyncgate_config::{ClaimError, Claimed, GateConfig, Report, Validated};
@@ -262,14 +261,15 @@ async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
     // Serving stops on SIGTERM/SIGINT or when the claim is lost; partition
     // work stops first.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(None::<Stop>);
-    let stop_tx = Arc::new(stop_tx);
-    let set_stop = {
-        let stop_tx = Arc::clone(&stop_tx);
-        move |stop: Stop| {
-            stop_tx.send_if_modified(|current| {
-                current.is_none().then(|| *current = Some(stop)).is_some()
-            });
-        }
+    // The first reason to stop wins.
+    let set_stop = move |stop: Stop| {
+        stop_tx.send_if_modified(|current| {
+            if current.is_some() {
+                return false;
+            }
+            *current = Some(stop);
+            true
+        });
     };
     let mut lost = claimed.watch();
     let watcher = {
