@@ -8,17 +8,17 @@ use syn::DeriveInput;
 pub(crate) fn impl_stub(input: &DeriveInput) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let private = quote!(::asyncgate_config::__private);
+    let krate = quote!(::asyncgate_config);
     quote! {
         #[automatically_derived]
         impl #impl_generics ::asyncgate_config::GateConfig for #ident #ty_generics #where_clause {
-            fn schema() -> &'static #private::Schema {
+            fn schema() -> &'static #krate::Schema {
                 ::core::unreachable!()
             }
-            fn __resolve(_: &mut #private::Resolver<'_>) -> ::core::option::Option<Self> {
+            fn __resolve(_: &mut #krate::__private::Resolver<'_>) -> ::core::option::Option<Self> {
                 ::core::unreachable!()
             }
-            fn __check(&self, _: &mut #private::Checks<'_>) {
+            fn __check(&self, _: &mut #krate::validate::Checks<'_>) {
                 ::core::unreachable!()
             }
         }

@@ -27,24 +27,29 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
 
 fn emit(model: &Model<'_>) -> TokenStream {
     let ident = &model.input.ident;
-    let private = quote!(::asyncgate_config::__private);
+    let krate = quote!(::asyncgate_config);
+    let private = quote!(#krate::__private);
     let name = ident.to_string();
     let prefix = &model.prefix;
     let config_file_env = format!("{prefix}_CONFIG_FILE");
     let doc = model.doc;
     let count = model.fields.len();
-    let field_schemas = model.fields.iter().map(|f| field_schema(f, &private));
+    let field_schemas = model.fields.iter().map(|f| field_schema(f, &krate));
     let resolve = resolve_fn(model, &private);
-    let check = check_fn(model, &private);
+    let check = check_fn(model, &krate);
+    let check_name = model.check.map(|path| {
+        let text = quote!(#path).to_string().replace(' ', "");
+        quote!(.__check_fn(#text))
+    });
     let assertions = model.fields.iter().map(compile_time_checks);
 
     quote! {
         #[automatically_derived]
         impl ::asyncgate_config::GateConfig for #ident {
-            fn schema() -> &'static #private::Schema {
-                static __GATE_FIELDS: [#private::FieldSchema; #count] = [#(#field_schemas),*];
-                static __GATE_SCHEMA: #private::Schema =
-                    #private::Schema::__new(#name, #prefix, #config_file_env, #doc, &__GATE_FIELDS);
+            fn schema() -> &'static #krate::Schema {
+                static __GATE_FIELDS: [#krate::FieldSchema; #count] = [#(#field_schemas),*];
+                static __GATE_SCHEMA: #krate::Schema =
+                    #krate::Schema::__new(#name, #prefix, #config_file_env, #doc, &__GATE_FIELDS)#check_name;
                 &__GATE_SCHEMA
             }
 
@@ -57,11 +62,11 @@ fn emit(model: &Model<'_>) -> TokenStream {
     }
 }
 
-fn field_schema(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream {
+fn field_schema(f: &FieldModel<'_>, krate: &TokenStream) -> TokenStream {
     let name = &f.name;
     let env = &f.env;
     let type_name = ty::display(f.ty);
-    let mut tokens = quote!(#private::FieldSchema::__new(#name, #env, #type_name));
+    let mut tokens = quote!(#krate::FieldSchema::__new(#name, #env, #type_name));
     if !f.doc.is_empty() {
         let doc = f.doc;
         tokens.extend(quote!(.__doc(#doc)));
@@ -81,11 +86,11 @@ fn field_schema(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream {
     }
     match &f.role {
         Role::Setting => {}
-        Role::Environment => tokens.extend(quote!(.__role(#private::Role::Environment))),
+        Role::Environment => tokens.extend(quote!(.__role(#krate::Role::Environment))),
         Role::InstanceId { detect, strict } => {
             let platforms = detect.iter().map(|p| format_ident!("{}", p));
             tokens.extend(quote! {
-                .__role(#private::Role::InstanceId { detect: &[#(#private::Platform::#platforms),*], strict: #strict })
+                .__role(#krate::Role::InstanceId { detect: &[#(#krate::Platform::#platforms),*], strict: #strict })
             });
         }
     }
@@ -96,7 +101,7 @@ fn field_schema(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream {
         if !envs.is_empty() {
             let method = format_ident!("{}", method);
             let envs = envs.iter().map(|e| format_ident!("{}", e));
-            tokens.extend(quote!(.#method(&[#(#private::Environment::#envs),*])));
+            tokens.extend(quote!(.#method(&[#(#krate::Environment::#envs),*])));
         }
     }
     tokens
@@ -116,7 +121,24 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream) -> TokenStream {
             Role::InstanceId { .. } => quote!(let #local = __gate_resolver.instance_id();),
             Role::Setting => {
                 let ty = f.ty;
-                quote_spanned!(ty.span()=> let #local = __gate_resolver.field::<#ty>(#index);)
+                let mut tokens =
+                    quote_spanned!(ty.span()=> let #local = __gate_resolver.field::<#ty>(#index););
+                // Whether the setting is on or present, for the rules that validation runs.
+                if !f.required_in.is_empty() {
+                    tokens.extend(quote_spanned! {ty.span()=>
+                        if let ::core::option::Option::Some(__gate_value) = &#local {
+                            __gate_resolver.__set_on(#index, #private::Optional::is_some_value(__gate_value));
+                        }
+                    });
+                }
+                if !f.forbidden_in.is_empty() {
+                    tokens.extend(quote_spanned! {ty.span()=>
+                        if let ::core::option::Option::Some(__gate_value) = &#local {
+                            __gate_resolver.__set_on(#index, #private::IsSet::is_set(__gate_value));
+                        }
+                    });
+                }
+                tokens
             }
         });
     let inits = model.fields.iter().zip(&locals).map(|(f, local)| {
@@ -131,37 +153,22 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream) -> TokenStream {
     }
 }
 
-fn check_fn(model: &Model<'_>, private: &TokenStream) -> TokenStream {
-    let mut body = TokenStream::new();
-    for (index, f) in model.fields.iter().enumerate() {
-        let ident = f.ident;
-        let ty = f.ty;
-        if !f.required_in.is_empty() {
-            body.extend(quote_spanned! {ty.span()=>
-                __gate_checks.__required(#index, #private::Optional::is_some_value(&self.#ident));
-            });
+fn check_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
+    match model.check {
+        Some(path) => {
+            let check = quote_spanned! {path.span()=>
+                let __gate_check: fn(&Self, &mut #krate::validate::Checks<'_>) = #path;
+            };
+            quote! {
+                fn __check(&self, __gate_checks: &mut #krate::validate::Checks<'_>) {
+                    #check
+                    __gate_check(self, __gate_checks);
+                }
+            }
         }
-        if !f.forbidden_in.is_empty() {
-            body.extend(quote_spanned! {ty.span()=>
-                __gate_checks.__forbidden(#index, #private::IsSet::is_set(&self.#ident));
-            });
-        }
-    }
-    if let Some(path) = model.check {
-        body.extend(quote_spanned! {path.span()=>
-            let __gate_check: fn(&Self, &mut #private::Checks<'_>) = #path;
-        });
-        body.extend(quote!(__gate_check(self, __gate_checks);));
-    }
-    let checks = if body.is_empty() {
-        quote!(_)
-    } else {
-        quote!(__gate_checks)
-    };
-    quote! {
-        fn __check(&self, #checks: &mut #private::Checks<'_>) {
-            #body
-        }
+        None => quote! {
+            fn __check(&self, _: &mut #krate::validate::Checks<'_>) {}
+        },
     }
 }
 

@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use asyncgate_config::{ClaimError, ClaimStore, FileStore, InstanceId, PgStore};
+use asyncgate_config::InstanceId;
+use asyncgate_config::claim::{ClaimError, ClaimStore, FileStore, PgStore};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {

@@ -10,7 +10,6 @@ use std::hint::black_box;
 
 use asyncgate_config::{Environment, GateConfig, InstanceId, SecretString};
 use criterion::{Criterion, criterion_group, criterion_main};
-use rand::SeedableRng;
 use serde::Deserialize;
 
 #[derive(GateConfig, Deserialize)]
@@ -98,7 +97,7 @@ fn bench(c: &mut Criterion) {
                 .dotenv(false)
                 .current_dir("/")
                 .hostname("bench-host")
-                .rng(rand::rngs::SmallRng::seed_from_u64(1))
+                .seed(1)
                 .load()
                 .and_then(|l| l.validate())
                 .expect("valid");

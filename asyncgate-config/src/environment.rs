@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::suggest::{did_you_mean, quote_input};
+use crate::text::{quote_input, suggest_value};
 
 /// The deployment environment a service runs in.
 ///
@@ -78,7 +78,7 @@ impl FromStr for Environment {
                 return Ok(env);
             }
         }
-        let hint = did_you_mean(trimmed, Environment::ALL.map(Environment::as_str))
+        let hint = suggest_value(trimmed, Environment::ALL.map(Environment::as_str))
             .map(|name| format!(" (did you mean `{name}`?)"))
             .unwrap_or_default();
         Err(ParseEnvironmentError {
@@ -96,17 +96,10 @@ impl serde::Serialize for Environment {
 
 impl<'de> serde::Deserialize<'de> for Environment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Environment;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("one of `development`, `staging`, `production`")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Environment, E> {
-                v.parse().map_err(E::custom)
-            }
-        }
-        deserializer.deserialize_str(Visitor)
+        crate::from_str::deserialize(
+            deserializer,
+            "one of `development`, `staging`, `production`",
+        )
     }
 }
 

@@ -205,17 +205,10 @@ impl serde::Serialize for InstanceId {
 
 impl<'de> serde::Deserialize<'de> for InstanceId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = InstanceId;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an instance id (1-253 characters of A-Z a-z 0-9 . _ : -)")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<InstanceId, E> {
-                v.parse().map_err(E::custom)
-            }
-        }
-        deserializer.deserialize_str(Visitor)
+        crate::from_str::deserialize(
+            deserializer,
+            "an instance id (1-253 characters of A-Z a-z 0-9 . _ : -)",
+        )
     }
 }
 

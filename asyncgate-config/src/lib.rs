@@ -5,6 +5,27 @@
 //! `.env` and an optional TOML file; validate it into a [`Validated<T>`],
 //! the only form a server's start-up path accepts.
 //!
+//! # The pipeline
+//!
+//! Data flows one way through modules named for the stages; a stage only
+//! imports the stages before it and the vocabulary (a test enforces it):
+//!
+//! | stage | module | what it returns |
+//! |---|---|---|
+//! | load | [`load`] | the layers (env snapshot, `.env`, TOML, defaults, `NAME_FILE`) and each field's value |
+//! | detect | [`detect`] | the instance id: configured, detected on a platform, default or fallback, with its trace |
+//! | | [`Loaded`] | the typed settings and their [`provenance`] |
+//! | validate | [`validate`] | every finding: built-in rules, `required_in`/`forbidden_in`, the struct's `check` |
+//! | | [`Validated`] | settings that passed; or a [`Report`] with every finding |
+//! | claim | `claim` (feature `claims`) | a `Claimed<T>`: this replica holds its id in a shared store |
+//!
+//! The vocabulary ([`Environment`], [`InstanceId`], [`Platform`],
+//! [`Schema`], [`provenance`], [`Report`]) is shared by every stage.
+//! Operator tooling is owned here too: templates generated from the
+//! [`Schema`] ([`Schema::env_example`], [`Schema::markdown`],
+//! [`Schema::toml_template`]) and, with the `cli` feature, the `check`,
+//! `env` and `claims` subcommands for any service (`cli::GateCommand`).
+//!
 //! ```
 //! use asyncgate_config::{Environment, GateConfig, InstanceId, SecretString, Validated};
 //!
@@ -50,54 +71,41 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[cfg(feature = "claims")]
-mod claim;
-mod detect;
+// The vocabulary, shared by every stage.
 mod environment;
-#[cfg(feature = "claims")]
-mod file_store;
+mod from_str;
 mod instance_id;
-mod loader;
-#[cfg(feature = "postgres")]
-mod pg_store;
+mod platform;
+pub mod provenance;
+mod random;
 mod report;
-mod resolution;
-mod resolver;
-mod rules;
 mod schema;
-mod source;
-mod sources;
-mod suggest;
-mod validated;
-mod value_de;
+mod text;
 
+// The stages, in pipeline order.
 #[cfg(feature = "claims")]
-pub use claim::{
-    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, Claimed, HeldClaim,
-    Holder,
-};
-pub use detect::{Detection, EnvLookup, EnvValue, Outcome, Platform, TraceStep, detect};
+pub mod claim;
+pub mod detect;
+pub mod load;
+mod typestate;
+pub mod validate;
+
+// Operator tooling.
+#[cfg(feature = "cli")]
+pub mod cli;
+mod template;
+
 pub use environment::{Environment, ParseEnvironmentError};
-#[cfg(feature = "claims")]
-pub use file_store::FileStore;
 pub use instance_id::{InstanceId, InvalidInstanceId};
-pub use loader::Loader;
-#[cfg(feature = "postgres")]
-pub use pg_store::{PgStore, RenewDeadline};
+pub use platform::Platform;
 pub use report::{Finding, Report, Severity};
-pub use resolution::{InstanceIdOrigin, Resolution, SettingRecord};
-pub use rules::{Checks, MIN_RECOMMENDED_LEN};
 pub use schema::{FieldSchema, Role, Schema};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use source::Source;
-pub use validated::{Loaded, Validated};
+pub use typestate::{Loaded, Validated};
 
 /// `#[derive(GateConfig)]`: see the README's attribute reference.
 #[cfg(feature = "derive")]
 pub use asyncgate_config_derive::GateConfig;
-
-/// How secrets are shown wherever a value is displayed.
-pub const REDACTED: &str = "[redacted]";
 
 /// A settings struct: implemented by `#[derive(GateConfig)]`.
 ///
@@ -114,24 +122,23 @@ pub trait GateConfig: Sized {
     }
 
     /// A loader whose sources can be replaced (for tests and tools).
-    fn loader() -> Loader<Self> {
-        Loader::new()
+    fn loader() -> load::Loader<Self> {
+        load::Loader::new()
     }
 
     #[doc(hidden)]
     fn __resolve(resolver: &mut __private::Resolver<'_>) -> Option<Self>;
 
     #[doc(hidden)]
-    fn __check(&self, checks: &mut Checks<'_>);
+    fn __check(&self, checks: &mut validate::Checks<'_>);
 }
 
 /// Not public API: what `#[derive(GateConfig)]` expands to reaches through here.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::resolver::Resolver;
-    pub use crate::schema::{FieldSchema, Role, Schema};
-    pub use crate::{Checks, Environment, InstanceId, Platform, SecretString};
-    pub use core;
+    use crate::SecretString;
+
+    pub use crate::load::fields::Resolver;
 
     /// Whether a setting counts as on, for `forbidden_in`.
     #[diagnostic::on_unimplemented(

@@ -3,7 +3,8 @@
 //! Everything here is `&'static` data built in a `const`: docs, `.env`
 //! templates and `asyncgate env` are generated from it at run time.
 
-use crate::{Environment, Platform};
+use crate::environment::Environment;
+use crate::platform::Platform;
 
 /// The description of a settings struct: see [`GateConfig::schema`](crate::GateConfig::schema).
 #[derive(Debug)]
@@ -13,6 +14,7 @@ pub struct Schema {
     config_file_env: &'static str,
     doc: &'static str,
     fields: &'static [FieldSchema],
+    check_fn: Option<&'static str>,
 }
 
 /// What part a field plays.
@@ -64,7 +66,13 @@ impl Schema {
             config_file_env,
             doc,
             fields,
+            check_fn: None,
         }
+    }
+    #[doc(hidden)]
+    pub const fn __check_fn(mut self, path: &'static str) -> Self {
+        self.check_fn = Some(path);
+        self
     }
 
     /// The struct's name.
@@ -90,6 +98,10 @@ impl Schema {
     /// The field with this name.
     pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
         self.fields.iter().find(|f| f.name == name)
+    }
+    /// The struct's `#[gate(check = path)]` function, as written.
+    pub fn check_fn(&self) -> Option<&'static str> {
+        self.check_fn
     }
     pub(crate) fn index_of(&self, role: fn(&Role) -> bool) -> Option<usize> {
         self.fields.iter().position(|f| role(&f.role))

@@ -5,7 +5,8 @@ mod common;
 
 use std::fs;
 
-use asyncgate_config::{ExposeSecret, Source};
+use asyncgate_config::ExposeSecret;
+use asyncgate_config::provenance::Source;
 use common::{LogLevel, Settings, loader, loader_in};
 
 fn source_of(loaded: &asyncgate_config::Loaded<Settings>, name: &str) -> Option<Source> {
@@ -219,12 +220,7 @@ fn unknown_prefixed_variables_and_file_keys_warn_with_a_suggestion() {
         ("ASYNCGATE_API_KEY_FILE_X", ""),
     ];
     let loaded = loader_in::<Settings>(dir.path(), &env).load().unwrap();
-    let warnings: Vec<&str> = loaded
-        .resolution()
-        .warnings()
-        .iter()
-        .map(|w| w.message())
-        .collect();
+    let warnings: Vec<&str> = loaded.warnings().iter().map(|w| w.message()).collect();
     assert!(
         warnings
             .contains(&"unknown variable ASYNCGATE_PROT is ignored (did you mean ASYNCGATE_PORT?)"),

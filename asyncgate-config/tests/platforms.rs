@@ -3,7 +3,8 @@
 
 mod common;
 
-use asyncgate_config::{InstanceIdOrigin, Outcome, Platform, Severity};
+use asyncgate_config::provenance::{InstanceIdOrigin, Outcome};
+use asyncgate_config::{Platform, Severity};
 use common::{Mini, PROD, Settings, loader, with};
 
 enum Expect {
@@ -399,9 +400,8 @@ fn cloud_run_suffix_comes_from_the_injected_random_source() {
     let a = loader::<Settings>(&env).load().unwrap().instance_id.clone();
     let b = loader::<Settings>(&env).load().unwrap().instance_id.clone();
     assert_eq!(a, b, "same seed, same id");
-    use rand::SeedableRng;
     let c = loader::<Settings>(&env)
-        .rng(rand::rngs::SmallRng::seed_from_u64(7))
+        .seed(7)
         .load()
         .unwrap()
         .instance_id

@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
+use asyncgate_config::InstanceId;
 #[cfg(feature = "postgres")]
-use asyncgate_config::PgStore;
-use asyncgate_config::{
-    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, Claimed, FileStore, HeldClaim,
-    InstanceId,
+use asyncgate_config::claim::PgStore;
+use asyncgate_config::claim::{
+    BoxFuture, ClaimConfig, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, Claimed,
+    FileStore, HeldClaim,
 };
 
 use crate::settings::{ClaimStoreKind, Settings};
@@ -123,7 +124,7 @@ pub async fn partition_work(
             () = &mut stop => return Ok(()),
             () = tokio::time::sleep(interval) => {}
         }
-        if claimed.watch().is_lost() {
+        if claimed.watch().is_set() {
             return Ok(());
         }
         match store {
@@ -181,7 +182,7 @@ impl HeldClaim for Unchecked {
     fn epoch(&self) -> u64 {
         0
     }
-    fn watch(&self) -> asyncgate_config::ClaimWatch {
+    fn watch(&self) -> ClaimWatch {
         self.0.watch()
     }
     fn release(self: Box<Self>) -> BoxFuture<'static, Result<(), ClaimError>> {
@@ -204,20 +205,32 @@ impl ClaimStore for NoClaims {
     }
 }
 
-/// `asyncgate claims`: one line per claim.
-pub fn format_claims(claims: &[ClaimInfo]) -> String {
-    let mut out = String::from("INSTANCE ID                      EPOCH  LIVE  HOLDER\n");
-    for c in claims {
-        let holder = c
-            .holder
-            .as_ref()
-            .map_or_else(|| "-".to_owned(), ToString::to_string);
-        out.push_str(&format!(
-            "{:32} {:>5}  {:4}  {holder}\n",
-            c.instance_id,
-            c.epoch,
-            if c.live { "yes" } else { "no" }
-        ));
+/// The store the settings select, for `asyncgate claims`.
+impl ClaimConfig for Settings {
+    fn claim_store(&self) -> BoxFuture<'_, Result<Box<dyn ClaimStore>, ClaimError>> {
+        Box::pin(async move {
+            Store::open(self)
+                .await
+                .map(|store| Box::new(store) as Box<dyn ClaimStore>)
+                .map_err(|reason| ClaimError::Store {
+                    store: "claim store".to_owned(),
+                    reason,
+                })
+        })
     }
-    out
+}
+
+impl ClaimStore for Store {
+    fn acquire<'a>(
+        &'a self,
+        id: &'a InstanceId,
+    ) -> BoxFuture<'a, Result<Box<dyn HeldClaim>, ClaimError>> {
+        self.as_dyn().acquire(id)
+    }
+    fn list(&self) -> BoxFuture<'_, Result<Vec<ClaimInfo>, ClaimError>> {
+        self.as_dyn().list()
+    }
+    fn describe(&self) -> String {
+        self.as_dyn().describe()
+    }
 }

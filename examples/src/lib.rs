@@ -3,8 +3,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod check;
 pub mod claims;
-pub mod env_doc;
+pub mod serve;
 pub mod server;
 pub mod settings;

@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use asyncgate_config::{Claimed, ExposeSecret, SecretString};
+use asyncgate_config::claim::Claimed;
+use asyncgate_config::{ExposeSecret, SecretString};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use asyncgate_config::{Checks, Environment, Finding, GateConfig, InstanceId, SecretString};
+use asyncgate_config::validate::Checks;
+use asyncgate_config::{Environment, Finding, GateConfig, InstanceId, SecretString};
 use serde::Deserialize;
 
 /// Where task receipts are stored.

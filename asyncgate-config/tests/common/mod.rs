@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
+use asyncgate_config::load::Loader;
+use asyncgate_config::validate::Checks;
 use asyncgate_config::{
-    Checks, Environment, Finding, GateConfig, InstanceId, Loader, Report, SecretString, Severity,
+    Environment, Finding, GateConfig, InstanceId, Report, SecretString, Severity,
 };
-use rand::SeedableRng;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -79,7 +80,7 @@ pub fn loader<T: GateConfig>(env: &[(&str, &str)]) -> Loader<T> {
         .env(env.iter().copied())
         .current_dir(NO_DIR)
         .hostname("build-host")
-        .rng(rand::rngs::SmallRng::seed_from_u64(42))
+        .seed(42)
 }
 
 pub fn loader_in<T: GateConfig>(dir: &Path, env: &[(&str, &str)]) -> Loader<T> {

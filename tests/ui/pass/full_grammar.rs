@@ -1,5 +1,6 @@
 //! Every key of the attribute grammar, in one struct that compiles and loads.
-use asyncgate_config::{Checks, Environment, Finding, GateConfig, InstanceId, SecretString};
+use asyncgate_config::validate::Checks;
+use asyncgate_config::{Environment, Finding, GateConfig, InstanceId, SecretString};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

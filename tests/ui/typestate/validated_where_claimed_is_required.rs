@@ -1,4 +1,5 @@
-use asyncgate_config::{Claimed, Environment, GateConfig, InstanceId};
+use asyncgate_config::claim::Claimed;
+use asyncgate_config::{Environment, GateConfig, InstanceId};
 
 #[derive(GateConfig)]
 #[gate(prefix = "APP")]

@@ -12,17 +12,19 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::InstanceId;
-use crate::claim::{
+use super::{
     BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder,
 };
+use crate::instance_id::InstanceId;
 
 /// Claims ids with lock files in one directory.
 ///
 /// ```
-/// use asyncgate_config::{ClaimError, ClaimStore, FileStore, InstanceId};
+/// use asyncgate_config::InstanceId;
+/// use asyncgate_config::claim::{ClaimError, ClaimStore, FileStore};
 ///
-/// # tokio_test_block_on(async {
+/// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+/// # runtime.block_on(async {
 /// let dir = std::env::temp_dir().join(format!("asyncgate-doc-{}", std::process::id()));
 /// let store = FileStore::new(&dir)?;
 /// let id: InstanceId = "worker-a1b2c3d4".parse().unwrap();
@@ -34,13 +36,8 @@ use crate::claim::{
 /// store.acquire(&id).await?; // free again
 /// # std::fs::remove_dir_all(&dir).ok();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # }).unwrap();
-/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     let waker = std::task::Waker::noop();
-/// #     let mut cx = std::task::Context::from_waker(&waker);
-/// #     let mut f = std::pin::pin!(f);
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-/// # }
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct FileStore {
@@ -261,14 +258,10 @@ mod tests {
     use super::*;
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        let waker = std::task::Waker::noop();
-        let mut cx = std::task::Context::from_waker(waker);
-        let mut f = std::pin::pin!(f);
-        loop {
-            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a current-thread runtime")
+            .block_on(f)
     }
 
     #[test]

@@ -1,9 +1,13 @@
-//! Findings and the `Report` that carries them.
+//! Findings and the [`Report`] that carries them, with its renderings: the
+//! human text (`Display` and `Debug`), the detailed `check` text and the
+//! JSON shape (`Serialize`).
+
+mod render;
 
 use std::fmt;
 
-use crate::resolution::Resolution;
-use crate::{Environment, Source};
+use crate::environment::Environment;
+use crate::provenance::{Resolution, Source};
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -144,11 +148,43 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Every finding of a failed load or validation: errors first, then warnings.
+/// Every finding of a load or validation: errors first, then warnings,
+/// with what was resolved (when the environment and the instance id were).
 ///
-/// `Display` is the multi-line report an operator reads; `findings()` gives
-/// the same data for tools.
-#[derive(Clone, Debug)]
+/// `Display` and `Debug` both print the report an operator reads, so
+/// `fn main() -> Result<(), Report>` shows it and exits 1;
+/// [`detailed`](Report::detailed) adds every setting with its source and
+/// the detection trace (what `check` prints); `Serialize` gives the JSON
+/// that `check --format json` prints, a stable format:
+///
+/// ```json
+/// {
+///   "ok": false,
+///   "config": "Settings",
+///   "env": "production",
+///   "instance_id": "asyncgate-1",
+///   "instance_id_origin": "configured",
+///   "platform": null,
+///   "findings": [
+///     {"severity": "error", "setting": "api_key", "env_var": "ASYNCGATE_API_KEY",
+///      "message": "api_key is required in production environment",
+///      "remedy": "set ASYNCGATE_API_KEY (or ASYNCGATE_API_KEY_FILE to a file holding it)",
+///      "source": null}
+///   ],
+///   "settings": {
+///     "port": {"value": "8080", "source": "default", "source_kind": "default", "env_var": "ASYNCGATE_PORT"}
+///   },
+///   "detection": [
+///     {"platform": "fly", "matched": false, "var": null, "detail": "Fly.io: not detected (FLY_ALLOC_ID not set)"}
+///   ]
+/// }
+/// ```
+///
+/// `env`, `instance_id`, `instance_id_origin` and `platform` are `null`
+/// when they could not be resolved; `settings` and `detection` are then
+/// empty. Secrets show as `[redacted]`. Fields may be added; none will be
+/// removed or change meaning.
+#[derive(Clone)]
 pub struct Report {
     config: &'static str,
     environment: Option<Environment>,
@@ -176,8 +212,8 @@ impl Report {
         self
     }
 
-    /// What was resolved before the failure: present when the environment
-    /// and the instance id were (always, for a failed validation).
+    /// What was resolved: present when the environment and the instance id
+    /// were (always, for a failed validation).
     pub fn resolution(&self) -> Option<&Resolution> {
         self.resolution.as_deref()
     }
@@ -202,34 +238,9 @@ impl Report {
     pub fn config_name(&self) -> &'static str {
         self.config
     }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let errors = self.errors().count();
-        let warnings = self.findings.len() - errors;
-        write!(f, "invalid configuration for `{}`", self.config)?;
-        if let Some(env) = self.environment {
-            write!(f, " (env: {env})")?;
-        }
-        write!(
-            f,
-            ": {}, {}",
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        )?;
-        for finding in &self.findings {
-            write!(f, "\n\n{finding}")?;
-        }
-        Ok(())
+    /// `true` when there is no error (warnings allowed).
+    pub fn is_ok(&self) -> bool {
+        self.errors().next().is_none()
     }
 }
 

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio_postgres::{Client, NoTls, Transaction};
 
-use crate::InstanceId;
-use crate::claim::{
+use super::{
     BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder,
 };
+use crate::instance_id::InstanceId;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS asyncgate_claims (
@@ -335,7 +335,7 @@ impl Renewer {
                 () = tokio::time::sleep_until(due.into()) => {}
             }
             if self.deadline.expired(Instant::now()) {
-                signal.lose(format!(
+                signal.set(format!(
                     "no successful renew within the lease ttl ({:?})",
                     self.store.ttl
                 ));
@@ -350,8 +350,9 @@ impl Renewer {
                     due = self.deadline.next_renew();
                 }
                 Ok(Ok(false)) => {
-                    signal.lose(
-                        "the renew matched no row: the lease expired or a successor took over",
+                    signal.set(
+                        "the renew matched no row: the lease expired or a successor took over"
+                            .to_owned(),
                     );
                     return;
                 }
@@ -361,7 +362,7 @@ impl Renewer {
                     due = (Instant::now() + self.store.ttl / 10).min(self.deadline.deadline());
                 }
                 Err(_) => {
-                    signal.lose(format!(
+                    signal.set(format!(
                         "no successful renew within the lease ttl ({:?})",
                         self.store.ttl
                     ));

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 
-use crate::suggest::quote_input;
+use crate::text::quote_input;
 
 /// Why a value did not deserialize.
 #[derive(Debug)]

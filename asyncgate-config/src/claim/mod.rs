@@ -11,7 +11,18 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::time::SystemTime;
 
-use crate::{InstanceId, Validated};
+mod file;
+mod latch;
+#[cfg(feature = "postgres")]
+mod postgres;
+
+pub use file::FileStore;
+pub use latch::{Latch, LatchWatch};
+#[cfg(feature = "postgres")]
+pub use postgres::{PgStore, RenewDeadline};
+
+use crate::instance_id::InstanceId;
+use crate::typestate::Validated;
 
 /// A boxed, sendable future, as returned by [`ClaimStore`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -101,70 +112,12 @@ pub struct ClaimInfo {
     pub live: bool,
 }
 
-/// Tells whether a held claim is still held; resolves when it is lost.
-#[derive(Clone, Debug)]
-pub struct ClaimWatch {
-    rx: tokio::sync::watch::Receiver<Option<String>>,
-}
+/// Marks a held claim lost: a store's claim keeps one; the first reason wins.
+pub type ClaimSignal = Latch<String>;
 
-/// The sending side of a [`ClaimWatch`], kept by a store's claim.
-#[derive(Debug)]
-pub struct ClaimSignal {
-    tx: tokio::sync::watch::Sender<Option<String>>,
-}
-
-impl ClaimSignal {
-    /// A signal and its first watcher.
-    pub fn new() -> (ClaimSignal, ClaimWatch) {
-        let (tx, rx) = tokio::sync::watch::channel(None);
-        (ClaimSignal { tx }, ClaimWatch { rx })
-    }
-
-    /// Marks the claim lost (the first reason wins).
-    pub fn lose(&self, reason: impl Into<String>) {
-        let reason = reason.into();
-        self.tx.send_if_modified(|state| {
-            if state.is_none() {
-                *state = Some(reason);
-                true
-            } else {
-                false
-            }
-        });
-    }
-
-    /// Another watcher.
-    pub fn watch(&self) -> ClaimWatch {
-        ClaimWatch {
-            rx: self.tx.subscribe(),
-        }
-    }
-}
-
-impl ClaimWatch {
-    /// Why the claim was lost, or `None` while it is held.
-    pub fn lost_reason(&self) -> Option<String> {
-        self.rx.borrow().clone()
-    }
-
-    /// Whether the claim is lost.
-    pub fn is_lost(&self) -> bool {
-        self.rx.borrow().is_some()
-    }
-
-    /// Waits until the claim is lost and returns why. If the store's claim
-    /// is dropped without being lost, this waits forever.
-    pub async fn lost(&mut self) -> String {
-        loop {
-            if let Some(reason) = self.rx.borrow_and_update().clone() {
-                return reason;
-            }
-            if self.rx.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-    }
-}
+/// Tells whether a held claim is still held ([`LatchWatch::get`] gives the
+/// reason it was lost; [`LatchWatch::wait`] resolves when it is).
+pub type ClaimWatch = LatchWatch<String>;
 
 /// A claim held in a store. Dropping it releases it (the process exiting
 /// releases it too); [`HeldClaim::release`] does so gracefully.
@@ -256,4 +209,41 @@ impl<T: fmt::Debug> fmt::Debug for Claimed<T> {
             .field("settings", &*self.validated)
             .finish()
     }
+}
+
+/// Settings that say which store their instance id is claimed in: what a
+/// service implements so that `claims` (feature `cli`) lists its store.
+pub trait ClaimConfig {
+    /// Opens the claim store these settings configure.
+    fn claim_store(&self) -> BoxFuture<'_, Result<Box<dyn ClaimStore>, ClaimError>>;
+}
+
+/// Runs a store's future to completion on a current-thread runtime (for
+/// synchronous callers such as the `claims` command).
+#[cfg(feature = "cli")]
+pub(crate) fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(future))
+}
+
+/// One line per claim: id, epoch, whether live, holder.
+pub fn table(claims: &[ClaimInfo]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("INSTANCE ID                      EPOCH  LIVE  HOLDER\n");
+    for c in claims {
+        let holder = c
+            .holder
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), ToString::to_string);
+        let _ = writeln!(
+            out,
+            "{:32} {:>5}  {:4}  {holder}",
+            c.instance_id,
+            c.epoch,
+            if c.live { "yes" } else { "no" }
+        );
+    }
+    out
 }

@@ -1,0 +1,143 @@
+//! Choosing the instance id: a configured value other than the default
+//! wins; otherwise detection over the platforms in order; otherwise the
+//! default in development, else `<hostname>-<random 8>`.
+
+use crate::environment::Environment;
+use crate::instance_id::InstanceId;
+use crate::load::{Layers, Raw, invalid_value};
+use crate::platform::Platform;
+use crate::provenance::{InstanceIdOrigin, Source, TraceStep};
+use crate::random;
+use crate::report::Finding;
+use crate::schema::{Role, Schema};
+
+/// The chosen id and how it was obtained.
+#[derive(Debug)]
+pub(crate) struct Identity {
+    /// The instance-id field's index in the schema.
+    pub(crate) index: usize,
+    pub(crate) id: InstanceId,
+    pub(crate) origin: InstanceIdOrigin,
+    pub(crate) source: Source,
+    pub(crate) platform: Option<Platform>,
+    pub(crate) trace: Vec<TraceStep>,
+}
+
+/// Chooses the id of a schema's `instance_id` field. `None` when the schema
+/// has none, or when a configured value is invalid (the reason is pushed
+/// to `findings`).
+pub(crate) fn identify(
+    schema: &'static Schema,
+    layers: &Layers,
+    environment: Option<Environment>,
+    hostname: &dyn Fn() -> Option<String>,
+    random: &mut dyn FnMut() -> u64,
+    findings: &mut Vec<Finding>,
+) -> Option<Identity> {
+    let index = schema.index_of(|r| matches!(r, Role::InstanceId { .. }))?;
+    let field = &schema.fields()[index];
+    let Role::InstanceId {
+        detect: platforms, ..
+    } = field.role()
+    else {
+        return None;
+    };
+    let default = field.default();
+    let identity = |id, origin, source, platform, trace| Identity {
+        index,
+        id,
+        origin,
+        source,
+        platform,
+        trace,
+    };
+
+    // 1. A configured value other than the default wins.
+    match layers.configured(field) {
+        Err(finding) => {
+            findings.push(*finding);
+            return None;
+        }
+        Ok(Some((raw, source))) => {
+            let text = match &raw {
+                Raw::Str(s) => Some(&**s),
+                Raw::Toml(toml::Value::String(s)) => Some(s.as_str()),
+                Raw::Toml(_) => None,
+            };
+            match text.map(str::parse::<InstanceId>) {
+                Some(Ok(id)) if Some(id.as_str()) != default => {
+                    return Some(identity(
+                        id,
+                        InstanceIdOrigin::Configured,
+                        source,
+                        None,
+                        Vec::new(),
+                    ));
+                }
+                // The default set explicitly: treated as not configured.
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    findings.push(invalid_value(field, &source, &e.to_string()));
+                    return None;
+                }
+                None => {
+                    findings.push(invalid_value(field, &source, "expected a string"));
+                    return None;
+                }
+            }
+        }
+        Ok(None) => {}
+    }
+
+    // 2. Detection over the platforms, in order.
+    let detection = super::detect(platforms, &layers.env, random);
+    if let Some((platform, var, id)) = detection.found {
+        return Some(identity(
+            id,
+            InstanceIdOrigin::Detected,
+            Source::Detected { platform, var },
+            Some(platform),
+            detection.trace,
+        ));
+    }
+
+    // 3. No platform: the default in development, else hostname + random.
+    let development = environment.is_none_or(Environment::is_development);
+    if let (true, Some(default)) = (development, default) {
+        return match default.parse::<InstanceId>() {
+            Ok(id) => Some(identity(
+                id,
+                InstanceIdOrigin::Default,
+                Source::Default,
+                None,
+                detection.trace,
+            )),
+            Err(e) => {
+                findings.push(invalid_value(field, &Source::Default, &e.to_string()));
+                None
+            }
+        };
+    }
+    Some(identity(
+        fallback_id(hostname, random),
+        InstanceIdOrigin::Fallback,
+        Source::Fallback,
+        None,
+        detection.trace,
+    ))
+}
+
+/// `<normalised hostname>-<random 8>`, `instance-<random 8>` without a hostname.
+fn fallback_id(
+    hostname: &dyn Fn() -> Option<String>,
+    random: &mut dyn FnMut() -> u64,
+) -> InstanceId {
+    let host = hostname()
+        .and_then(|h| InstanceId::normalize(&h))
+        .map_or_else(
+            || "instance".to_owned(),
+            |h| h.as_str().chars().take(InstanceId::MAX_LEN - 9).collect(),
+        );
+    InstanceId::normalize(&format!("{host}-{}", random::suffix(random)))
+        .expect("a normalised hostname and a random suffix form a valid id")
+}

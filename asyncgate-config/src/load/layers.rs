@@ -1,0 +1,175 @@
+//! The layers a value can come from, and looking a setting up in them.
+//!
+//! Precedence, highest first: process environment, `.env`, TOML file,
+//! the attribute's default. Empty values count as unset. A secret may come
+//! from the file named by `NAME_FILE`.
+
+use std::borrow::Cow;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::dotenv::DotEnv;
+use super::env::{Env, EnvLookup, EnvValue};
+use super::toml_file::ConfigFile;
+use crate::provenance::Source;
+use crate::report::Finding;
+use crate::schema::FieldSchema;
+
+/// A value found for a setting, before it is deserialized.
+pub(crate) enum Raw<'s> {
+    Str(Cow<'s, str>),
+    Toml(&'s toml::Value),
+}
+
+/// All layers of one load.
+#[derive(Debug)]
+pub(crate) struct Layers {
+    pub(crate) env: Env,
+    pub(crate) dotenv: Option<DotEnv>,
+    pub(crate) file: Option<ConfigFile>,
+    pub(crate) dir: PathBuf,
+}
+
+fn non_empty(value: &str) -> Option<&str> {
+    (!value.trim().is_empty()).then_some(value)
+}
+
+impl Layers {
+    /// The value of `field` from the highest layer that sets it, without
+    /// the default. `Err` when a layer holds something unusable.
+    pub(crate) fn configured(
+        &self,
+        field: &'static FieldSchema,
+    ) -> Result<Option<(Raw<'_>, Source)>, Box<Finding>> {
+        if let Some(found) = self.lookup_vars(field, &self.env, None)? {
+            return Ok(Some(found));
+        }
+        if let Some(dotenv) = &self.dotenv
+            && let Some(found) = self.lookup_vars(field, &dotenv.vars, Some(&dotenv.path))?
+        {
+            return Ok(Some(found));
+        }
+        if let Some(file) = &self.file
+            && let Some(value) = file.table.get(field.name())
+            && !matches!(value, toml::Value::String(s) if s.trim().is_empty())
+        {
+            let source = Source::File {
+                path: file.path.clone(),
+                key: field.name(),
+            };
+            return Ok(Some((Raw::Toml(value), source)));
+        }
+        Ok(None)
+    }
+
+    /// Like [`Layers::configured`], falling back to the default.
+    pub(crate) fn lookup(
+        &self,
+        field: &'static FieldSchema,
+    ) -> Result<Option<(Raw<'_>, Source)>, Box<Finding>> {
+        Ok(self.configured(field)?.or_else(|| {
+            field
+                .default()
+                .map(|d| (Raw::Str(Cow::Borrowed(d)), Source::Default))
+        }))
+    }
+
+    fn lookup_vars<'s>(
+        &'s self,
+        field: &'static FieldSchema,
+        vars: &'s dyn EnvLookup,
+        dotenv: Option<&Arc<Path>>,
+    ) -> Result<Option<(Raw<'s>, Source)>, Box<Finding>> {
+        let source_of = |var: &'static str| match dotenv {
+            Some(path) => Source::DotEnv {
+                path: path.clone(),
+                var,
+            },
+            None => Source::Env { var },
+        };
+        let direct = match vars.lookup(field.env()) {
+            Some(EnvValue::NotUnicode) => {
+                return Err(Box::new(not_utf8(field, field.env(), dotenv)));
+            }
+            Some(EnvValue::Set(v)) => non_empty(v),
+            None => None,
+        };
+        if let Some(file_var) = field.file_env() {
+            match vars.lookup(file_var) {
+                Some(EnvValue::NotUnicode) => {
+                    return Err(Box::new(not_utf8(field, file_var, dotenv)));
+                }
+                Some(EnvValue::Set(path)) if non_empty(path).is_some() => {
+                    if direct.is_some() {
+                        return Err(Box::new(Finding::error(
+                            field.name(),
+                            format!("both {} and {file_var} are set; set only one of them", field.env()),
+                        )
+                        .with_env_var(file_var)
+                        .with_remedy(format!(
+                            "keep {file_var} (a file holding the secret) and unset {}, or the other way round",
+                            field.env()
+                        ))));
+                    }
+                    let secret = self.read_secret_file(field, file_var, path.trim())?;
+                    return Ok(Some(secret));
+                }
+                _ => {}
+            }
+        }
+        Ok(direct.map(|v| (Raw::Str(Cow::Borrowed(v)), source_of(field.env()))))
+    }
+
+    fn read_secret_file(
+        &self,
+        field: &'static FieldSchema,
+        file_var: &'static str,
+        path: &str,
+    ) -> Result<(Raw<'static>, Source), Box<Finding>> {
+        let path: Arc<Path> = self.dir.join(path).into();
+        let fail =
+            |what: String| {
+                Box::new(Finding::error(
+                field.name(),
+                format!("{file_var} names {}, which {what}", path.display()),
+            )
+            .with_env_var(file_var)
+            .with_remedy(format!(
+                "point {file_var} at a readable file that holds the secret, or set {} instead",
+                field.env()
+            )))
+            };
+        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => fail("does not exist".to_owned()),
+            _ => fail(format!("cannot be read: {e}")),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
+        let value = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text);
+        if value.trim().is_empty() {
+            return Err(fail("is empty".to_owned()));
+        }
+        Ok((
+            Raw::Str(Cow::Owned(value.to_owned())),
+            Source::SecretFile {
+                var: file_var,
+                path,
+            },
+        ))
+    }
+}
+
+fn not_utf8(field: &'static FieldSchema, var: &str, dotenv: Option<&Arc<Path>>) -> Finding {
+    let place = dotenv
+        .map(|p| format!(" in {}", p.display()))
+        .unwrap_or_default();
+    Finding::error(
+        field.name(),
+        format!("{var}{place} is set but its value is not valid UTF-8"),
+    )
+    .with_env_var(var)
+    .with_remedy(format!("set {var} to UTF-8 text"))
+}

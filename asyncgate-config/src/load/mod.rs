@@ -1,0 +1,231 @@
+//! Loading: the [`Loader`] and its inputs, the layers a value can come from
+//! (environment snapshot, `.env`, TOML file, defaults, `NAME_FILE`
+//! secrets), string → `T` deserialization and field resolution.
+//!
+//! This stage reads; it does not detect or validate. Its output, the
+//! [`Layers`] and a [`Resolver`] over them, is consumed by detection and
+//! then by the typestate transition that makes a [`Loaded`](crate::Loaded).
+
+mod dotenv;
+pub(crate) mod env;
+pub(crate) mod fields;
+mod layers;
+mod toml_file;
+mod unknown;
+mod value;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::PathBuf;
+
+use crate::GateConfig;
+use crate::random::{Random, SplitMix64};
+use crate::report::Finding;
+use crate::schema::Schema;
+
+pub(crate) use env::{EnvLookup, EnvValue};
+pub(crate) use fields::Resolver;
+pub(crate) use fields::invalid_value;
+pub(crate) use layers::{Layers, Raw};
+
+use dotenv::DotEnv;
+use env::Env;
+use toml_file::ConfigFile;
+
+/// Reads the sources of a settings struct `T`.
+///
+/// By default it reads the process environment, `.env` in the current
+/// directory, the TOML file named by `<PREFIX>_CONFIG_FILE`, the machine's
+/// hostname and an OS-seeded random source. Each can be replaced, so tests
+/// never touch the process environment:
+///
+/// ```
+/// # use asyncgate_config::{Environment, GateConfig, InstanceId};
+/// # #[derive(GateConfig)]
+/// # #[gate(prefix = "APP")]
+/// # struct Settings {
+/// #     #[gate(environment, default = "development")]
+/// #     env: Environment,
+/// #     #[gate(instance_id, default = "app-1")]
+/// #     instance_id: InstanceId,
+/// # }
+/// let loaded = Settings::loader()
+///     .env([("APP_ENV", "production"), ("KUBERNETES_SERVICE_HOST", "10.0.0.1"), ("HOSTNAME", "app-5d9f7-x2x9k")])
+///     .current_dir("/nonexistent")
+///     .hostname("laptop")
+///     .seed(1)
+///     .load()?;
+/// assert_eq!(loaded.resolution().instance_id().as_str(), "app-5d9f7-x2x9k");
+/// # Ok::<(), asyncgate_config::Report>(())
+/// ```
+#[must_use = "a loader does nothing until `.load()`"]
+pub struct Loader<T> {
+    env: Option<Env>,
+    dir: Option<PathBuf>,
+    dotenv: bool,
+    config_file: Option<PathBuf>,
+    hostname: Option<String>,
+    random: Random,
+    strict_instance_id: Option<bool>,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Loader<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loader")
+            .field("injected_env", &self.env.is_some())
+            .field("dir", &self.dir)
+            .field("dotenv", &self.dotenv)
+            .field("config_file", &self.config_file)
+            .field("hostname", &self.hostname)
+            .field("random", &self.random)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: GateConfig> Default for Loader<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: GateConfig> Loader<T> {
+    /// A loader of the process's sources.
+    pub fn new() -> Self {
+        Loader {
+            env: None,
+            dir: None,
+            dotenv: true,
+            config_file: None,
+            hostname: None,
+            random: Random::default(),
+            strict_instance_id: None,
+            marker: PhantomData,
+        }
+    }
+
+    /// Uses these variables instead of the process environment. Values that
+    /// are not UTF-8 are kept, and reported if a setting reads them.
+    pub fn env<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<OsString>,
+        V: Into<OsString>,
+    {
+        self.env = Some(Env::from_os(vars));
+        self
+    }
+
+    /// The directory that holds `.env` and against which relative paths
+    /// resolve (default: the current directory).
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// Whether to read `.env` (default: `true`).
+    pub fn dotenv(mut self, enabled: bool) -> Self {
+        self.dotenv = enabled;
+        self
+    }
+
+    /// Reads this TOML file, whatever `<PREFIX>_CONFIG_FILE` says.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config_file = Some(path.into());
+        self
+    }
+
+    /// The hostname used by the fallback instance id (default: the machine's).
+    pub fn hostname(mut self, name: impl Into<String>) -> Self {
+        self.hostname = Some(name.into());
+        self
+    }
+
+    /// Makes the random id suffixes (Cloud Run, the fallback id) a
+    /// repeatable sequence from `seed` (default: seeded from the OS).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.random = Random::Seeded(SplitMix64::new(seed));
+        self
+    }
+
+    /// Takes the random numbers for id suffixes from `next`, e.g. an RNG of
+    /// any `rand` version: `.random(move || rng.next_u64())`.
+    pub fn random(mut self, next: impl FnMut() -> u64 + Send + 'static) -> Self {
+        self.random = Random::Func(Box::new(next));
+        self
+    }
+
+    /// Validation policy: makes an instance id shorter than 8 characters an
+    /// error, not a warning, in staging and production (overrides
+    /// `#[gate(instance_id, strict)]`). Validation reads it; loading does not.
+    pub fn strict_instance_id(mut self, strict: bool) -> Self {
+        self.strict_instance_id = Some(strict);
+        self
+    }
+
+    /// Reads every source into layers: the load stage's output.
+    pub(crate) fn read(self) -> Read {
+        let schema = T::schema();
+        let env = self.env.unwrap_or_else(Env::from_process);
+        let dir = self
+            .dir
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let mut findings = Vec::new();
+
+        let dotenv = if self.dotenv {
+            DotEnv::read(&dir.join(".env"), &mut findings)
+        } else {
+            None
+        };
+        let file = config_file_path(schema, self.config_file, &env, dotenv.as_ref()).and_then(
+            |(path, named_by)| ConfigFile::read(&dir.join(path), named_by, &mut findings),
+        );
+        unknown::unknown_names(schema, &env, dotenv.as_ref(), file.as_ref(), &mut findings);
+
+        Read {
+            layers: Layers {
+                env,
+                dotenv,
+                file,
+                dir,
+            },
+            findings,
+            hostname: self.hostname,
+            random: self.random,
+            strict_instance_id: self.strict_instance_id,
+        }
+    }
+}
+
+/// The config file to read and what named it: the loader, else
+/// `<PREFIX>_CONFIG_FILE` from the environment or `.env`.
+fn config_file_path(
+    schema: &Schema,
+    injected: Option<PathBuf>,
+    env: &Env,
+    dotenv: Option<&DotEnv>,
+) -> Option<(PathBuf, &'static str)> {
+    if let Some(path) = injected {
+        return Some((path, "the loader"));
+    }
+    let var = schema.config_file_env();
+    env.vars_get(var)
+        .or_else(|| dotenv.and_then(|d| d.vars.get(var)))
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| (PathBuf::from(p.trim()), var))
+}
+
+/// What the load stage hands on: the layers, the findings of reading them,
+/// and the inputs later stages need.
+#[derive(Debug)]
+pub(crate) struct Read {
+    pub(crate) layers: Layers,
+    pub(crate) findings: Vec<Finding>,
+    /// The injected hostname (the machine's is looked up only if needed).
+    pub(crate) hostname: Option<String>,
+    pub(crate) random: Random,
+    /// Validation policy, carried through untouched.
+    pub(crate) strict_instance_id: Option<bool>,
+}

@@ -1,0 +1,86 @@
+//! The optional TOML configuration file (`<PREFIX>_CONFIG_FILE`).
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::report::Finding;
+
+/// The parsed TOML configuration file.
+#[derive(Debug)]
+pub(crate) struct ConfigFile {
+    pub(crate) path: Arc<Path>,
+    pub(crate) table: toml::Table,
+}
+
+impl ConfigFile {
+    /// Reads and parses the file named by `named_by` (a variable, or the loader).
+    pub(crate) fn read(
+        path: &Path,
+        named_by: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Option<ConfigFile> {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => {
+                match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        findings.push(
+                        Finding::error("", format!("config file {} is not valid UTF-8 (first bad byte at offset {})", path.display(), e.utf8_error().valid_up_to()))
+                            .with_env_var(named_by),
+                    );
+                        return None;
+                    }
+                }
+            }
+            Err(e) => {
+                let what = if e.kind() == io::ErrorKind::NotFound {
+                    "does not exist".to_owned()
+                } else {
+                    format!("cannot be read: {e}")
+                };
+                findings.push(
+                    Finding::error(
+                        "",
+                        format!(
+                            "config file {} (named by {named_by}) {what}",
+                            path.display()
+                        ),
+                    )
+                    .with_env_var(named_by)
+                    .with_remedy(format!(
+                        "point {named_by} at a readable TOML file, or unset it"
+                    )),
+                );
+                return None;
+            }
+        };
+        match text.parse::<toml::Table>() {
+            Ok(table) => Some(ConfigFile {
+                path: path.into(),
+                table,
+            }),
+            Err(e) => {
+                let at = e.span().map(|span| {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    format!(" at line {line}, column {column}")
+                });
+                findings.push(
+                    Finding::error(
+                        "",
+                        format!(
+                            "config file {} is not valid TOML{}: {}",
+                            path.display(),
+                            at.unwrap_or_default(),
+                            e.message().trim_end()
+                        ),
+                    )
+                    .with_env_var(named_by),
+                );
+                None
+            }
+        }
+    }
+}

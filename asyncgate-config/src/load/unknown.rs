@@ -1,0 +1,80 @@
+//! Unknown names: `<PREFIX>_*` variables and config-file keys that no
+//! setting reads draw a warning, with a suggestion when one is a likely typo.
+
+use super::dotenv::DotEnv;
+use super::env::Env;
+use super::toml_file::ConfigFile;
+use crate::report::Finding;
+use crate::schema::Schema;
+use crate::text::suggest_name;
+
+/// Warns about `<PREFIX>_*` variables and file keys that no setting reads.
+pub(crate) fn unknown_names(
+    schema: &'static Schema,
+    env: &Env,
+    dotenv: Option<&DotEnv>,
+    file: Option<&ConfigFile>,
+    findings: &mut Vec<Finding>,
+) {
+    let prefix = schema.prefix();
+    let known = || {
+        schema
+            .fields()
+            .iter()
+            .flat_map(|f| std::iter::once(f.env()).chain(f.file_env()))
+            .chain(std::iter::once(schema.config_file_env()))
+    };
+    let is_ours = |name: &str| {
+        name.len() > prefix.len()
+            && name.starts_with(prefix)
+            && name.as_bytes()[prefix.len()] == b'_'
+    };
+    let env_prefix = format!("{prefix}_");
+    let mut report = |name: &str, place: String| {
+        if is_ours(name) && !known().any(|k| k == name) {
+            let hint = suggest_name(name, &env_prefix, known())
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            findings.push(
+                Finding::warning(
+                    "",
+                    format!("unknown variable {name}{place} is ignored{hint}"),
+                )
+                .with_env_var(name)
+                .with_remedy("remove it, or rename it to a setting listed by the schema"),
+            );
+        }
+    };
+    // Only `<PREFIX>_*` names can be unknown settings; sorted for a stable report.
+    let mut env_names: Vec<&str> = env.names().filter(|n| is_ours(n)).collect();
+    env_names.sort_unstable();
+    for name in env_names {
+        report(name, String::new());
+    }
+    if let Some(dotenv) = dotenv {
+        let mut names: Vec<&String> = dotenv.vars.keys().collect();
+        names.sort_unstable();
+        for name in names {
+            report(name, format!(" in {}", dotenv.path.display()));
+        }
+    }
+    if let Some(file) = file {
+        for key in file.table.keys() {
+            if schema.field(key).is_none() {
+                let hint = suggest_name(key, "", schema.fields().iter().map(|f| f.name()))
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                findings.push(
+                    Finding::warning(
+                        "",
+                        format!(
+                            "unknown key `{key}` in config file {} is ignored{hint}",
+                            file.path.display()
+                        ),
+                    )
+                    .with_remedy("remove it, or rename it to a setting's field name"),
+                );
+            }
+        }
+    }
+}

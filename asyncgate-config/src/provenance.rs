@@ -1,0 +1,282 @@
+//! Where every value came from: each setting's [`Source`] and record, how
+//! the instance id was obtained (with the detection trace), and the
+//! [`Resolution`] that gathers them for reports, logs and `check`.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::environment::Environment;
+use crate::instance_id::InstanceId;
+use crate::platform::Platform;
+use crate::schema::{FieldSchema, Schema};
+
+/// The origin of one setting's value, kept for error messages, logs and
+/// `asyncgate check`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    /// The `default = ...` of the field's attribute.
+    Default,
+    /// A process environment variable.
+    Env {
+        /// The variable's name.
+        var: &'static str,
+    },
+    /// A line of the `.env` file.
+    DotEnv {
+        /// The `.env` file.
+        path: Arc<Path>,
+        /// The variable's name.
+        var: &'static str,
+    },
+    /// A key of the TOML configuration file.
+    File {
+        /// The configuration file.
+        path: Arc<Path>,
+        /// The key (the field's name).
+        key: &'static str,
+    },
+    /// A secret read from the file named by `NAME_FILE`.
+    SecretFile {
+        /// The `NAME_FILE` variable.
+        var: &'static str,
+        /// The file it names.
+        path: Arc<Path>,
+    },
+    /// Detected from a platform's environment variable.
+    Detected {
+        /// The platform.
+        platform: Platform,
+        /// The variable the id was read from.
+        var: &'static str,
+    },
+    /// `<hostname>-<random>`: no platform was detected outside development.
+    Fallback,
+}
+
+impl Source {
+    /// A short machine-readable name: `default`, `env`, `dotenv`, `file`,
+    /// `secret_file`, `detected` or `fallback`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::Env { .. } => "env",
+            Source::DotEnv { .. } => "dotenv",
+            Source::File { .. } => "file",
+            Source::SecretFile { .. } => "secret_file",
+            Source::Detected { .. } => "detected",
+            Source::Fallback => "fallback",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::Env { var } => write!(f, "environment variable {var}"),
+            Source::DotEnv { path, var } => write!(f, "{var} in {}", path.display()),
+            Source::File { path, key } => write!(f, "key `{key}` in {}", path.display()),
+            Source::SecretFile { var, path } => write!(f, "file {} (from {var})", path.display()),
+            Source::Detected { platform, var } => {
+                write!(f, "detected on {} ({var})", platform.display_name())
+            }
+            Source::Fallback => f.write_str("fallback (hostname + random suffix)"),
+        }
+    }
+}
+
+/// How the instance id was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InstanceIdOrigin {
+    /// Set explicitly (env var, `.env` or file) to a value other than the default.
+    Configured,
+    /// Detected from a platform's environment.
+    Detected,
+    /// `<hostname>-<random>`: no platform, outside development.
+    Fallback,
+    /// The attribute's default (development without a platform).
+    Default,
+}
+
+impl InstanceIdOrigin {
+    /// `configured`, `detected`, `fallback` or `default`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            InstanceIdOrigin::Configured => "configured",
+            InstanceIdOrigin::Detected => "detected",
+            InstanceIdOrigin::Fallback => "fallback",
+            InstanceIdOrigin::Default => "default",
+        }
+    }
+}
+
+impl fmt::Display for InstanceIdOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// One setting's resolved value as text (secrets redacted), its source,
+/// and whether it parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingRecord {
+    value: Option<String>,
+    source: Option<Source>,
+    failed: bool,
+    /// Whether the setting is on or present, for `required_in` and
+    /// `forbidden_in`; recorded only for fields with such a rule.
+    on: Option<bool>,
+}
+
+impl SettingRecord {
+    pub(crate) fn unset() -> Self {
+        SettingRecord {
+            value: None,
+            source: None,
+            failed: false,
+            on: None,
+        }
+    }
+    pub(crate) fn new(value: Option<String>, source: Option<Source>) -> Self {
+        SettingRecord {
+            value,
+            source,
+            ..SettingRecord::unset()
+        }
+    }
+    pub(crate) fn failed(source: Option<Source>) -> Self {
+        SettingRecord {
+            source,
+            failed: true,
+            ..SettingRecord::unset()
+        }
+    }
+    pub(crate) fn set_on(&mut self, on: bool) {
+        self.on = Some(on);
+    }
+    pub(crate) fn on(&self) -> Option<bool> {
+        self.on
+    }
+    /// The value as given, `[redacted]` for secrets; `None` when unset.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+    /// Where it came from; `None` when unset.
+    pub fn source(&self) -> Option<&Source> {
+        self.source.as_ref()
+    }
+    /// Whether its value failed to parse (the report says why).
+    pub fn is_failed(&self) -> bool {
+        self.failed
+    }
+}
+
+/// Everything a load resolved besides the typed settings themselves.
+#[derive(Clone, Debug)]
+pub struct Resolution {
+    pub(crate) schema: &'static Schema,
+    pub(crate) environment: Environment,
+    pub(crate) instance_id: InstanceId,
+    pub(crate) origin: InstanceIdOrigin,
+    pub(crate) platform: Option<Platform>,
+    pub(crate) trace: Vec<TraceStep>,
+    pub(crate) settings: Vec<SettingRecord>,
+}
+
+impl Resolution {
+    /// The schema of the settings struct.
+    pub fn schema(&self) -> &'static Schema {
+        self.schema
+    }
+    /// The deployment environment.
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+    /// The resolved instance id.
+    pub fn instance_id(&self) -> &InstanceId {
+        &self.instance_id
+    }
+    /// How the instance id was obtained.
+    pub fn instance_id_origin(&self) -> InstanceIdOrigin {
+        self.origin
+    }
+    /// The platform the id was detected on, if any.
+    pub fn platform(&self) -> Option<Platform> {
+        self.platform
+    }
+    /// Every platform check, in order (empty when the id was configured).
+    pub fn detection_trace(&self) -> &[TraceStep] {
+        &self.trace
+    }
+    /// Every setting with its record, in declaration order.
+    pub fn settings(&self) -> impl Iterator<Item = (&'static FieldSchema, &SettingRecord)> {
+        self.schema.fields().iter().zip(&self.settings)
+    }
+}
+
+/// What detection found for one platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The platform's variable identified this replica.
+    Matched {
+        /// The variable the id came from.
+        var: &'static str,
+        /// The id.
+        id: InstanceId,
+    },
+    /// The platform is present, but a platform earlier in the order matched.
+    Shadowed {
+        /// The variable that showed the platform.
+        var: &'static str,
+    },
+    /// None of the platform's variables is set.
+    Absent {
+        /// What was looked at.
+        vars: &'static [&'static str],
+    },
+    /// The platform is present, but its value gave no usable id.
+    Unusable {
+        /// The variable.
+        var: &'static str,
+        /// Why it was not used.
+        reason: &'static str,
+    },
+}
+
+/// One platform's check in the detection trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceStep {
+    /// The platform checked.
+    pub platform: Platform,
+    /// What was found.
+    pub outcome: Outcome,
+}
+
+impl TraceStep {
+    /// `true` when this step gave the id.
+    pub fn matched(&self) -> bool {
+        matches!(self.outcome, Outcome::Matched { .. })
+    }
+}
+
+impl fmt::Display for TraceStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.platform.display_name();
+        match &self.outcome {
+            Outcome::Matched { var, id } => write!(f, "{name}: matched {var} -> {id}"),
+            Outcome::Shadowed { var } => {
+                write!(
+                    f,
+                    "{name}: {var} is set, but a platform earlier in the order matched"
+                )
+            }
+            Outcome::Absent { vars } => {
+                write!(f, "{name}: not detected ({} not set)", vars.join(", "))
+            }
+            Outcome::Unusable { var, reason } => write!(f, "{name}: {var} ignored: {reason}"),
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Templates generated from a [`Schema`]: a commented `.env.example`, a
+//! Markdown table for a README, a commented TOML config file, and a plain
+//! table for terminals. Like the schema, they need no loaded values.
+
+use std::fmt::Write as _;
+
+use crate::schema::{FieldSchema, Role, Schema};
+
+/// Where a field must be set: its `required_in` environments, or `all`
+/// for a plain setting without a default that cannot be left unset.
+fn required_in(field: &FieldSchema) -> String {
+    let envs: Vec<&str> = field.required_in().iter().map(|e| e.as_str()).collect();
+    if !envs.is_empty() {
+        envs.join(", ")
+    } else if field.default().is_none() && !field.is_optional() && field.role() == Role::Setting {
+        "all".to_owned()
+    } else {
+        String::new()
+    }
+}
+
+fn first_line(doc: &str) -> &str {
+    doc.lines().next().unwrap_or("")
+}
+
+/// `type: u16; default: 8080; required in: staging, production; secret; ...`
+fn facts(field: &FieldSchema) -> String {
+    let mut facts = vec![format!("type: {}", field.type_name())];
+    if let Some(d) = field.default() {
+        facts.push(format!("default: {d}"));
+    }
+    let req = required_in(field);
+    if !req.is_empty() {
+        facts.push(format!("required in: {req}"));
+    }
+    if let Some(file_env) = field.file_env() {
+        facts.push(format!("secret; or {file_env}=/path/to/file"));
+    }
+    facts.join("; ")
+}
+
+impl Schema {
+    /// A commented `.env.example`: each setting's doc, type, default, where
+    /// it is required and whether it is a secret, then a commented-out
+    /// `NAME=default` line.
+    ///
+    /// ```
+    /// # use asyncgate_config::{Environment, GateConfig, InstanceId, SecretString};
+    /// # #[derive(GateConfig)]
+    /// # #[gate(prefix = "APP")]
+    /// # struct Settings {
+    /// #     #[gate(environment, default = "development")]
+    /// #     env: Environment,
+    /// #     #[gate(instance_id, default = "app-1")]
+    /// #     instance_id: InstanceId,
+    ///     /// Shared API token.
+    ///     #[gate(secret, required_in(production))]
+    ///     api_key: Option<SecretString>,
+    /// # }
+    /// let text = Settings::schema().env_example();
+    /// assert!(text.contains("# Shared API token.\n# type: Option<SecretString>; required in: production; secret; or APP_API_KEY_FILE=/path/to/file\n#APP_API_KEY=\n"));
+    /// ```
+    pub fn env_example(&self) -> String {
+        let mut out = format!(
+            "# {} settings: every variable, commented out at its default.\n# A TOML file can hold them too: {}=path/to/file.toml\n",
+            self.name(),
+            self.config_file_env()
+        );
+        for f in self.fields() {
+            out.push('\n');
+            for line in f.doc().lines() {
+                let _ = writeln!(out, "# {line}");
+            }
+            let _ = writeln!(out, "# {}", facts(f));
+            let _ = writeln!(out, "#{}={}", f.env(), f.default().unwrap_or(""));
+        }
+        out
+    }
+
+    /// A Markdown table of every setting, for a README.
+    ///
+    /// ```
+    /// # use asyncgate_config::{Environment, GateConfig, InstanceId};
+    /// # #[derive(GateConfig)]
+    /// # #[gate(prefix = "APP")]
+    /// # struct Settings {
+    /// #     #[gate(environment, default = "development")]
+    /// #     env: Environment,
+    /// #     #[gate(instance_id, default = "app-1")]
+    /// #     instance_id: InstanceId,
+    ///     /// Port to listen on.
+    ///     #[gate(default = 8080)]
+    ///     port: u16,
+    /// # }
+    /// let table = Settings::schema().markdown();
+    /// assert!(table.contains("| `APP_PORT` | `u16` | `8080` |  |  | Port to listen on. |"));
+    /// ```
+    pub fn markdown(&self) -> String {
+        let mut out = String::from(
+            "| Variable | Type | Default | Required in | Secret | Description |\n|---|---|---|---|---|---|\n",
+        );
+        let cell = |s: &str| s.replace('|', "\\|");
+        for f in self.fields() {
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} | {} | {} | {} |",
+                f.env(),
+                cell(f.type_name()),
+                f.default()
+                    .map(|d| format!("`{}`", cell(d)))
+                    .unwrap_or_default(),
+                required_in(f),
+                if f.is_secret() { "yes" } else { "" },
+                cell(first_line(f.doc())),
+            );
+        }
+        out
+    }
+
+    /// A commented TOML configuration file (for `<PREFIX>_CONFIG_FILE`):
+    /// every setting commented out at its default, with its doc and the
+    /// variable that overrides it. Secrets are left out of the file: the
+    /// comment says how to set them instead.
+    ///
+    /// ```
+    /// # use asyncgate_config::{Environment, GateConfig, InstanceId};
+    /// # #[derive(GateConfig)]
+    /// # #[gate(prefix = "APP")]
+    /// # struct Settings {
+    /// #     #[gate(environment, default = "development")]
+    /// #     env: Environment,
+    /// #     #[gate(instance_id, default = "app-1")]
+    /// #     instance_id: InstanceId,
+    ///     /// Port to listen on.
+    ///     #[gate(default = 8080)]
+    ///     port: u16,
+    ///     #[gate(default = "a,b")]
+    ///     origins: Vec<String>,
+    /// # }
+    /// let toml = Settings::schema().toml_template();
+    /// assert!(toml.contains("# Port to listen on.\n# type: u16; default: 8080; env: APP_PORT\n#port = 8080\n"));
+    /// assert!(toml.contains("#origins = [\"a\", \"b\"]\n"));
+    /// // Uncommented, the template is a valid config file.
+    /// let uncommented: String = toml.lines().filter(|l| l.starts_with('#') && l.contains(" = "))
+    ///     .map(|l| format!("{}\n", &l[1..])).collect();
+    /// uncommented.parse::<toml::Table>().unwrap();
+    /// ```
+    pub fn toml_template(&self) -> String {
+        let mut out = format!(
+            "# {} settings. Point {} at this file; environment variables override it.\n",
+            self.name(),
+            self.config_file_env()
+        );
+        for f in self.fields() {
+            out.push('\n');
+            for line in f.doc().lines() {
+                let _ = writeln!(out, "# {line}");
+            }
+            let _ = writeln!(out, "# {}; env: {}", facts(f), f.env());
+            if f.is_secret() {
+                let _ = writeln!(
+                    out,
+                    "# (a secret: set {} or {} rather than writing it here)",
+                    f.env(),
+                    f.file_env().unwrap_or_default()
+                );
+                continue;
+            }
+            match f.default() {
+                Some(default) => {
+                    let _ = writeln!(out, "#{} = {}", f.name(), toml_literal(f, default));
+                }
+                None => {
+                    let _ = writeln!(out, "#{} = ", f.name());
+                }
+            }
+        }
+        out
+    }
+
+    /// A plain-text table of every setting, for terminals.
+    pub fn table(&self) -> String {
+        let headers = [
+            "VARIABLE",
+            "TYPE",
+            "DEFAULT",
+            "REQUIRED IN",
+            "SECRET",
+            "DESCRIPTION",
+        ];
+        let rows: Vec<[String; 6]> = self
+            .fields()
+            .iter()
+            .map(|f| {
+                [
+                    f.env().to_owned(),
+                    f.type_name().to_owned(),
+                    f.default().unwrap_or("").to_owned(),
+                    required_in(f),
+                    f.file_env()
+                        .map(|file_env| format!("yes (or {file_env})"))
+                        .unwrap_or_default(),
+                    first_line(f.doc()).to_owned(),
+                ]
+            })
+            .collect();
+        let mut widths = headers.map(str::len);
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let mut line = |cells: [&str; 6]| {
+            let mut text = String::new();
+            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                if i == cells.len() - 1 {
+                    text.push_str(cell);
+                } else {
+                    let _ = write!(text, "{cell:w$}  ");
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        };
+        line(headers);
+        for row in &rows {
+            line(row.each_ref().map(String::as_str));
+        }
+        out
+    }
+}
+
+/// A default as a TOML value: booleans and numbers bare, lists as arrays
+/// (of what the comma-separated text holds), everything else a string.
+/// (A JSON string is a valid TOML basic string.)
+fn toml_literal(field: &FieldSchema, default: &str) -> String {
+    let ty = field.type_name();
+    let string = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned());
+    let scalar = |text: &str| -> String {
+        let text = text.trim();
+        let bare = text.parse::<bool>().is_ok()
+            || text.parse::<i64>().is_ok()
+            || (text.contains('.') && text.parse::<f64>().is_ok_and(f64::is_finite));
+        if bare { text.to_owned() } else { string(text) }
+    };
+    let string_typed = ["String", "Environment", "InstanceId", "PathBuf"]
+        .iter()
+        .any(|t| ty.ends_with(t));
+    if let Some(inner) = ty.strip_prefix("Vec<") {
+        let items: Vec<String> = default
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|item| {
+                if inner.starts_with("String") {
+                    string(item)
+                } else {
+                    scalar(item)
+                }
+            })
+            .collect();
+        format!("[{}]", items.join(", "))
+    } else if string_typed {
+        string(default)
+    } else {
+        scalar(default)
+    }
+}

@@ -1,0 +1,224 @@
+//! How user input and names appear in messages: quoting, and "did you
+//! mean" suggestions that only name a plausible typo.
+
+/// How secrets are shown wherever a value is displayed.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// Shows a user-supplied value in a message: escaped, and cut short when long.
+pub(crate) fn quote_input(value: &str) -> String {
+    const MAX: usize = 64;
+    let mut shown: String = value
+        .chars()
+        .take(MAX)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    if value.chars().count() > MAX {
+        shown.push('…');
+    }
+    format!("`{shown}`")
+}
+
+/// The accepted value `input` most likely meant: a plausible typo of one
+/// (see [`is_typo`]), or, for inputs of three characters or more, an
+/// abbreviation (`prod` for `production`).
+pub(crate) fn suggest_value<'a, I>(input: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let input = input.trim().to_ascii_lowercase();
+    if input.is_empty() {
+        return None;
+    }
+    let mut abbreviation = None;
+    for candidate in candidates {
+        let lower = candidate.to_ascii_lowercase();
+        if is_typo(&input, &lower) {
+            return Some(candidate);
+        }
+        if input.len() >= 3 && lower.starts_with(&input) && abbreviation.is_none() {
+            abbreviation = Some(candidate);
+        }
+    }
+    abbreviation
+}
+
+/// The known name `input` most likely meant, comparing only what follows
+/// `prefix` (`ASYNCGATE_`): a plausible typo, never a name that merely
+/// shares words or the prefix.
+pub(crate) fn suggest_name<'a, I>(input: &str, prefix: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let rest = |name: &'a str| name.strip_prefix(prefix).unwrap_or(name);
+    let input = input.strip_prefix(prefix).unwrap_or(input);
+    candidates
+        .into_iter()
+        .find(|candidate| is_typo(input, rest(candidate)))
+}
+
+/// Whether `a` is a plausible typo of `b` (compared case-insensitively):
+/// the same but for separators (`-`, `_`, `.`), or one edit away — a
+/// transposition, a dropped, doubled or wrong letter. Names of three
+/// letters or fewer only match on separators or a transposition: one
+/// wrong letter in a short name makes a different word.
+pub(crate) fn is_typo(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return false;
+    }
+    let fold = |s: &str| -> Vec<u8> {
+        s.bytes()
+            .filter(|c| !matches!(c, b'-' | b'_' | b'.'))
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let (a, b) = (fold(a), fold(b));
+    if a == b {
+        return !a.is_empty();
+    }
+    if a.len().min(b.len()) <= 3 {
+        return a.len() == b.len() && one_edit(&a, &b) == Some(Edit::Transposition);
+    }
+    one_edit(&a, &b).is_some()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Edit {
+    Substitution,
+    Transposition,
+    Insertion,
+}
+
+/// The single edit that turns `a` into `b`, if one does (linear time).
+fn one_edit(a: &[u8], b: &[u8]) -> Option<Edit> {
+    if a.len().abs_diff(b.len()) > 1 {
+        return None;
+    }
+    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a_rest, b_rest) = (&a[common..], &b[common..]);
+    match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Equal => {
+            if a_rest.len() >= 2
+                && a_rest[0] == b_rest[1]
+                && a_rest[1] == b_rest[0]
+                && a_rest[2..] == b_rest[2..]
+            {
+                Some(Edit::Transposition)
+            } else {
+                (a_rest[1..] == b_rest[1..]).then_some(Edit::Substitution)
+            }
+        }
+        std::cmp::Ordering::Less => (a_rest == &b_rest[1..]).then_some(Edit::Insertion),
+        std::cmp::Ordering::Greater => (&a_rest[1..] == b_rest).then_some(Edit::Insertion),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_control_characters_and_cuts_long_input() {
+        assert_eq!(quote_input("a\nb"), "`a\\nb`");
+        let long = "x".repeat(100);
+        assert!(quote_input(&long).ends_with("…`"));
+    }
+
+    #[test]
+    fn suggests_values_for_typos_and_abbreviations() {
+        let names = ["development", "staging", "production"];
+        assert_eq!(suggest_value("prod", names), Some("production"));
+        assert_eq!(suggest_value("stagin", names), Some("staging"));
+        assert_eq!(suggest_value("Developmnet", names), Some("development"));
+        assert_eq!(suggest_value("banana", names), None);
+        assert_eq!(suggest_value("qa", names), None);
+        assert_eq!(suggest_value("", names), None);
+    }
+
+    /// Real misspellings of real settings: each names the one it meant.
+    #[test]
+    fn suggests_names_for_plausible_typos() {
+        let known = [
+            "ASYNCGATE_INSTANCE_ID",
+            "ASYNCGATE_API_KEY",
+            "ASYNCGATE_PORT",
+            "ASYNCGATE_HOST",
+            "ASYNCGATE_ENV",
+            "ASYNCGATE_CLAIM_DIR",
+            "ASYNCGATE_DATABASE_URL",
+            "ASYNCGATE_ALLOW_INSECURE_DEV",
+            "ASYNCGATE_LEASE_SWEEP_INTERVAL_SECONDS",
+        ];
+        let cases = [
+            ("ASYNCGATE_INSTANCEID", "ASYNCGATE_INSTANCE_ID"), // separator dropped
+            ("ASYNCGATE_INSTANCE-ID", "ASYNCGATE_INSTANCE_ID"), // wrong separator
+            ("ASYNCGATE_INSTNACE_ID", "ASYNCGATE_INSTANCE_ID"), // transposition
+            ("ASYNCGATE_APIKEY", "ASYNCGATE_API_KEY"),
+            ("ASYNCGATE_PROT", "ASYNCGATE_PORT"), // transposition, short
+            ("ASYNCGATE_DATABSE_URL", "ASYNCGATE_DATABASE_URL"), // dropped letter
+            ("ASYNCGATE_DATABASSE_URL", "ASYNCGATE_DATABASE_URL"), // doubled letter
+            ("ASYNCGATE_DATEBASE_URL", "ASYNCGATE_DATABASE_URL"), // wrong letter
+            (
+                "ASYNCGATE_ALLOW_INSECURE_DEVV",
+                "ASYNCGATE_ALLOW_INSECURE_DEV",
+            ),
+            (
+                "ASYNCGATE_LEASE_SWEEP_INTERVAL_SECOND",
+                "ASYNCGATE_LEASE_SWEEP_INTERVAL_SECONDS",
+            ),
+        ];
+        for (typo, meant) in cases {
+            assert_eq!(
+                suggest_name(typo, "ASYNCGATE_", known),
+                Some(meant),
+                "{typo}"
+            );
+        }
+    }
+
+    /// The original service's own unrelated names get no suggestion.
+    #[test]
+    fn no_suggestion_for_names_that_only_share_words() {
+        let known = [
+            "ASYNCGATE_INSTANCE_ID",
+            "ASYNCGATE_CLAIM_DIR",
+            "ASYNCGATE_CLAIM_STORE",
+            "ASYNCGATE_CLAIM_TTL_MS",
+            "ASYNCGATE_API_KEY",
+            "ASYNCGATE_PORT",
+            "ASYNCGATE_HOST",
+            "ASYNCGATE_ENV",
+            "ASYNCGATE_RATE_LIMIT_ENABLED",
+        ];
+        for unrelated in [
+            "ASYNCGATE_ESCALATION_ENABLED",
+            "ASYNCGATE_RATE_LIMIT_REQUESTS_PER_MINUTE",
+            "ASYNCGATE_RATE_LIMIT_BACKEND",
+            "ASYNCGATE_RECEIPT_MODE",
+            "ASYNCGATE_CORS_ALLOW_CREDENTIALS",
+            "ASYNCGATE_SERVICE_HOST",
+            "ASYNCGATE_PORT_80_TCP",
+            "ASYNCGATE_DEBUG",
+            "ASYNCGATE_KEY",
+            "ASYNCGATE_DEV",
+            "ASYNCGATE_",
+        ] {
+            assert_eq!(
+                suggest_name(unrelated, "ASYNCGATE_", known),
+                None,
+                "{unrelated}"
+            );
+        }
+    }
+
+    #[test]
+    fn edits_are_classified() {
+        assert_eq!(one_edit(b"abcd", b"abdc"), Some(Edit::Transposition));
+        assert_eq!(one_edit(b"abcd", b"abxd"), Some(Edit::Substitution));
+        assert_eq!(one_edit(b"abcd", b"abd"), Some(Edit::Insertion));
+        assert_eq!(one_edit(b"abd", b"abcd"), Some(Edit::Insertion));
+        assert_eq!(one_edit(b"abcd", b"badc"), None);
+        assert_eq!(one_edit(b"ab", b"abcd"), None);
+        assert!(!is_typo("same", "SAME"), "identical names are not typos");
+    }
+}

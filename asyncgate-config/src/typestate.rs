@@ -1,0 +1,307 @@
+//! The typestate, and the transitions that compose the stages:
+//! [`Loader::load`] runs load → detect and makes a [`Loaded<T>`];
+//! [`Loaded::validate`] runs the rules and makes a [`Validated<T>`], the
+//! only way to get one.
+//!
+//! Data flows one way: the load stage's layers and findings go to
+//! detection, both go into the [`Resolution`], and validation appends its
+//! findings to theirs. When some fields do not parse, the rules still run
+//! on the fields that did, so every mistake is in one report.
+
+use std::fmt;
+use std::ops::Deref;
+
+use crate::GateConfig;
+use crate::detect;
+use crate::load::{Loader, Resolver};
+use crate::provenance::Resolution;
+use crate::report::{Finding, Report};
+use crate::validate::{self, Policy};
+
+impl<T: GateConfig> Loader<T> {
+    /// Reads every source, detects the instance id and resolves every
+    /// setting. Every problem is reported together: when a setting does not
+    /// parse, the report also holds what the rules found in the settings
+    /// that did.
+    ///
+    /// Logs `Using configured instance ID: <id>` or
+    /// `Auto-detected instance ID: <id>` at INFO.
+    pub fn load(self) -> Result<Loaded<T>, Report> {
+        let schema = T::schema();
+        // Load: the layers, and what reading them found.
+        let read = self.read();
+        let mut findings = read.findings;
+        let layers = read.layers;
+        let mut random = read.random;
+        let policy = Policy {
+            strict_instance_id: read.strict_instance_id,
+        };
+        let mut resolver = Resolver::new(schema, &layers);
+        let environment = resolver.resolve_environment();
+        // Detect: the instance id (detection depends on the environment).
+        let injected_host = read.hostname;
+        let hostname = move || {
+            injected_host.clone().or_else(|| {
+                hostname::get()
+                    .ok()
+                    .map(|h| h.to_string_lossy().into_owned())
+            })
+        };
+        let identity = detect::identify(
+            schema,
+            &layers,
+            environment,
+            &hostname,
+            &mut || random.next_u64(),
+            &mut findings,
+        );
+        let mut detected = None;
+        if let Some(identity) = identity {
+            resolver.set_instance_id(identity.index, identity.id.clone(), identity.source);
+            detected = Some((
+                identity.id,
+                identity.origin,
+                identity.platform,
+                identity.trace,
+            ));
+        }
+        // Load again: every field, now that the environment and id are known.
+        let value = T::__resolve(&mut resolver);
+        let (settings, resolved) = resolver.finish();
+        findings.extend(resolved);
+
+        let resolution = match (environment, detected) {
+            (Some(environment), Some((instance_id, origin, platform, trace))) => Some(Resolution {
+                schema,
+                environment,
+                instance_id,
+                origin,
+                platform,
+                trace,
+                settings,
+            }),
+            _ => None,
+        };
+        match (value, resolution) {
+            (Some(value), Some(resolution)) if !findings.iter().any(Finding::is_error) => {
+                log_identity(&resolution);
+                Ok(Loaded {
+                    value,
+                    resolution,
+                    findings,
+                    policy,
+                })
+            }
+            (_, Some(resolution)) => {
+                // Some settings did not parse: the rules still run on the rest.
+                validate::run::<T>(None, &resolution, policy, &mut findings);
+                Err(
+                    Report::new(schema.name(), Some(resolution.environment), findings)
+                        .with_resolution(resolution),
+                )
+            }
+            (_, None) => Err(Report::new(schema.name(), environment, findings)),
+        }
+    }
+}
+
+fn log_identity(resolution: &Resolution) {
+    use crate::provenance::InstanceIdOrigin;
+    let id = &resolution.instance_id;
+    match resolution.origin {
+        InstanceIdOrigin::Configured => {
+            tracing::info!(target: "asyncgate_config", "Using configured instance ID: {id}");
+        }
+        InstanceIdOrigin::Detected => {
+            let platform = resolution.platform.map(|p| p.key());
+            tracing::info!(target: "asyncgate_config", platform, "Auto-detected instance ID: {id}");
+        }
+        InstanceIdOrigin::Default => {
+            tracing::info!(target: "asyncgate_config", "Using default instance ID: {id}");
+        }
+        InstanceIdOrigin::Fallback => {
+            tracing::info!(target: "asyncgate_config", "Using fallback instance ID: {id}");
+        }
+    }
+}
+
+/// Settings that loaded and parsed, but have not been validated yet.
+///
+/// Call [`validate`](Loaded::validate) to get a [`Validated<T>`].
+#[must_use = "loaded settings are not validated: call `.validate()`"]
+pub struct Loaded<T> {
+    value: T,
+    resolution: Resolution,
+    /// Warnings found while loading.
+    findings: Vec<Finding>,
+    policy: Policy,
+}
+
+impl<T> Loaded<T> {
+    /// What the load resolved: instance id, its origin, sources.
+    pub fn resolution(&self) -> &Resolution {
+        &self.resolution
+    }
+    /// The warnings found while loading (unknown variables, ...);
+    /// validation adds its own.
+    pub fn warnings(&self) -> &[Finding] {
+        &self.findings
+    }
+}
+
+impl<T: GateConfig> Loaded<T> {
+    /// Runs every validation rule and returns the settings in a form that
+    /// proves it, or a [`Report`] with every finding.
+    ///
+    /// On success it logs `Instance ID validated: <id> (env: <env>)` and
+    /// `Environment: <env>` at INFO, and each warning at WARN.
+    pub fn validate(self) -> Result<Validated<T>, Report> {
+        let Loaded {
+            value,
+            resolution,
+            mut findings,
+            policy,
+        } = self;
+        validate::run(Some(&value), &resolution, policy, &mut findings);
+        if findings.iter().any(Finding::is_error) {
+            let report = Report::new(
+                resolution.schema.name(),
+                Some(resolution.environment),
+                findings,
+            );
+            return Err(report.with_resolution(resolution));
+        }
+        for warning in &findings {
+            tracing::warn!(target: "asyncgate_config", "{}", warning);
+        }
+        tracing::info!(
+            target: "asyncgate_config",
+            "Instance ID validated: {} (env: {})",
+            resolution.instance_id,
+            resolution.environment
+        );
+        tracing::info!(target: "asyncgate_config", "Environment: {}", resolution.environment);
+        Ok(Validated {
+            value,
+            resolution,
+            warnings: findings,
+        })
+    }
+}
+
+impl<T> Deref for Loaded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Loaded<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Loaded").field(&self.value).finish()
+    }
+}
+
+/// Settings that passed validation.
+///
+/// The only way to get one is [`Loaded::validate`]: there is no public
+/// constructor, no `Default`, `From`, `Deserialize` or `DerefMut`, so a
+/// function that takes `Validated<Settings>` cannot be called with
+/// settings that skipped validation.
+///
+/// ```
+/// # use asyncgate_config::{GateConfig, Validated};
+/// # #[derive(GateConfig)]
+/// # #[gate(prefix = "APP")]
+/// # struct Settings {
+/// #     #[gate(environment, default = "development")]
+/// #     env: asyncgate_config::Environment,
+/// #     #[gate(instance_id, default = "app-1")]
+/// #     instance_id: asyncgate_config::InstanceId,
+/// #     #[gate(default = 8080)]
+/// #     port: u16,
+/// # }
+/// fn serve(settings: Validated<Settings>) -> u16 {
+///     settings.port // reads through `Deref`
+/// }
+///
+/// let settings = Settings::loader().env([("APP_PORT", "9000")]).dotenv(false).load()?.validate()?;
+/// assert_eq!(serve(settings), 9000);
+/// # Ok::<(), asyncgate_config::Report>(())
+/// ```
+#[must_use]
+pub struct Validated<T> {
+    value: T,
+    resolution: Resolution,
+    warnings: Vec<Finding>,
+}
+
+impl<T> Validated<T> {
+    /// Gives up the proof and returns the settings.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+    /// What the load resolved: instance id, its origin, sources, warnings.
+    pub fn resolution(&self) -> &Resolution {
+        &self.resolution
+    }
+    /// The warnings validation accepted. Each was also logged at WARN;
+    /// a service without a `tracing` subscriber should print them:
+    ///
+    /// ```
+    /// # use asyncgate_config::{Environment, GateConfig, InstanceId};
+    /// # #[derive(GateConfig)]
+    /// # #[gate(prefix = "APP")]
+    /// # struct Settings {
+    /// #     #[gate(environment, default = "development")]
+    /// #     env: Environment,
+    /// #     #[gate(instance_id, default = "app-1")]
+    /// #     instance_id: InstanceId,
+    /// # }
+    /// let env = [("APP_ENV", "production"), ("APP_INSTANCE_ID", "w-7")];
+    /// let settings = Settings::loader().env(env).dotenv(false).load()?.validate()?;
+    /// for warning in settings.warnings() {
+    ///     eprintln!("{warning}");
+    /// }
+    /// assert!(settings.warnings()[0].message().contains("only 3 characters"));
+    /// # Ok::<(), asyncgate_config::Report>(())
+    /// ```
+    pub fn warnings(&self) -> &[Finding] {
+        &self.warnings
+    }
+
+    /// A report of the valid configuration: its warnings, every setting
+    /// with its source and the detection trace, for `check`-style output
+    /// ([`Report::detailed`], or JSON through `Serialize`).
+    pub fn report(&self) -> Report {
+        Report::new(
+            self.resolution.schema.name(),
+            Some(self.resolution.environment),
+            self.warnings.clone(),
+        )
+        .with_resolution(self.resolution.clone())
+    }
+}
+
+impl<T> Deref for Validated<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: Clone> Clone for Validated<T> {
+    fn clone(&self) -> Self {
+        Validated {
+            value: self.value.clone(),
+            resolution: self.resolution.clone(),
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Validated<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Validated").field(&self.value).finish()
+    }
+}

@@ -1,0 +1,94 @@
+//! The public `Checks` API: what a struct-level `check` function gets.
+
+use crate::environment::Environment;
+use crate::instance_id::InstanceId;
+use crate::provenance::Resolution;
+use crate::report::Finding;
+
+/// The context a struct-level `check` function gets: the environment, the
+/// instance id, and a place to add findings.
+///
+/// ```
+/// use asyncgate_config::validate::Checks;
+/// use asyncgate_config::{Finding, GateConfig};
+///
+/// #[derive(Debug, GateConfig)]
+/// #[gate(prefix = "APP", check = no_debug_in_production)]
+/// struct Settings {
+///     #[gate(environment, default = "development")]
+///     env: asyncgate_config::Environment,
+///     #[gate(instance_id, default = "app-1")]
+///     instance_id: asyncgate_config::InstanceId,
+///     #[gate(default = false)]
+///     debug: bool,
+/// }
+///
+/// fn no_debug_in_production(settings: &Settings, checks: &mut Checks<'_>) {
+///     if settings.debug && !checks.environment().is_development() {
+///         checks.push(Finding::error("debug", "debug must be off outside development"));
+///     }
+/// }
+///
+/// let env = [("APP_ENV", "production"), ("APP_DEBUG", "true"), ("APP_INSTANCE_ID", "app-7f3c9e21")];
+/// let report = Settings::loader().env(env).dotenv(false).load()?.validate().unwrap_err();
+/// assert!(report.to_string().contains("debug must be off outside development"));
+/// # Ok::<(), asyncgate_config::Report>(())
+/// ```
+#[derive(Debug)]
+pub struct Checks<'a> {
+    resolution: &'a Resolution,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl<'a> Checks<'a> {
+    pub(super) fn new(resolution: &'a Resolution, findings: &'a mut Vec<Finding>) -> Self {
+        Checks {
+            resolution,
+            findings,
+        }
+    }
+}
+
+impl Checks<'_> {
+    /// The deployment environment.
+    pub fn environment(&self) -> Environment {
+        self.resolution.environment
+    }
+
+    /// The resolved instance id.
+    pub fn instance_id(&self) -> &InstanceId {
+        &self.resolution.instance_id
+    }
+
+    /// Everything the load resolved.
+    pub fn resolution(&self) -> &Resolution {
+        self.resolution
+    }
+
+    /// Adds a finding. When it names a setting of the schema, its env var
+    /// and source are filled in; an identical finding is not added twice.
+    pub fn push(&mut self, finding: Finding) {
+        let mut finding = finding;
+        if let Some(name) = finding.setting()
+            && let Some((field, record)) =
+                self.resolution.settings().find(|(f, _)| f.name() == name)
+        {
+            if finding.env_var().is_none() {
+                finding = finding.with_env_var(field.env());
+            }
+            if finding.source().is_none()
+                && let Some(source) = record.source()
+            {
+                finding = finding.with_source(source.clone());
+            }
+        }
+        let duplicate = self.findings.iter().any(|f| {
+            f.severity() == finding.severity()
+                && f.setting() == finding.setting()
+                && f.message() == finding.message()
+        });
+        if !duplicate {
+            self.findings.push(finding);
+        }
+    }
+}
