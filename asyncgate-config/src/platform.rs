@@ -37,6 +37,23 @@ impl Platform {
         Platform::Render,
     ];
 
+    /// Every environment variable detection reads, on any platform.
+    pub const ENV_VARS: [&'static str; 13] = [
+        "FLY_ALLOC_ID",
+        "KUBERNETES_SERVICE_HOST",
+        "POD_NAME",
+        "HOSTNAME",
+        "ECS_CONTAINER_METADATA_URI_V4",
+        "ECS_CONTAINER_METADATA_URI",
+        "K_REVISION",
+        "CLOUD_RUN_EXECUTION",
+        "CLOUD_RUN_TASK_INDEX",
+        "NOMAD_ALLOC_ID",
+        "CONTAINER_APP_REPLICA_NAME",
+        "RAILWAY_REPLICA_ID",
+        "RENDER_INSTANCE_ID",
+    ];
+
     /// The snake_case key used in `detect(...)` and in JSON output.
     pub const fn key(self) -> &'static str {
         match self {

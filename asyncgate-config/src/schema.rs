@@ -99,6 +99,21 @@ impl Schema {
     pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
         self.fields.iter().find(|f| f.name == name)
     }
+    /// Whether a variable can matter to a load of this schema: one of
+    /// `<PREFIX>_*` (settings, and unknown names to warn about), a
+    /// setting's own `env = "..."` name, or a variable detection reads.
+    pub(crate) fn reads_var(&self, name: &str) -> bool {
+        let prefix = self.prefix;
+        (name.len() > prefix.len()
+            && name.as_bytes()[prefix.len()] == b'_'
+            && name.starts_with(prefix))
+            || Platform::ENV_VARS.contains(&name)
+            || self
+                .fields
+                .iter()
+                .any(|f| f.env == name || f.file_env == Some(name))
+    }
+
     /// The struct's `#[gate(check = path)]` function, as written.
     pub fn check_fn(&self) -> Option<&'static str> {
         self.check_fn

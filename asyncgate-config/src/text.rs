@@ -66,6 +66,16 @@ pub(crate) fn is_typo(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return false;
     }
+    // Most candidates differ in length by more than one edit: reject them
+    // without allocating.
+    let letters = |s: &str| {
+        s.bytes()
+            .filter(|c| !matches!(c, b'-' | b'_' | b'.'))
+            .count()
+    };
+    if letters(a).abs_diff(letters(b)) > 1 {
+        return false;
+    }
     let fold = |s: &str| -> Vec<u8> {
         s.bytes()
             .filter(|c| !matches!(c, b'-' | b'_' | b'.'))

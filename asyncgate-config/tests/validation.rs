@@ -300,3 +300,89 @@ fn findings_from_loading_and_validation_are_reported_together() {
     );
     assert!(errors.iter().any(|e| e.starts_with(CONFLICT)), "{report}");
 }
+
+/// Three mistakes are one deploy round: a value that does not parse, and
+/// the rules of the settings that did, come back in one report.
+#[test]
+fn parse_errors_and_rule_errors_come_back_together() {
+    let env = [
+        ("ASYNCGATE_ENV", "production"),
+        ("ASYNCGATE_PORT", "http"),
+        ("ASYNCGATE_ALLOW_INSECURE_DEV", "true"),
+        ("ASYNCGATE_INSTANCE_ID", "localhost"),
+    ];
+    let report = loader::<Settings>(&env).load().unwrap_err();
+    let errors = errors(&report);
+    assert_eq!(errors.len(), 4, "{report}");
+    assert!(errors[0].contains("invalid value for `port`"), "{errors:?}");
+    for expected in [
+        "INSTANCE ID CONFLICT RISK: instance_id='localhost'",
+        "api_key is required in production environment",
+        "allow_insecure_dev must not be enabled in production environment",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(expected)),
+            "{expected}: {errors:?}"
+        );
+    }
+    // The struct's own check needs every field: it is skipped, and says so.
+    let skipped: Vec<&str> = report.warnings().map(|w| w.message()).collect();
+    assert_eq!(
+        skipped,
+        [
+            "the `wildcard_cors_outside_development` check was not run: it needs every setting, and port did not parse"
+        ]
+    );
+    // What parsed is still shown with its source.
+    let res = report.resolution().unwrap();
+    let (_, port) = res.settings().find(|(f, _)| f.name() == "port").unwrap();
+    assert!(port.is_failed() && port.value().is_none());
+}
+
+#[test]
+fn a_rule_on_a_field_that_failed_is_not_reported_twice() {
+    // `allow_insecure_dev` does not parse: its parse error is enough.
+    let env = with(
+        &PROD,
+        &[
+            ("ASYNCGATE_ALLOW_INSECURE_DEV", "sure"),
+            ("ASYNCGATE_INSTANCE_ID", "w-12345678"),
+        ],
+    );
+    let report = loader::<Settings>(&env).load().unwrap_err();
+    let errors = errors(&report);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("expected a boolean"), "{errors:?}");
+}
+
+#[test]
+fn a_report_prints_as_a_report_in_display_debug_and_json() {
+    let env = with(&PROD, &[("ASYNCGATE_INSTANCE_ID", "localhost-7")]);
+    let report = validate(&env).unwrap_err();
+    let text = report.to_string();
+    assert!(
+        text.starts_with(
+            "invalid configuration for `Settings` (env: production): 1 error, 0 warnings"
+        ),
+        "{text}"
+    );
+    // `fn main() -> Result<(), Report>` prints Debug: the same report, not a struct dump.
+    assert_eq!(format!("{report:?}"), text);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["config"], "Settings");
+    assert_eq!(json["env"], "production");
+    assert_eq!(json["instance_id"], "localhost-7");
+    assert_eq!(json["instance_id_origin"], "configured");
+    assert_eq!(json["findings"][0]["severity"], "error");
+    assert_eq!(json["findings"][0]["env_var"], "ASYNCGATE_INSTANCE_ID");
+    assert_eq!(json["settings"]["port"]["value"], "8080");
+    assert_eq!(json["settings"]["port"]["source_kind"], "default");
+    assert_eq!(json["settings"]["api_key"]["value"], "[redacted]");
+    assert_eq!(
+        json["detection"],
+        serde_json::json!([]),
+        "a configured id skips detection"
+    );
+    assert!(!json.to_string().contains("k-test-0123456789"));
+}

@@ -2,7 +2,7 @@
 //! and the choice of the id: configured, detected, default or fallback.
 //!
 //! Detection reads environment variables only (no network, no files), and
-//! keeps a [`TraceStep`](crate::provenance::TraceStep) for every platform it
+//! keeps a [`TraceStep`] for every platform it
 //! looked at.
 
 mod identity;

@@ -166,6 +166,32 @@ pub(super) fn probe(platform: Platform, env: &dyn EnvLookup) -> Probe {
 mod tests {
     use super::*;
 
+    /// Records every name a probe looks up, with every variable set.
+    struct Recording(std::cell::RefCell<Vec<String>>);
+
+    impl EnvLookup for Recording {
+        fn lookup(&self, name: &str) -> Option<EnvValue<'_>> {
+            self.0.borrow_mut().push(name.to_owned());
+            Some(EnvValue::Set("x"))
+        }
+    }
+
+    /// The loader keeps only the variables detection reads (and the
+    /// schema's): a probe that reads one not listed would never see it.
+    #[test]
+    fn every_variable_a_probe_reads_is_in_the_platform_list() {
+        for platform in Platform::ALL {
+            let env = Recording(Default::default());
+            let _ = probe(platform, &env);
+            for name in env.0.into_inner() {
+                assert!(
+                    Platform::ENV_VARS.contains(&name.as_str()),
+                    "{platform:?} reads {name}, missing from Platform::ENV_VARS"
+                );
+            }
+        }
+    }
+
     #[test]
     fn ecs_segments() {
         let cases = [

@@ -1,7 +1,6 @@
 //! The environment snapshot: the process's variables (or a test's), read
 //! once per load, and the [`EnvLookup`] view that detection reads.
 
-use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 
 /// The value of a set environment variable.
@@ -25,65 +24,105 @@ impl<S: std::hash::BuildHasher> EnvLookup for std::collections::HashMap<String, 
     }
 }
 
-/// A set of environment variables: the process's, or one a test injects.
+/// The variables of one load that a setting or detection can read: the
+/// process's, or a test's. Everything else is dropped when the snapshot is
+/// taken, so a large environment costs little.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Env {
-    vars: HashMap<String, String>,
-    /// Names whose values are not UTF-8.
-    non_utf8: HashSet<String>,
+    /// Sorted by name; `None` for a value that is not UTF-8.
+    vars: Vec<(String, Option<String>)>,
 }
 
 impl Env {
-    pub(crate) fn from_os<I, K, V>(vars: I) -> Self
+    /// A snapshot of `vars`, keeping the names `relevant` accepts (the
+    /// last value of a repeated name wins).
+    pub(crate) fn from_os<I, K, V>(vars: I, relevant: &dyn Fn(&str) -> bool) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
         K: Into<OsString>,
         V: Into<OsString>,
     {
-        let mut env = Env::default();
+        let mut kept: Vec<(String, Option<String>)> = Vec::new();
         for (name, value) in vars {
             // A variable whose name is not UTF-8 cannot be one of ours.
             let Ok(name) = name.into().into_string() else {
                 continue;
             };
-            match value.into().into_string() {
-                Ok(value) => {
-                    env.non_utf8.remove(&name);
-                    env.vars.insert(name, value);
-                }
-                Err(_) => {
-                    env.vars.remove(&name);
-                    env.non_utf8.insert(name);
-                }
+            if relevant(&name) {
+                kept.push((name, value.into().into_string().ok()));
             }
         }
-        env
+        // Stable: among repeated names the last one stays last, and wins.
+        kept.sort_by(|a, b| a.0.cmp(&b.0));
+        kept.dedup_by(|later, earlier| {
+            if later.0 == earlier.0 {
+                std::mem::swap(later, earlier);
+                true
+            } else {
+                false
+            }
+        });
+        Env { vars: kept }
     }
 
-    pub(crate) fn from_process() -> Self {
-        Env::from_os(std::env::vars_os())
+    pub(crate) fn from_process(relevant: &dyn Fn(&str) -> bool) -> Self {
+        Env::from_os(std::env::vars_os(), relevant)
+    }
+
+    fn get(&self, name: &str) -> Option<&Option<String>> {
+        self.vars
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.vars[i].1)
     }
 
     /// A UTF-8 value.
     pub(crate) fn vars_get(&self, name: &str) -> Option<&String> {
-        self.vars.get(name)
+        self.get(name).and_then(Option::as_ref)
     }
 
-    /// Every variable name, UTF-8 values or not.
+    /// Every variable name kept, UTF-8 values or not, sorted.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.vars
-            .keys()
-            .chain(self.non_utf8.iter())
-            .map(String::as_str)
+        self.vars.iter().map(|(n, _)| n.as_str())
     }
 }
 
 impl EnvLookup for Env {
     fn lookup(&self, name: &str) -> Option<EnvValue<'_>> {
-        match self.vars.get(name) {
-            Some(v) => Some(EnvValue::Set(v)),
-            None if self.non_utf8.contains(name) => Some(EnvValue::NotUnicode),
-            None => None,
-        }
+        self.get(name).map(|v| match v {
+            Some(v) => EnvValue::Set(v),
+            None => EnvValue::NotUnicode,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_relevant_names_and_the_last_of_repeated_ones() {
+        let env = Env::from_os(
+            [
+                ("APP_A", "1"),
+                ("OTHER", "x"),
+                ("APP_B", "2"),
+                ("APP_A", "3"),
+            ],
+            &|n| n.starts_with("APP_"),
+        );
+        assert_eq!(env.names().collect::<Vec<_>>(), ["APP_A", "APP_B"]);
+        assert_eq!(env.vars_get("APP_A").map(String::as_str), Some("3"));
+        assert_eq!(env.lookup("OTHER"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_value_that_is_not_utf8_is_kept_as_such() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = OsString::from_vec(vec![0xff, 0xfe]);
+        let env = Env::from_os([(OsString::from("APP_X"), bad)], &|_| true);
+        assert_eq!(env.lookup("APP_X"), Some(EnvValue::NotUnicode));
+        assert_eq!(env.vars_get("APP_X"), None);
     }
 }

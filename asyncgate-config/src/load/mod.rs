@@ -3,7 +3,7 @@
 //! secrets), string → `T` deserialization and field resolution.
 //!
 //! This stage reads; it does not detect or validate. Its output, the
-//! [`Layers`] and a [`Resolver`] over them, is consumed by detection and
+//! layers and a resolver over them, is consumed by detection and
 //! then by the typestate transition that makes a [`Loaded`](crate::Loaded).
 
 mod dotenv;
@@ -113,7 +113,8 @@ impl<T: GateConfig> Loader<T> {
         K: Into<OsString>,
         V: Into<OsString>,
     {
-        self.env = Some(Env::from_os(vars));
+        let schema = T::schema();
+        self.env = Some(Env::from_os(vars, &|name| schema.reads_var(name)));
         self
     }
 
@@ -167,7 +168,9 @@ impl<T: GateConfig> Loader<T> {
     /// Reads every source into layers: the load stage's output.
     pub(crate) fn read(self) -> Read {
         let schema = T::schema();
-        let env = self.env.unwrap_or_else(Env::from_process);
+        let env = self
+            .env
+            .unwrap_or_else(|| Env::from_process(&|name| schema.reads_var(name)));
         let dir = self
             .dir
             .or_else(|| std::env::current_dir().ok())

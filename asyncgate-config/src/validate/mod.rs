@@ -1,6 +1,6 @@
 //! Validation: the one place rules run. The instance-id rules, the field
 //! rules from attributes and the struct's own `check` function all run in
-//! [`run`], for a full value or for one whose fields did not all parse.
+//! one function, for a full value or for one whose fields did not all parse.
 
 mod checks;
 mod rules;
