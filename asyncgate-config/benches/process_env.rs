@@ -20,7 +20,8 @@ use asyncgate_config::{Environment, GateConfig, InstanceId, SecretString};
 use criterion::{Criterion, criterion_group};
 use serde::Deserialize;
 
-#[derive(GateConfig)]
+/// One struct for every loader: serde's derive ignores the `gate` attributes.
+#[derive(GateConfig, Deserialize)]
 #[gate(prefix = "BENCH")]
 #[allow(dead_code)]
 struct Settings {
@@ -31,34 +32,6 @@ struct Settings {
     #[gate(secret, required_in(staging, production))]
     api_key: Option<SecretString>,
     #[gate(default = false, forbidden_in(staging, production))]
-    allow_insecure_dev: bool,
-    host: String,
-    port: u16,
-    log_level: String,
-    debug: bool,
-    database_url: String,
-    redis_url: Option<String>,
-    receipt_mode: String,
-    lease_ttl_secs: u64,
-    sweep_interval_secs: u64,
-    max_retries: u32,
-    retry_backoff_ms: u64,
-    page_size_default: u32,
-    page_size_max: u32,
-    retention_days: u32,
-    cors_origins: Vec<String>,
-    cors_methods: Vec<String>,
-    workers: u16,
-    timeout_ms: u64,
-}
-
-/// The same struct for the serde-based baselines.
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct Plain {
-    env: Environment,
-    instance_id: InstanceId,
-    api_key: Option<SecretString>,
     allow_insecure_dev: bool,
     host: String,
     port: u16,
@@ -171,21 +144,22 @@ fn process_env(c: &mut Criterion) {
     });
     group.bench_function("envy (prefixed + from_env)", |b| {
         b.iter(|| {
-            let settings: Plain = envy::prefixed("BASE_").from_env().expect("valid");
+            let settings: Settings = envy::prefixed("BASE_").from_env().expect("valid");
             black_box(settings)
         })
     });
     group.bench_function("figment (Env::prefixed + extract)", |b| {
         b.iter(|| {
-            let settings: Plain = figment::Figment::from(figment::providers::Env::prefixed("FIG_"))
-                .extract()
-                .expect("valid");
+            let settings: Settings =
+                figment::Figment::from(figment::providers::Env::prefixed("FIG_"))
+                    .extract()
+                    .expect("valid");
             black_box(settings)
         })
     });
     group.bench_function("config (Environment::with_prefix + try_deserialize)", |b| {
         b.iter(|| {
-            let settings: Plain = config::Config::builder()
+            let settings: Settings = config::Config::builder()
                 .add_source(
                     config::Environment::with_prefix("BASE")
                         .try_parsing(true)

@@ -3,6 +3,8 @@
 //! Everything here is `&'static` data built in a `const`: docs, `.env`
 //! templates and `asyncgate env` are generated from it at run time.
 
+use std::sync::OnceLock;
+
 use crate::environment::Environment;
 use crate::platform::Platform;
 
@@ -15,6 +17,17 @@ pub struct Schema {
     doc: &'static str,
     fields: &'static [FieldSchema],
     check_fn: Option<&'static str>,
+    names: OnceLock<Names>,
+}
+
+/// The variable names a load looks up, sorted, built on first use.
+#[derive(Debug)]
+struct Names {
+    /// Every variable a setting reads: `env`, `NAME_FILE`, the config-file variable.
+    known: Box<[&'static str]>,
+    /// Variables outside `<PREFIX>_*` that a load reads: platform
+    /// variables and settings' own `env = "..."` names.
+    outside_prefix: Box<[&'static str]>,
 }
 
 /// What part a field plays.
@@ -67,6 +80,7 @@ impl Schema {
             doc,
             fields,
             check_fn: None,
+            names: OnceLock::new(),
         }
     }
     #[doc(hidden)]
@@ -99,19 +113,63 @@ impl Schema {
     pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
         self.fields.iter().find(|f| f.name == name)
     }
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut known: Vec<&'static str> = self
+                .fields
+                .iter()
+                .flat_map(|f| std::iter::once(f.env).chain(f.file_env))
+                .chain(std::iter::once(self.config_file_env))
+                .collect();
+            known.sort_unstable();
+            let mut outside_prefix: Vec<&'static str> = Platform::ENV_VARS
+                .iter()
+                .copied()
+                .chain(known.iter().copied())
+                .filter(|name| !self.has_prefix(name.as_bytes()))
+                .collect();
+            outside_prefix.sort_unstable();
+            outside_prefix.dedup();
+            // Never empty: a prefix is required and starts with a letter.
+            debug_assert!(!self.prefix.is_empty());
+            Names {
+                known: known.into(),
+                outside_prefix: outside_prefix.into(),
+            }
+        })
+    }
+
+    /// Whether `name` is `<PREFIX>_` followed by something.
+    pub(crate) fn has_prefix(&self, name: &[u8]) -> bool {
+        let prefix = self.prefix.as_bytes();
+        name.len() > prefix.len() + 1
+            && name[0] == prefix[0]
+            && name[prefix.len()] == b'_'
+            && &name[..prefix.len()] == prefix
+    }
+
+    /// Whether some setting reads the variable `name`.
+    pub(crate) fn is_known_var(&self, name: &str) -> bool {
+        self.names().known.binary_search(&name).is_ok()
+    }
+
+    /// Every variable some setting reads, sorted.
+    pub(crate) fn known_vars(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.names().known.iter().copied()
+    }
+
     /// Whether a variable can matter to a load of this schema: one of
     /// `<PREFIX>_*` (settings, and unknown names to warn about), a
     /// setting's own `env = "..."` name, or a variable detection reads.
-    pub(crate) fn reads_var(&self, name: &str) -> bool {
-        let prefix = self.prefix;
-        (name.len() > prefix.len()
-            && name.as_bytes()[prefix.len()] == b'_'
-            && name.starts_with(prefix))
-            || Platform::ENV_VARS.contains(&name)
+    pub(crate) fn reads_var(&self, name: &[u8]) -> bool {
+        // Called for every variable of the process: compare lengths first,
+        // bytes only for names of the same length.
+        self.has_prefix(name)
             || self
-                .fields
+                .names()
+                .outside_prefix
                 .iter()
-                .any(|f| f.env == name || f.file_env == Some(name))
+                .any(|n| n.len() == name.len() && n.as_bytes() == name)
     }
 
     /// The struct's `#[gate(check = path)]` function, as written.

@@ -36,7 +36,7 @@ pub(crate) struct Env {
 impl Env {
     /// A snapshot of `vars`, keeping the names `relevant` accepts (the
     /// last value of a repeated name wins).
-    pub(crate) fn from_os<I, K, V>(vars: I, relevant: &dyn Fn(&str) -> bool) -> Self
+    pub(crate) fn from_os<I, K, V>(vars: I, relevant: &dyn Fn(&[u8]) -> bool) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
         K: Into<OsString>,
@@ -44,11 +44,12 @@ impl Env {
     {
         let mut kept: Vec<(String, Option<String>)> = Vec::new();
         for (name, value) in vars {
-            // A variable whose name is not UTF-8 cannot be one of ours.
-            let Ok(name) = name.into().into_string() else {
+            let name = name.into();
+            if !relevant(name.as_encoded_bytes()) {
                 continue;
-            };
-            if relevant(&name) {
+            }
+            // A variable whose name is not UTF-8 cannot be one of ours.
+            if let Ok(name) = name.into_string() {
                 kept.push((name, value.into().into_string().ok()));
             }
         }
@@ -65,7 +66,7 @@ impl Env {
         Env { vars: kept }
     }
 
-    pub(crate) fn from_process(relevant: &dyn Fn(&str) -> bool) -> Self {
+    pub(crate) fn from_process(relevant: &dyn Fn(&[u8]) -> bool) -> Self {
         Env::from_os(std::env::vars_os(), relevant)
     }
 
@@ -109,7 +110,7 @@ mod tests {
                 ("APP_B", "2"),
                 ("APP_A", "3"),
             ],
-            &|n| n.starts_with("APP_"),
+            &|n| n.starts_with(b"APP_"),
         );
         assert_eq!(env.names().collect::<Vec<_>>(), ["APP_A", "APP_B"]);
         assert_eq!(env.vars_get("APP_A").map(String::as_str), Some("3"));

@@ -142,7 +142,12 @@ fn shown(field: &FieldSchema, raw: &Raw<'_>) -> String {
 
 /// `scheme://user:[redacted]@host/...` for URLs that carry a password.
 fn mask_url_password(value: &str) -> String {
-    let Some(scheme_end) = value.find("://").map(|i| i + 3) else {
+    // A scheme has no ':' of its own, so only the first ':' can start "://".
+    let Some(scheme_end) = value
+        .find(':')
+        .filter(|&i| value[i..].starts_with("://"))
+        .map(|i| i + 3)
+    else {
         return value.to_owned();
     };
     let rest = &value[scheme_end..];

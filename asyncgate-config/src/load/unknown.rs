@@ -17,22 +17,11 @@ pub(crate) fn unknown_names(
     findings: &mut Vec<Finding>,
 ) {
     let prefix = schema.prefix();
-    let known = || {
-        schema
-            .fields()
-            .iter()
-            .flat_map(|f| std::iter::once(f.env()).chain(f.file_env()))
-            .chain(std::iter::once(schema.config_file_env()))
-    };
-    let is_ours = |name: &str| {
-        name.len() > prefix.len()
-            && name.starts_with(prefix)
-            && name.as_bytes()[prefix.len()] == b'_'
-    };
+    let is_ours = |name: &str| schema.has_prefix(name.as_bytes());
     let env_prefix = format!("{prefix}_");
     let mut report = |name: &str, place: String| {
-        if is_ours(name) && !known().any(|k| k == name) {
-            let hint = suggest_name(name, &env_prefix, known())
+        if is_ours(name) && !schema.is_known_var(name) {
+            let hint = suggest_name(name, &env_prefix, schema.known_vars())
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
             findings.push(
@@ -45,10 +34,8 @@ pub(crate) fn unknown_names(
             );
         }
     };
-    // Only `<PREFIX>_*` names can be unknown settings; sorted for a stable report.
-    let mut env_names: Vec<&str> = env.names().filter(|n| is_ours(n)).collect();
-    env_names.sort_unstable();
-    for name in env_names {
+    // Only `<PREFIX>_*` names can be unknown settings; the snapshot is sorted.
+    for name in env.names().filter(|n| is_ours(n)) {
         report(name, String::new());
     }
     if let Some(dotenv) = dotenv {
