@@ -14,6 +14,8 @@ use crate::symbol::*;
 pub(crate) struct ContainerAttrs {
     pub(crate) prefix: Option<LitStr>,
     pub(crate) check: Option<syn::Path>,
+    /// `crate = "path"`: where the runtime is, for renamed dependencies.
+    pub(crate) krate: Option<syn::Path>,
 }
 
 /// A name in a list such as `required_in(staging, production)`.
@@ -119,6 +121,23 @@ impl ContainerAttrs {
                         duplicate(cx, &meta);
                     } else {
                         out.check = Some(value);
+                    }
+                } else if meta.path.is_ident(CRATE) {
+                    // #[gate(crate = "my_facade::asyncgate_config")]
+                    let value: LitStr = meta.value()?.parse()?;
+                    let path: syn::Path = value.parse().map_err(|_| {
+                        syn::Error::new(
+                            value.span(),
+                            format!(
+                                "`crate` takes the path of the asyncgate_config crate, such as \"my_facade::asyncgate_config\", not {:?}",
+                                value.value()
+                            ),
+                        )
+                    })?;
+                    if out.krate.is_some() {
+                        duplicate(cx, &meta);
+                    } else {
+                        out.krate = Some(path);
                     }
                 } else {
                     unknown_key(cx, &meta, CONTAINER_KEYS, (FIELD_KEYS, "a field"));

@@ -16,6 +16,8 @@ pub(crate) struct Model<'a> {
     pub(crate) doc: &'a str,
     pub(crate) prefix: String,
     pub(crate) check: Option<&'a syn::Path>,
+    /// The runtime crate's path: `::asyncgate_config` unless `crate = "..."`.
+    pub(crate) krate: proc_macro2::TokenStream,
     pub(crate) fields: Vec<FieldModel<'a>>,
 }
 
@@ -66,6 +68,7 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
         doc: &container.doc,
         prefix: prefix?,
         check: container.attrs.check.as_ref(),
+        krate: crate::paths::runtime_path(container.attrs.krate.as_ref()),
         fields,
     })
 }
@@ -285,26 +288,48 @@ fn check_instance_id_default(cx: &mut Ctxt, lit: &LitStr) {
     }
 }
 
-fn platform_list(cx: &mut Ctxt, list: &NameList) -> Vec<&'static str> {
+/// What a list of names such as `detect(...)` or `required_in(...)` holds.
+struct ListKind {
+    /// `platform`, `environment`: for "unknown platform `x`".
+    noun: &'static str,
+    /// Said when the list is empty.
+    when_empty: &'static str,
+    /// Accepted names with the variant each names.
+    table: &'static [(&'static str, &'static str)],
+}
+
+const PLATFORM_LIST: ListKind = ListKind {
+    noun: "platform",
+    when_empty: "`detect()` is empty: list at least one platform, or remove it to try all of them",
+    table: PLATFORMS,
+};
+
+const ENVIRONMENT_LIST: ListKind = ListKind {
+    noun: "environment",
+    when_empty: "the environment list is empty: name at least one of `development`, `staging`, `production`",
+    table: ENVIRONMENTS,
+};
+
+/// The variants a list names, each once; unknown, repeated or missing
+/// names are errors on their tokens.
+fn name_list(cx: &mut Ctxt, list: &NameList, kind: &ListKind) -> Vec<&'static str> {
     if list.names.is_empty() {
-        cx.error_at(
-            list.key,
-            "`detect()` is empty: list at least one platform, or remove it to try all of them",
-        );
+        cx.error_at(list.key, kind.when_empty);
     }
     let mut out = Vec::new();
     for named in &list.names {
-        match PLATFORMS.iter().find(|p| p.0 == named.name) {
-            Some(p) if out.contains(&p.1) => {
+        match kind.table.iter().find(|entry| entry.0 == named.name) {
+            Some(entry) if out.contains(&entry.1) => {
                 cx.error_at(named.span, format!("`{}` is listed twice", named.name))
             }
-            Some(p) => out.push(p.1),
+            Some(entry) => out.push(entry.1),
             None => cx.error_at(
                 named.span,
                 format!(
-                    "unknown platform `{}`: {}",
+                    "unknown {} `{}`: {}",
+                    kind.noun,
                     named.name,
-                    expected_one_of(&named.name, PLATFORMS.iter().map(|p| p.0))
+                    expected_one_of(&named.name, kind.table.iter().map(|entry| entry.0))
                 ),
             ),
         }
@@ -312,29 +337,12 @@ fn platform_list(cx: &mut Ctxt, list: &NameList) -> Vec<&'static str> {
     out
 }
 
+fn platform_list(cx: &mut Ctxt, list: &NameList) -> Vec<&'static str> {
+    name_list(cx, list, &PLATFORM_LIST)
+}
+
 fn env_list(cx: &mut Ctxt, list: Option<&NameList>) -> Vec<&'static str> {
-    let Some(list) = list else { return Vec::new() };
-    if list.names.is_empty() {
-        cx.error_at(list.key, "the environment list is empty: name at least one of `development`, `staging`, `production`");
-    }
-    let mut out = Vec::new();
-    for named in &list.names {
-        match ENVIRONMENTS.iter().find(|e| e.0 == named.name) {
-            Some(e) if out.contains(&e.1) => {
-                cx.error_at(named.span, format!("`{}` is listed twice", named.name))
-            }
-            Some(e) => out.push(e.1),
-            None => cx.error_at(
-                named.span,
-                format!(
-                    "unknown environment `{}`: {}",
-                    named.name,
-                    expected_one_of(&named.name, ENVIRONMENTS.iter().map(|e| e.0))
-                ),
-            ),
-        }
-    }
-    out
+    list.map_or_else(Vec::new, |list| name_list(cx, list, &ENVIRONMENT_LIST))
 }
 
 /// A secret has no default: it must come from the environment or a file.

@@ -5,17 +5,42 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
+use crate::paths::{private_path, runtime_path};
+
+/// The path named by `#[gate(crate = "...")]`, read leniently: the stub is
+/// emitted when parsing failed.
+fn stub_runtime_path(input: &DeriveInput) -> TokenStream {
+    let mut found = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("gate")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                found = value.parse::<syn::Path>().ok();
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                content.parse::<TokenStream>()?;
+            }
+            Ok(())
+        });
+    }
+    runtime_path(found.as_ref())
+}
+
 pub(crate) fn impl_stub(input: &DeriveInput) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let krate = quote!(::asyncgate_config);
+    let krate = stub_runtime_path(input);
+    let private = private_path(&krate);
     quote! {
         #[automatically_derived]
         impl #impl_generics ::asyncgate_config::GateConfig for #ident #ty_generics #where_clause {
             fn schema() -> &'static #krate::Schema {
                 ::core::unreachable!()
             }
-            fn __resolve(_: &mut #krate::__private::Resolver<'_>) -> ::core::option::Option<Self> {
+            fn __resolve(_: &mut #private::Resolver<'_>) -> ::core::option::Option<Self> {
                 ::core::unreachable!()
             }
             fn __check(&self, _: &mut #krate::validate::Checks<'_>) {

@@ -27,25 +27,41 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
 
 fn emit(model: &Model<'_>) -> TokenStream {
     let ident = &model.input.ident;
-    let krate = quote!(::asyncgate_config);
-    let private = quote!(#krate::__private);
+    let krate = &model.krate;
+    let private = crate::paths::private_path(krate);
+    let (major, minor) = crate::paths::version();
     let name = ident.to_string();
     let prefix = &model.prefix;
     let config_file_env = format!("{prefix}_CONFIG_FILE");
     let doc = model.doc;
     let count = model.fields.len();
-    let field_schemas = model.fields.iter().map(|f| field_schema(f, &krate));
+    let field_schemas = model.fields.iter().map(|f| field_schema(f, krate));
     let resolve = resolve_fn(model, &private);
-    let check = check_fn(model, &krate);
+    let check = check_fn(model, krate);
     let check_name = model.check.map(|path| {
         let text = quote!(#path).to_string().replace(' ', "");
         quote!(.__check_fn(#text))
     });
-    let assertions = model.fields.iter().map(compile_time_checks);
+    let assertions = model
+        .fields
+        .iter()
+        .map(|f| compile_time_checks(f, &private));
 
     quote! {
+        // A derive and a runtime of different versions: one clear error first.
+        const _: () = <#krate::__version::DeriveVersion<#major, #minor>
+            as #krate::__version::MatchesRuntime>::OK;
+
         #[automatically_derived]
-        impl ::asyncgate_config::GateConfig for #ident {
+        #[allow(
+            unused_qualifications,
+            unused_results,
+            clippy::absolute_paths,
+            clippy::pedantic,
+            clippy::nursery,
+            clippy::used_underscore_binding
+        )]
+        impl #krate::GateConfig for #ident {
             fn schema() -> &'static #krate::Schema {
                 static __GATE_FIELDS: [#krate::FieldSchema; #count] = [#(#field_schemas),*];
                 static __GATE_SCHEMA: #krate::Schema =
@@ -121,8 +137,11 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream) -> TokenStream {
             Role::InstanceId { .. } => quote!(let #local = __gate_resolver.instance_id();),
             Role::Setting => {
                 let ty = f.ty;
-                let mut tokens =
-                    quote_spanned!(ty.span()=> let #local = __gate_resolver.field::<#ty>(#index););
+                // Through `Setting`, so a type that is not `Deserialize` gets
+                // our message on the field, not a bound inside the resolver.
+                let mut tokens = quote_spanned! {ty.span()=>
+                    let #local = <#ty as #private::Setting>::resolve(__gate_resolver, #index);
+                };
                 // Whether the setting is on or present, for the rules that validation runs.
                 if !f.required_in.is_empty() {
                     tokens.extend(quote_spanned! {ty.span()=>
@@ -173,14 +192,14 @@ fn check_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
 }
 
 /// Checks that only the compiler can make, spanned on the user's tokens.
-fn compile_time_checks(f: &FieldModel<'_>) -> TokenStream {
+fn compile_time_checks(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     // Paths are spelled inside `quote_spanned!` so that errors point at the
     // user's tokens, not at the derive.
     if f.secret {
         let ty = f.ty;
         out.extend(quote_spanned! {ty.span()=>
-            const _: () = ::asyncgate_config::__private::assert_secret::<#ty>();
+            const _: () = <#ty as #private::SecretField>::OK;
         });
     }
     if let Some(DefaultLit::Typed { expr, .. }) = f.default {

@@ -1,5 +1,6 @@
 //! `#[derive(GateConfig)]` for `asyncgate-config`. Use it through
-//! `asyncgate_config::GateConfig`; the attribute reference is in the README.
+//! `asyncgate_config::GateConfig`; every attribute is documented, with a
+//! runnable example, on the derive itself ([`GateConfig`]).
 #![forbid(unsafe_code)]
 
 mod ast;
@@ -8,13 +9,14 @@ mod check;
 mod ctxt;
 mod dummy;
 mod expand;
+mod paths;
 mod symbol;
 mod ty;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
-/// Implements `asyncgate_config::GateConfig` for a struct with named fields.
+#[doc = include_str!("../ATTRIBUTES.md")]
 #[proc_macro_derive(GateConfig, attributes(gate))]
 pub fn derive_gate_config(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -5,7 +5,8 @@ pub(crate) const GATE: &str = "gate";
 // On the struct.
 pub(crate) const PREFIX: &str = "prefix";
 pub(crate) const CHECK: &str = "check";
-pub(crate) const CONTAINER_KEYS: &[&str] = &[PREFIX, CHECK];
+pub(crate) const CRATE: &str = "crate";
+pub(crate) const CONTAINER_KEYS: &[&str] = &[PREFIX, CHECK, CRATE];
 
 // On a field.
 pub(crate) const ENVIRONMENT: &str = "environment";

@@ -103,9 +103,19 @@ pub use schema::{FieldSchema, Role, Schema};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use typestate::{Loaded, Validated};
 
-/// `#[derive(GateConfig)]`: see the README's attribute reference.
 #[cfg(feature = "derive")]
 pub use asyncgate_config_derive::GateConfig;
+
+/// The derive's attribute reference (its rustdoc), run as doctests here,
+/// where the runtime is.
+#[cfg(all(doctest, feature = "derive"))]
+#[doc = include_str!("../../asyncgate-config-derive/ATTRIBUTES.md")]
+struct DeriveAttributeReference;
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct Readme;
 
 /// A settings struct: implemented by `#[derive(GateConfig)]`.
 ///
@@ -127,18 +137,41 @@ pub trait GateConfig: Sized {
     }
 
     #[doc(hidden)]
-    fn __resolve(resolver: &mut __private::Resolver<'_>) -> Option<Self>;
+    fn __resolve(resolver: &mut __private_0_1::Resolver<'_>) -> Option<Self>;
 
     #[doc(hidden)]
     fn __check(&self, checks: &mut validate::Checks<'_>);
 }
 
-/// Not public API: what `#[derive(GateConfig)]` expands to reaches through here.
+/// Not public API: what `#[derive(GateConfig)]` expands to reaches through
+/// here. The name carries the version (`0.1`), so a derive and a runtime
+/// of different versions fail to compile instead of misbehaving.
 #[doc(hidden)]
-pub mod __private {
+pub mod __private_0_1 {
     use crate::SecretString;
+    use serde::de::DeserializeOwned;
 
     pub use crate::load::fields::Resolver;
+
+    /// A type a setting can have: generated code resolves each field
+    /// through it, so a type that cannot be read gets this message on the
+    /// field, not a bound deep in the resolver.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be the type of a setting: it does not implement `serde::Deserialize`",
+        label = "a setting's type must implement `serde::Deserialize`",
+        note = "derive it (`#[derive(serde::Deserialize)]`), or use a type that has it: integers, floats, `bool`, `String`, `PathBuf`, `Option<T>`, `Vec<T>`, `SecretString`, `Environment`, `InstanceId`, or an enum of unit variants"
+    )]
+    pub trait Setting: Sized {
+        /// Resolves the field at `index` as `Self`.
+        fn resolve(resolver: &mut Resolver<'_>, index: usize) -> Option<Self>;
+    }
+
+    #[diagnostic::do_not_recommend]
+    impl<T: DeserializeOwned> Setting for T {
+        fn resolve(resolver: &mut Resolver<'_>, index: usize) -> Option<Self> {
+            resolver.field::<T>(index)
+        }
+    }
 
     /// Whether a setting counts as on, for `forbidden_in`.
     #[diagnostic::on_unimplemented(
@@ -189,10 +222,56 @@ pub mod __private {
         message = "`#[gate(secret)]` needs a field of type `SecretString` or `Option<SecretString>`, not `{Self}`",
         label = "not a secret type: use `asyncgate_config::SecretString`"
     )]
-    pub trait SecretField {}
-    impl SecretField for SecretString {}
-    impl SecretField for Option<SecretString> {}
+    pub trait SecretField {
+        /// Evaluated by generated code: compiles only for secret types.
+        const OK: ();
+    }
+    impl SecretField for SecretString {
+        const OK: () = ();
+    }
+    impl SecretField for Option<SecretString> {
+        const OK: () = ();
+    }
+}
 
-    /// Compile-time assertion helper: `T` must implement [`SecretField`].
-    pub const fn assert_secret<T: SecretField>() {}
+/// Not public API: the version check every derive emits first. It is not
+/// versioned itself, so a mismatched derive finds it and gets a message
+/// that names both versions.
+#[doc(hidden)]
+pub mod __version {
+    /// The version of `asyncgate-config-derive` that expanded a derive.
+    #[derive(Debug)]
+    pub struct DeriveVersion<const MAJOR: u64, const MINOR: u64>;
+
+    /// Implemented only for the derive version this runtime matches.
+    #[diagnostic::on_unimplemented(
+        message = "`#[derive(GateConfig)]` was expanded by a different version of asyncgate-config-derive (`{Self}`) than this asyncgate-config (0.1)",
+        label = "derive and runtime versions differ",
+        note = "depend on `asyncgate-config` alone and use its re-export `asyncgate_config::GateConfig`: it always brings the matching derive"
+    )]
+    pub trait MatchesRuntime {
+        /// Evaluated by the derive's output.
+        const OK: ();
+    }
+
+    impl MatchesRuntime for DeriveVersion<0, 1> {
+        const OK: () = ();
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    /// Renaming `__private_0_1` and the `DeriveVersion<0, 1>` impl is part
+    /// of a version bump: this fails until both follow the package version.
+    #[test]
+    fn private_module_and_version_check_follow_the_package_version() {
+        let mut parts = env!("CARGO_PKG_VERSION").split('.');
+        let (major, minor) = (parts.next().unwrap(), parts.next().unwrap());
+        let lib = include_str!("lib.rs");
+        assert!(lib.contains(&format!("pub mod __private_{major}_{minor} {{")));
+        assert!(lib.contains(&format!(
+            "impl MatchesRuntime for DeriveVersion<{major}, {minor}> {{"
+        )));
+        assert!(lib.contains(&format!("than this asyncgate-config ({major}.{minor})")));
+    }
 }
