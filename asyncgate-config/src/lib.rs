@@ -75,6 +75,7 @@
 mod environment;
 mod from_str;
 mod instance_id;
+mod mask;
 mod platform;
 pub mod provenance;
 mod random;

@@ -4,19 +4,41 @@
 /// How secrets are shown wherever a value is displayed.
 pub(crate) const REDACTED: &str = "[redacted]";
 
-/// Shows a user-supplied value in a message: escaped, and cut short when long.
+/// Shows a user-supplied value in a message: passwords masked, control
+/// characters escaped, and never in full when longer than six characters
+/// (a secret put into the wrong variable must not be echoed): a cut
+/// excerpt and the length.
 pub(crate) fn quote_input(value: &str) -> String {
-    const MAX: usize = 64;
-    let mut shown: String = value
-        .chars()
-        .take(MAX)
-        .collect::<String>()
-        .escape_debug()
-        .to_string();
-    if value.chars().count() > MAX {
-        shown.push('…');
+    const FULL: usize = 6;
+    const EXCERPT: usize = 4;
+    let masked = crate::mask::mask_secrets(value);
+    let count = masked.chars().count();
+    if count <= FULL {
+        format!("`{}`", masked.escape_debug())
+    } else {
+        let excerpt: String = masked.chars().take(EXCERPT).collect();
+        format!("`{}…` ({count} characters)", excerpt.escape_debug())
     }
-    format!("`{shown}`")
+}
+
+/// A value for display in `check`: passwords masked, control characters
+/// (which could rewrite an operator's terminal) escaped.
+pub(crate) fn printable(value: &str) -> String {
+    let masked = crate::mask::mask_secrets(value);
+    if masked.chars().any(char::is_control) {
+        masked
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        masked.into_owned()
+    }
 }
 
 /// The accepted value `input` most likely meant: a plausible typo of one
@@ -128,10 +150,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quotes_control_characters_and_cuts_long_input() {
+    fn quotes_control_characters_and_never_shows_long_input_in_full() {
         assert_eq!(quote_input("a\nb"), "`a\\nb`");
-        let long = "x".repeat(100);
-        assert!(quote_input(&long).ends_with("…`"));
+        assert_eq!(quote_input("eighty"), "`eighty`");
+        assert_eq!(quote_input("s3cr3t-t0ken"), "`s3cr…` (12 characters)");
+        assert_eq!(quote_input(&"x".repeat(100)), "`xxxx…` (100 characters)");
+        assert_eq!(
+            quote_input("\u{1b}[2J\u{1b}[H"),
+            "`\\u{1b}[2J…` (7 characters)"
+        );
+        assert_eq!(printable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert!(!printable("postgres://u:hunter2@h/d").contains("hunter2"));
     }
 
     #[test]

@@ -160,7 +160,7 @@ fn cases() -> Vec<Case> {
             &[("ASYNCGATE_LOG_LEVEL", "verbose")],
             &[
                 "ASYNCGATE_LOG_LEVEL",
-                "unknown variant `verbose`, expected one of `debug`, `info`, `warn`",
+                "unknown variant `verb…` (7 characters), expected one of `debug`, `info`, `warn`",
             ],
         ),
         case(
@@ -221,14 +221,31 @@ fn cases() -> Vec<Case> {
         },
         case(
             "secret file missing",
-            &[("ASYNCGATE_API_KEY_FILE", "no-such-secret")],
-            &["ASYNCGATE_API_KEY_FILE", "no-such-secret", "does not exist"],
+            &[("ASYNCGATE_API_KEY_FILE", "secrets/no-such-secret")],
+            &[
+                "ASYNCGATE_API_KEY_FILE",
+                "secrets/no-such-secret",
+                "does not exist",
+            ],
+        ),
+        text_case(
+            // The key itself put into the _FILE variable: not echoed.
+            "secret put into the file variable",
+            &[("ASYNCGATE_API_KEY_FILE", "k-test-0123456789")],
+            &[
+                "ASYNCGATE_API_KEY_FILE",
+                "does not look like a path (not shown",
+                "does not exist",
+            ],
         ),
         Case {
             name: "secret file is a directory",
             env: vec![("ASYNCGATE_API_KEY_FILE", Value::Text("."))],
             files: &[],
-            expect: &["ASYNCGATE_API_KEY_FILE", "cannot be read"],
+            expect: &[
+                "ASYNCGATE_API_KEY_FILE",
+                "is a directory, not a regular file",
+            ],
         },
         Case {
             name: "secret and secret file both set",
@@ -254,7 +271,11 @@ fn cases() -> Vec<Case> {
                 ".env",
                 b"ASYNCGATE_PORT=1\nASYNCGATE_API_KEY='canary-secret-9f8e7d\n",
             )],
-            expect: &[".env", "`ASYNCGATE_API_KEY=…`", "its value is not shown"],
+            expect: &[
+                ".env",
+                "(variable ASYNCGATE_API_KEY)",
+                "its value is not shown",
+            ],
         },
         Case {
             name: "a megabyte of garbage is cut short",

@@ -13,6 +13,7 @@ const STAGES: &[(&str, u8)] = &[
     ("environment", 0),
     ("from_str", 0),
     ("instance_id", 0),
+    ("mask", 0),
     ("platform", 0),
     ("provenance", 0),
     ("random", 0),

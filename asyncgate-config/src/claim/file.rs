@@ -321,7 +321,13 @@ mod tests {
                 handles.into_iter().map(|h| h.join().unwrap()).collect()
             });
             let holders = results.iter().filter(|r| r.is_ok()).count();
-            assert_eq!(holders, 1, "round {round}");
+            let others: Vec<String> = results
+                .iter()
+                .filter_map(|r| r.as_ref().err())
+                .filter(|e| !matches!(e, ClaimError::Held { .. }))
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(holders, 1, "round {round}: {others:?}");
             for result in results {
                 match result {
                     Ok(held) => assert_eq!(held.epoch(), round + 1),

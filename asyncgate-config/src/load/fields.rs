@@ -10,10 +10,11 @@ use super::layers::{Layers, Raw};
 use super::value::{Missing, StrDeserializer};
 use crate::environment::Environment;
 use crate::instance_id::InstanceId;
+use crate::mask::mask_toml;
 use crate::provenance::{SettingRecord, Source};
 use crate::report::Finding;
 use crate::schema::{FieldSchema, Role, Schema};
-use crate::text::REDACTED;
+use crate::text::{REDACTED, printable, quote_input};
 
 /// Resolves the fields of one settings struct. Used by generated code.
 #[derive(Debug)]
@@ -93,7 +94,7 @@ impl<'a> Resolver<'a> {
                 T::deserialize(StrDeserializer::new(s)).map_err(|e| e.0)
             }
             Raw::Toml(value) => {
-                T::deserialize((*value).clone()).map_err(|e| e.message().to_owned())
+                T::deserialize((*value).clone()).map_err(|e| scrub(e.message(), value))
             }
         };
         match parsed {
@@ -127,42 +128,41 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// How a value is shown in `check` output: secrets never are, and
-/// neither are passwords inside URLs.
+/// How a value is shown in `check` output: secrets never are; passwords
+/// inside other values are masked; control characters are escaped.
 fn shown(field: &FieldSchema, raw: &Raw<'_>) -> String {
     if field.is_secret() {
         return REDACTED.to_owned();
     }
     match raw {
-        Raw::Str(s) => mask_url_password(s),
-        Raw::Toml(toml::Value::String(s)) => mask_url_password(s),
-        Raw::Toml(value) => serde_json::to_string(value).unwrap_or_default(),
+        Raw::Str(s) => printable(s),
+        Raw::Toml(toml::Value::String(s)) => printable(s),
+        Raw::Toml(value) => {
+            printable(&serde_json::to_string(&mask_toml(value)).unwrap_or_default())
+        }
     }
 }
 
-/// `scheme://user:[redacted]@host/...` for URLs that carry a password.
-fn mask_url_password(value: &str) -> String {
-    // A scheme has no ':' of its own, so only the first ':' can start "://".
-    let Some(scheme_end) = value
-        .find(':')
-        .filter(|&i| value[i..].starts_with("://"))
-        .map(|i| i + 3)
-    else {
-        return value.to_owned();
-    };
-    let rest = &value[scheme_end..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    match authority
-        .rfind('@')
-        .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
-    {
-        Some((colon, at)) => format!(
-            "{}{}{}",
-            &value[..scheme_end + colon + 1],
-            REDACTED,
-            &value[scheme_end + at..]
-        ),
-        None => value.to_owned(),
+/// A TOML deserializer's message, with any long string of the value that
+/// it quotes cut to an excerpt (it may be a secret in the wrong place).
+fn scrub(message: &str, value: &toml::Value) -> String {
+    let mut message = message.to_owned();
+    let mut strings = Vec::new();
+    collect_strings(value, &mut strings);
+    for s in strings {
+        if s.chars().count() > 6 && message.contains(s.as_str()) {
+            message = message.replace(s.as_str(), quote_input(s).trim_matches('`'));
+        }
+    }
+    message
+}
+
+fn collect_strings<'v>(value: &'v toml::Value, out: &mut Vec<&'v String>) {
+    match value {
+        toml::Value::String(s) => out.push(s),
+        toml::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        toml::Value::Table(table) => table.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
     }
 }
 
@@ -219,29 +219,4 @@ fn missing(field: &'static FieldSchema) -> Finding {
     )
     .with_env_var(field.env())
     .with_remedy(how)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mask_url_password;
-
-    #[test]
-    fn masks_passwords_in_urls_only() {
-        let cases = [
-            (
-                "postgresql://app:hunter2@db:5432/app",
-                "postgresql://app:[redacted]@db:5432/app",
-            ),
-            (
-                "redis://:p@ss@cache:6379/0",
-                "redis://:[redacted]@cache:6379/0",
-            ),
-            ("postgresql://app@db/app", "postgresql://app@db/app"),
-            ("https://example.com/a:b@c", "https://example.com/a:b@c"),
-            ("plain:text@value", "plain:text@value"),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(mask_url_password(input), expected, "{input}");
-        }
-    }
 }

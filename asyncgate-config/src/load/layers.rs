@@ -5,12 +5,12 @@
 //! from the file named by `NAME_FILE`.
 
 use std::borrow::Cow;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::dotenv::DotEnv;
 use super::env::{Env, EnvLookup, EnvValue};
+use super::file::{SECRET_FILE_LIMIT, read_bounded};
 use super::toml_file::ConfigFile;
 use crate::provenance::Source;
 use crate::report::Finding;
@@ -118,6 +118,25 @@ impl Layers {
                 _ => {}
             }
         }
+        if let Some(value) = direct
+            && field.is_secret()
+            && value.trim() != value
+        {
+            let var = field.env();
+            let place = dotenv
+                .map(|p| format!(" in {}", p.display()))
+                .unwrap_or_default();
+            return Err(Box::new(
+                Finding::error(
+                    field.name(),
+                    format!(
+                        "{var}{place} has leading or trailing whitespace around the secret (not shown): it could never match what clients send"
+                    ),
+                )
+                .with_env_var(var)
+                .with_remedy(format!("remove the whitespace around the value of {var}")),
+            ));
+        }
         Ok(direct.map(|v| (Raw::Str(Cow::Borrowed(v)), source_of(field.env()))))
     }
 
@@ -127,24 +146,31 @@ impl Layers {
         file_var: &'static str,
         path: &str,
     ) -> Result<(Raw<'static>, Source), Box<Finding>> {
-        let path: Arc<Path> = self.dir.join(path).into();
-        let fail =
-            |what: String| {
-                Box::new(Finding::error(
-                field.name(),
-                format!("{file_var} names {}, which {what}", path.display()),
+        let full: Arc<Path> = self.dir.join(path).into();
+        // The variable should hold a path; when the secret itself was put
+        // there by mistake, the message must not repeat it.
+        let named = if looks_like_path(path) {
+            full.display().to_string()
+        } else {
+            "a value that does not look like a path (not shown: is the secret itself in it?)"
+                .to_owned()
+        };
+        let fail = |what: String| {
+            Box::new(
+                Finding::error(
+                    field.name(),
+                    format!("{file_var} names {named}, which {what}"),
+                )
+                .with_env_var(file_var)
+                .with_remedy(format!(
+                    "point {file_var} at a readable file that holds the secret, or set {} instead",
+                    field.env()
+                )),
             )
-            .with_env_var(file_var)
-            .with_remedy(format!(
-                "point {file_var} at a readable file that holds the secret, or set {} instead",
-                field.env()
-            )))
-            };
-        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => fail("does not exist".to_owned()),
-            _ => fail(format!("cannot be read: {e}")),
-        })?;
+        };
+        let bytes = read_bounded(&full, SECRET_FILE_LIMIT).map_err(|e| fail(e.to_string()))?;
         let text = String::from_utf8(bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
+        // One final newline is how files end; anything more is a mistake.
         let value = text
             .strip_suffix('\n')
             .map(|t| t.strip_suffix('\r').unwrap_or(t))
@@ -152,14 +178,27 @@ impl Layers {
         if value.trim().is_empty() {
             return Err(fail("is empty".to_owned()));
         }
+        if value.trim() != value {
+            return Err(fail(
+                "holds the secret with leading or trailing whitespace (it could never match what clients send): remove it".to_owned(),
+            ));
+        }
         Ok((
             Raw::Str(Cow::Owned(value.to_owned())),
             Source::SecretFile {
                 var: file_var,
-                path,
+                path: full,
             },
         ))
     }
+}
+
+/// Whether a `NAME_FILE` value may be shown: a path of reasonable length,
+/// without spaces or control characters, that has a separator or a dot.
+fn looks_like_path(value: &str) -> bool {
+    value.len() <= 4096
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && (value.contains('/') || value.contains('.'))
 }
 
 fn not_utf8(field: &'static FieldSchema, var: &str, dotenv: Option<&Arc<Path>>) -> Finding {

@@ -9,6 +9,7 @@
 mod dotenv;
 pub(crate) mod env;
 pub(crate) mod fields;
+mod file;
 mod layers;
 mod toml_file;
 mod unknown;
@@ -25,6 +26,7 @@ use crate::report::Finding;
 use crate::schema::Schema;
 
 pub(crate) use env::{EnvLookup, EnvValue};
+
 pub(crate) use fields::Resolver;
 pub(crate) use fields::invalid_value;
 pub(crate) use layers::{Layers, Raw};
@@ -182,9 +184,14 @@ impl<T: GateConfig> Loader<T> {
         } else {
             None
         };
-        let file = config_file_path(schema, self.config_file, &env, dotenv.as_ref()).and_then(
-            |(path, named_by)| ConfigFile::read(&dir.join(path), named_by, &mut findings),
-        );
+        let file = config_file_path(
+            schema,
+            self.config_file,
+            &env,
+            dotenv.as_ref(),
+            &mut findings,
+        )
+        .and_then(|(path, named_by)| ConfigFile::read(&dir.join(path), named_by, &mut findings));
         unknown::unknown_names(schema, &env, dotenv.as_ref(), file.as_ref(), &mut findings);
 
         Read {
@@ -205,15 +212,26 @@ impl<T: GateConfig> Loader<T> {
 /// The config file to read and what named it: the loader, else
 /// `<PREFIX>_CONFIG_FILE` from the environment or `.env`.
 fn config_file_path(
-    schema: &Schema,
+    schema: &'static Schema,
     injected: Option<PathBuf>,
     env: &Env,
     dotenv: Option<&DotEnv>,
+    findings: &mut Vec<Finding>,
 ) -> Option<(PathBuf, &'static str)> {
     if let Some(path) = injected {
         return Some((path, "the loader"));
     }
     let var = schema.config_file_env();
+    if env.lookup(var) == Some(EnvValue::NotUnicode) {
+        findings.push(
+            Finding::error("", format!("{var} is set but its value is not valid UTF-8"))
+                .with_env_var(var)
+                .with_remedy(format!(
+                    "set {var} to the path of a TOML file, in UTF-8, or unset it"
+                )),
+        );
+        return None;
+    }
     env.vars_get(var)
         .or_else(|| dotenv.and_then(|d| d.vars.get(var)))
         .filter(|p| !p.trim().is_empty())

@@ -1,9 +1,9 @@
 //! The optional TOML configuration file (`<PREFIX>_CONFIG_FILE`).
 
-use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::file::{CONFIG_FILE_LIMIT, read_bounded};
 use crate::report::Finding;
 
 /// The parsed TOML configuration file.
@@ -20,36 +20,34 @@ impl ConfigFile {
         named_by: &str,
         findings: &mut Vec<Finding>,
     ) -> Option<ConfigFile> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => {
-                match String::from_utf8(bytes) {
-                    Ok(text) => text,
-                    Err(e) => {
-                        findings.push(
-                        Finding::error("", format!("config file {} is not valid UTF-8 (first bad byte at offset {})", path.display(), e.utf8_error().valid_up_to()))
-                            .with_env_var(named_by),
+        let text = match read_bounded(path, CONFIG_FILE_LIMIT) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(e) => {
+                    findings.push(
+                        Finding::error(
+                            "",
+                            format!(
+                                "config file {} is not valid UTF-8 (first bad byte at offset {})",
+                                path.display(),
+                                e.utf8_error().valid_up_to()
+                            ),
+                        )
+                        .with_env_var(named_by),
                     );
-                        return None;
-                    }
+                    return None;
                 }
-            }
+            },
             Err(e) => {
-                let what = if e.kind() == io::ErrorKind::NotFound {
-                    "does not exist".to_owned()
-                } else {
-                    format!("cannot be read: {e}")
-                };
                 findings.push(
                     Finding::error(
                         "",
-                        format!(
-                            "config file {} (named by {named_by}) {what}",
-                            path.display()
-                        ),
+                        format!("config file {} (named by {named_by}) {e}", path.display()),
                     )
                     .with_env_var(named_by)
                     .with_remedy(format!(
-                        "point {named_by} at a readable TOML file, or unset it"
+                        "point {named_by} at a readable TOML file of at most {} KiB, or unset it",
+                        CONFIG_FILE_LIMIT / 1024
                     )),
                 );
                 return None;

@@ -27,6 +27,62 @@ impl de::Error for ValueError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         ValueError(msg.to_string())
     }
+
+    // serde's own messages quote the value in full; ours quote an excerpt.
+    fn invalid_type(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
+        ValueError(format!(
+            "invalid type: {}, expected {expected}",
+            describe(&unexpected)
+        ))
+    }
+
+    fn invalid_value(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
+        ValueError(format!(
+            "invalid value: {}, expected {expected}",
+            describe(&unexpected)
+        ))
+    }
+
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        ValueError(format!(
+            "unknown variant {}, expected {}",
+            quote_input(variant),
+            one_of(expected)
+        ))
+    }
+
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        ValueError(format!(
+            "unknown field {}, expected {}",
+            quote_input(field),
+            one_of(expected)
+        ))
+    }
+}
+
+/// `string `abcd…` (12 characters)` for strings; serde's text otherwise.
+fn describe(unexpected: &de::Unexpected<'_>) -> String {
+    match unexpected {
+        de::Unexpected::Str(s) => format!("string {}", quote_input(s)),
+        other => other.to_string(),
+    }
+}
+
+/// `` `a` or `b` `` / `` one of `a`, `b`, `c` ``, as serde says it.
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [] => "nothing".to_owned(),
+        [one] => format!("`{one}`"),
+        [a, b] => format!("`{a}` or `{b}`"),
+        _ => format!(
+            "one of {}",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// A deserializer over one string value.

@@ -1,0 +1,142 @@
+//! Reading the files a load names (`.env`, the TOML file, `NAME_FILE`
+//! secrets): regular files only, opened without blocking (a FIFO cannot
+//! hang start-up) and without following a final symlink to a device, and
+//! never more than a limit (`/dev/zero` cannot exhaust memory).
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::path::Path;
+
+/// Size limits, in bytes.
+pub(crate) const CONFIG_FILE_LIMIT: u64 = 1024 * 1024;
+pub(crate) const DOTENV_LIMIT: u64 = 1024 * 1024;
+pub(crate) const SECRET_FILE_LIMIT: u64 = 64 * 1024;
+
+/// Why a file could not be used.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// No such file.
+    NotFound,
+    /// A directory, FIFO, socket or device.
+    NotRegular(&'static str),
+    /// Larger than the limit.
+    TooLarge { limit: u64 },
+    /// Any other I/O error.
+    Io(io::Error),
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::NotFound => f.write_str("does not exist"),
+            ReadError::NotRegular(kind) => write!(f, "is a {kind}, not a regular file"),
+            ReadError::TooLarge { limit } => {
+                write!(f, "is larger than {} KiB, the most accepted", limit / 1024)
+            }
+            ReadError::Io(e) => write!(f, "cannot be read: {e}"),
+        }
+    }
+}
+
+fn kind_of(file_type: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "FIFO";
+        }
+        if file_type.is_socket() {
+            return "socket";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "device";
+        }
+    }
+    if file_type.is_dir() {
+        "directory"
+    } else {
+        "special file"
+    }
+}
+
+fn open(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening a FIFO for reading would wait for a writer.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// The contents of the regular file at `path`, at most `limit` bytes.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    // `stat` first: it never blocks, and names what the file is.
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => ReadError::NotFound,
+        _ => ReadError::Io(e),
+    })?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(kind_of(meta.file_type())));
+    }
+    let file = open(path).map_err(ReadError::Io)?;
+    // The path may have changed between the two calls: check what was opened.
+    let opened = file.metadata().map_err(ReadError::Io)?;
+    if !opened.is_file() {
+        return Err(ReadError::NotRegular(kind_of(opened.file_type())));
+    }
+    if opened.len() > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_regular_files_within_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"0123456789").unwrap();
+        assert_eq!(read_bounded(&path, 10).unwrap(), b"0123456789");
+        assert!(matches!(
+            read_bounded(&path, 9),
+            Err(ReadError::TooLarge { limit: 9 })
+        ));
+        assert!(matches!(
+            read_bounded(&dir.path().join("none"), 9),
+            Err(ReadError::NotFound)
+        ));
+        assert!(matches!(
+            read_bounded(dir.path(), 9),
+            Err(ReadError::NotRegular("directory"))
+        ));
+    }
+
+    // FIFOs are tested in tests/special_files.rs: making one spawns
+    // `mkfifo`, and a fork here would briefly share the claim tests' locks.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn devices_are_refused_without_reading() {
+        for device in ["/dev/zero", "/dev/urandom", "/dev/null"] {
+            let err = read_bounded(Path::new(device), 1024).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "is a device, not a regular file",
+                "{device}"
+            );
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Hiding the secrets that ordinary settings carry: passwords in
+//! connection strings. Applied wherever a value is shown: `check`, JSON,
+//! provenance, logs and error messages.
+//!
+//! Masked forms: URL userinfo (`scheme://user:pass@host`, passwords with
+//! `/`, `#`, `?` or `@` included, and `user:pass@host` without a scheme),
+//! query parameters (`?password=`, `&sslpassword=`, `?token=` ...), key=value
+//! DSNs (`host=h user=u password=p`, quoted values too), and every item of
+//! a comma-separated list.
+
+use std::borrow::Cow;
+
+use crate::text::REDACTED;
+
+/// Parameter names whose values are secrets, compared case-insensitively.
+const SECRET_KEYS: [&str; 12] = [
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "sslpassword",
+    "secret",
+    "token",
+    "access_token",
+    "auth_token",
+    "api_key",
+    "apikey",
+    "client_secret",
+];
+
+fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
+}
+
+/// `value` with every password it carries replaced by `[redacted]`.
+pub(crate) fn mask_secrets(value: &str) -> Cow<'_, str> {
+    // Cheap test first: most values have none of the markers.
+    if !value.contains(['@', '=']) {
+        return Cow::Borrowed(value);
+    }
+    let masked: Vec<String> = value.split(',').map(mask_item).collect();
+    let joined = masked.join(",");
+    if joined == value {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(joined)
+    }
+}
+
+/// One item of a list: its words (a DSN is space-separated), then its
+/// userinfo and query parameters.
+fn mask_item(item: &str) -> String {
+    let item = mask_key_values(item);
+    mask_userinfo(&item)
+}
+
+/// `password=...` in a DSN (`a=b c=d`, values may be quoted) or in a query
+/// string (`?a=b&password=...`).
+fn mask_key_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(eq) = rest.find('=') {
+        let key_start = rest[..eq]
+            .rfind(|c: char| matches!(c, '?' | '&' | ';' | ' ' | '\t'))
+            .map_or(0, |i| i + 1);
+        let key = rest[key_start..eq].trim();
+        out.push_str(&rest[..=eq]);
+        let after = &rest[eq + 1..];
+        if !is_secret_key(key) {
+            rest = after;
+            continue;
+        }
+        let end = match after.chars().next() {
+            Some(quote @ ('\'' | '"')) => after[1..].find(quote).map_or(after.len(), |i| i + 2),
+            _ => after
+                .find(|c: char| matches!(c, '&' | ';' | '#' | ' ' | '\t'))
+                .unwrap_or(after.len()),
+        };
+        out.push_str(REDACTED);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `scheme://user:pass@host...` or `user:pass@host...`: the password ends
+/// at the last `@` of the item, so it may itself hold `/`, `#`, `?`, `@`.
+/// The user part cannot hold `/`, `?` or `#`, which tells a path such as
+/// `https://host/a:b@c` apart from userinfo.
+fn mask_userinfo(item: &str) -> String {
+    let Some(at) = item.rfind('@') else {
+        return item.to_owned();
+    };
+    let start = item.find("://").map_or(0, |i| i + 3);
+    if at < start {
+        return item.to_owned();
+    }
+    let userinfo = &item[start..at];
+    let Some(colon) = userinfo.find(':') else {
+        return item.to_owned();
+    };
+    let user = &userinfo[..colon];
+    if user.contains(['/', '?', '#', ' ']) || userinfo[colon + 1..].starts_with(REDACTED) {
+        return item.to_owned();
+    }
+    // Without a scheme, only a word-like user counts (`user:pass@host`).
+    if start == 0
+        && !user
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-%".contains(c))
+    {
+        return item.to_owned();
+    }
+    format!("{}{REDACTED}{}", &item[..start + colon + 1], &item[at..])
+}
+
+/// Masks every string inside a TOML value (tables and arrays too).
+pub(crate) fn mask_toml(value: &toml::Value) -> toml::Value {
+    match value {
+        toml::Value::String(s) => toml::Value::String(mask_secrets(s).into_owned()),
+        toml::Value::Array(items) => toml::Value::Array(items.iter().map(mask_toml).collect()),
+        toml::Value::Table(table) => toml::Value::Table(
+            table
+                .iter()
+                .map(|(k, v)| {
+                    let v = if is_secret_key(k) && !v.is_table() && !v.is_array() {
+                        toml::Value::String(REDACTED.to_owned())
+                    } else {
+                        mask_toml(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_every_form_of_password() {
+        let r = REDACTED;
+        let cases = [
+            (
+                "postgresql://app:hunter2@db:5432/app",
+                format!("postgresql://app:{r}@db:5432/app"),
+            ),
+            (
+                "redis://:p@ss@cache:6379/0",
+                format!("redis://:{r}@cache:6379/0"),
+            ),
+            (
+                "postgres://u:p/a#b?c@host/db",
+                format!("postgres://u:{r}@host/db"),
+            ),
+            (
+                "postgres://u:p@ss@word@host/db",
+                format!("postgres://u:{r}@host/db"),
+            ),
+            (
+                "app:hunter2@db.internal:5432/app",
+                format!("app:{r}@db.internal:5432/app"),
+            ),
+            (
+                "postgres://db/app?user=u&password=hunter2&sslmode=require",
+                format!("postgres://db/app?user=u&password={r}&sslmode=require"),
+            ),
+            (
+                "rediss://cache:6380/0?password=hunter2",
+                format!("rediss://cache:6380/0?password={r}"),
+            ),
+            (
+                "host=h user=u password=hunter2 dbname=d",
+                format!("host=h user=u password={r} dbname=d"),
+            ),
+            (
+                "host=h password='two words' dbname=d",
+                format!("host=h password={r} dbname=d"),
+            ),
+            (
+                "https://a.example,redis://:hunter2@c:6379",
+                format!("https://a.example,redis://:{r}@c:6379"),
+            ),
+            (
+                "https://x?token=abc&q=1",
+                format!("https://x?token={r}&q=1"),
+            ),
+        ];
+        for (input, expected) in cases {
+            let masked = mask_secrets(input);
+            assert_eq!(masked, expected, "{input}");
+            for secret in ["hunter2", "p@ss", "p/a#b?c", "ss@word", "two words"] {
+                if input.contains(secret) {
+                    assert!(!masked.contains(secret), "{input} -> {masked}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn leaves_values_without_passwords_alone() {
+        for value in [
+            "postgresql://app@db/app",
+            "https://example.com/a:b@c",
+            "0.0.0.0",
+            "a=b",
+            "https://host/path?page=2",
+            "user@example.com",
+            "",
+        ] {
+            assert_eq!(mask_secrets(value), value);
+        }
+    }
+
+    #[test]
+    fn masks_inside_toml_tables_and_arrays() {
+        let value: toml::Table = toml::from_str(
+            "urls = ['redis://:hunter2@c:6379']\n[db]\nurl = 'postgres://u:hunter2@h/d'\npassword = 'hunter2'\n",
+        )
+        .unwrap();
+        let masked = mask_toml(&toml::Value::Table(value));
+        let text = format!("{masked:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert_eq!(text.matches(REDACTED).count(), 3, "{text}");
+    }
+}

@@ -1,0 +1,90 @@
+//! Files a load is pointed at that are not regular files, or are too
+//! large: each is a clear error naming the variable and the file, never a
+//! hang or unbounded memory.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Settings, loader_in};
+
+fn errors_for(dir: &std::path::Path, env: &[(&str, &str)]) -> Vec<String> {
+    let started = Instant::now();
+    let report = loader_in::<Settings>(dir, env).load().unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the load must not wait"
+    );
+    report.errors().map(|f| f.to_string()).collect()
+}
+
+#[test]
+fn a_fifo_is_refused_without_waiting_for_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("config.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let fifo = fifo.to_str().unwrap();
+    let errors = errors_for(dir.path(), &[("ASYNCGATE_CONFIG_FILE", fifo)]);
+    assert!(
+        errors[0].contains("is a FIFO, not a regular file"),
+        "{errors:?}"
+    );
+    assert!(errors[0].contains("ASYNCGATE_CONFIG_FILE"), "{errors:?}");
+    let errors = errors_for(dir.path(), &[("ASYNCGATE_API_KEY_FILE", fifo)]);
+    assert!(
+        errors[0].contains("is a FIFO, not a regular file"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn devices_are_refused_for_every_file_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for var in ["ASYNCGATE_CONFIG_FILE", "ASYNCGATE_API_KEY_FILE"] {
+        for device in ["/dev/zero", "/dev/urandom"] {
+            let errors = errors_for(dir.path(), &[(var, device)]);
+            assert!(
+                errors[0].contains("is a device, not a regular file"),
+                "{var}={device}: {errors:?}"
+            );
+            assert!(errors[0].contains(var), "{errors:?}");
+        }
+    }
+}
+
+#[test]
+fn a_dotenv_that_is_a_device_or_too_large_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join(".env")).unwrap();
+    let errors = errors_for(dir.path(), &[]);
+    assert!(
+        errors[0].contains(".env: it is a device, not a regular file"),
+        "{errors:?}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "A=1\n".repeat(300_000)).unwrap();
+    let errors = errors_for(dir.path(), &[]);
+    assert!(
+        errors[0].contains("is larger than 1024 KiB, the most accepted"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn oversized_config_and_secret_files_name_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("big.toml"), vec![b'#'; 2 * 1024 * 1024]).unwrap();
+    std::fs::write(dir.path().join("big.key"), vec![b'k'; 100 * 1024]).unwrap();
+    let errors = errors_for(dir.path(), &[("ASYNCGATE_CONFIG_FILE", "big.toml")]);
+    assert!(errors[0].contains("is larger than 1024 KiB"), "{errors:?}");
+    let errors = errors_for(dir.path(), &[("ASYNCGATE_API_KEY_FILE", "big.key")]);
+    assert!(errors[0].contains("is larger than 64 KiB"), "{errors:?}");
+}
