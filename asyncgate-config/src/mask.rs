@@ -61,7 +61,7 @@ fn mask_key_values(text: &str) -> String {
     let mut rest = text;
     while let Some(eq) = rest.find('=') {
         let key_start = rest[..eq]
-            .rfind(|c: char| matches!(c, '?' | '&' | ';' | ' ' | '\t'))
+            .rfind(['?', '&', ';', ' ', '\t'])
             .map_or(0, |i| i + 1);
         let key = rest[key_start..eq].trim();
         out.push_str(&rest[..=eq]);
@@ -73,7 +73,7 @@ fn mask_key_values(text: &str) -> String {
         let end = match after.chars().next() {
             Some(quote @ ('\'' | '"')) => after[1..].find(quote).map_or(after.len(), |i| i + 2),
             _ => after
-                .find(|c: char| matches!(c, '&' | ';' | '#' | ' ' | '\t'))
+                .find(['&', ';', '#', ' ', '\t'])
                 .unwrap_or(after.len()),
         };
         out.push_str(REDACTED);

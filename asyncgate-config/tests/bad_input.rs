@@ -228,7 +228,7 @@ fn cases() -> Vec<Case> {
                 "does not exist",
             ],
         ),
-        text_case(
+        case(
             // The key itself put into the _FILE variable: not echoed.
             "secret put into the file variable",
             &[("ASYNCGATE_API_KEY_FILE", "k-test-0123456789")],
