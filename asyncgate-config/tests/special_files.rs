@@ -88,3 +88,22 @@ fn oversized_config_and_secret_files_name_the_limit() {
     let errors = errors_for(dir.path(), &[("ASYNCGATE_API_KEY_FILE", "big.key")]);
     assert!(errors[0].contains("is larger than 64 KiB"), "{errors:?}");
 }
+
+#[test]
+fn many_unknown_names_are_listed_up_to_a_limit_then_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml: String = (0..5000).map(|i| format!("unknown_{i} = {i}\n")).collect();
+    std::fs::write(dir.path().join("c.toml"), toml).unwrap();
+    let env: Vec<(String, String)> = (0..500)
+        .map(|i| (format!("ASYNCGATE_UNKNOWN_{i}"), "1".to_owned()))
+        .chain([("ASYNCGATE_CONFIG_FILE".to_owned(), "c.toml".to_owned())])
+        .collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let loaded = loader_in::<Settings>(dir.path(), &env).load().unwrap();
+    let warnings: Vec<&str> = loaded.warnings().iter().map(|w| w.message()).collect();
+    assert_eq!(warnings.len(), 21, "{warnings:?}");
+    assert_eq!(
+        warnings[20],
+        "and 5480 more unknown variables or keys (only the first 20 are listed)"
+    );
+}

@@ -1,23 +1,35 @@
 //! The file-lock claim store: one host, no server.
 //!
-//! Each id has a lock file in the claim directory, named from a hash of the
-//! id and locked with `File::try_lock` (an exclusive `flock` on Unix). The
-//! holder's host, pid, start time and epoch are written inside. The kernel
-//! releases the lock when the holder's process dies, however it dies.
+//! Each id has a lock file named after the id itself (`<id>.lock`: ids are
+//! file-name safe, so two ids never share a file) in a claim directory that
+//! belongs to the running user and that no one else may write (mode 0700).
+//! The file is opened without following symlinks, checked to be a regular
+//! file of ours, and locked with `File::try_lock` (`flock` on Unix); the
+//! kernel releases the lock when the holder dies, however it dies. The
+//! holder's host, pid, start time and epoch are written inside; an epoch
+//! never wraps, and a record that does not parse is reported, not trusted.
+//! A holder checks every second (by default) that its lock file is still
+//! the one at the path, and loses the claim when it was removed or replaced.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, Metadata, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder,
+    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder, Trust,
 };
 use crate::instance_id::InstanceId;
 
-/// Claims ids with lock files in one directory.
+/// The longest id the file store takes: the lock file is `<id>.lock` and a
+/// file name has at most 255 bytes.
+pub(crate) const MAX_ID_LEN: usize = 245;
+
+/// Claims ids with lock files in one private directory.
 ///
 /// ```
 /// use asyncgate_config::InstanceId;
@@ -42,6 +54,7 @@ use crate::instance_id::InstanceId;
 #[derive(Debug, Clone)]
 pub struct FileStore {
     dir: PathBuf,
+    check_every: Duration,
 }
 
 /// What a lock file holds.
@@ -64,20 +77,49 @@ impl Record {
     }
 }
 
+/// What a lock file's contents turned out to be.
+enum Contents {
+    Empty,
+    Record(Record),
+    Unreadable,
+}
+
 impl FileStore {
-    /// A store in `dir`, created if missing.
+    /// A store in `dir`, created private (0700) if missing. An existing
+    /// directory must belong to the running user and be writable by no one
+    /// else (group or others): another local user could otherwise plant or
+    /// swap lock files.
     pub fn new(dir: impl Into<PathBuf>) -> io::Result<Self> {
         let dir = dir.into();
-        std::fs::create_dir_all(&dir)?;
-        Ok(FileStore { dir })
+        prepare_dir(&dir)?;
+        Ok(FileStore {
+            dir,
+            check_every: Duration::from_secs(1),
+        })
     }
 
-    /// `$XDG_RUNTIME_DIR/asyncgate-claims`, else `<temp dir>/asyncgate-claims`.
+    /// How often a holder checks that its lock file is still in place
+    /// (default: every second).
+    #[must_use]
+    pub fn check_every(mut self, interval: Duration) -> Self {
+        self.check_every = interval.max(Duration::from_millis(10));
+        self
+    }
+
+    /// `/tmp/asyncgate-claims-<uid>` on Unix: the same for every process of
+    /// a user on this host, whatever its `TMPDIR` or `XDG_RUNTIME_DIR` (a
+    /// process of another user, or one given another directory, cannot see
+    /// these claims). Elsewhere, `<temp dir>/asyncgate-claims`.
     pub fn default_dir() -> PathBuf {
-        std::env::var_os("XDG_RUNTIME_DIR")
-            .filter(|d| !d.is_empty())
-            .map_or_else(std::env::temp_dir, PathBuf::from)
-            .join("asyncgate-claims")
+        #[cfg(unix)]
+        {
+            let uid = current_uid().map_or_else(|_| "unknown".to_owned(), |u| u.to_string());
+            PathBuf::from(format!("/tmp/asyncgate-claims-{uid}"))
+        }
+        #[cfg(not(unix))]
+        {
+            std::env::temp_dir().join("asyncgate-claims")
+        }
     }
 
     /// The claim directory.
@@ -85,10 +127,9 @@ impl FileStore {
         &self.dir
     }
 
-    /// The lock file of `id`: `claim-<FNV-1a 64 of the id>.lock`.
+    /// The lock file of `id`: `<id>.lock` in the claim directory.
     pub fn lock_path(&self, id: &InstanceId) -> PathBuf {
-        self.dir
-            .join(format!("claim-{:016x}.lock", fnv1a(id.as_str().as_bytes())))
+        self.dir.join(format!("{id}.lock"))
     }
 
     fn error(&self, reason: impl Into<String>) -> ClaimError {
@@ -99,29 +140,65 @@ impl FileStore {
     }
 
     fn acquire_now(&self, id: &InstanceId) -> Result<Box<dyn HeldClaim>, ClaimError> {
+        if id.len() > MAX_ID_LEN {
+            return Err(self.error(format!(
+                "the file store names its lock file after the id, and `{id}` has {} characters: use an id of at most {MAX_ID_LEN}, or the PostgreSQL store",
+                id.len()
+            )));
+        }
         let path = self.lock_path(id);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| self.error(format!("cannot open {}: {e}", path.display())))?;
+        let mut file = match open_lock_file(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                return Err(self.foreign_file(id, &path));
+            }
+            Err(e) => return Err(self.error(format!("cannot open {}: {e}", path.display()))),
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| self.error(format!("cannot inspect {}: {e}", path.display())))?;
+        self.check_lock_file(&path, &meta)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
-                let record = read_record(&mut file);
+                let (holder, epoch) = match read_contents(&mut file) {
+                    Contents::Record(record) => (Some(record.holder()), record.epoch),
+                    Contents::Empty | Contents::Unreadable => (None, 0),
+                };
                 return Err(ClaimError::Held {
                     id: id.clone(),
-                    holder: record.as_ref().map(Record::holder),
-                    epoch: record.map_or(0, |r| r.epoch),
+                    holder,
+                    epoch,
                 });
             }
             Err(TryLockError::Error(e)) => {
                 return Err(self.error(format!("cannot lock {}: {e}", path.display())));
             }
         }
-        let previous = read_record(&mut file).map_or(0, |r| r.epoch);
+        // Locked: the file must still be the one at the path (it could have
+        // been removed or replaced between the open and the lock).
+        if !same_file(&meta, &path) {
+            return Err(self.error(format!(
+                "{} was removed or replaced while it was being claimed: try again",
+                path.display()
+            )));
+        }
+        let previous = match read_contents(&mut file) {
+            Contents::Empty => 0,
+            Contents::Record(record) if record.instance_id == id.as_str() => record.epoch,
+            Contents::Record(_) | Contents::Unreadable => {
+                return Err(self.error(format!(
+                    "{} does not hold a claim record for `{id}` (forged or corrupt): after making sure no replica uses this id, remove the file",
+                    path.display()
+                )));
+            }
+        };
+        let Some(epoch) = previous.checked_add(1) else {
+            return Err(self.error(format!(
+                "{} records epoch {previous}, and an epoch never wraps: the record was forged or corrupted; after making sure no replica uses this id, remove the file",
+                path.display()
+            )));
+        };
         let me = Holder::current();
         let record = Record {
             instance_id: id.as_str().to_owned(),
@@ -131,29 +208,80 @@ impl FileStore {
                 .since
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
-            epoch: previous + 1,
+            epoch,
         };
         write_record(&mut file, &record)
             .map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))?;
         let (signal, _) = ClaimSignal::new();
+        let signal = Arc::new(signal);
+        let stop = Arc::new(AtomicBool::new(false));
+        spawn_watcher(
+            path,
+            meta,
+            self.check_every,
+            Arc::clone(&signal),
+            Arc::clone(&stop),
+        );
         Ok(Box::new(FileClaim {
             file,
-            epoch: record.epoch,
+            epoch,
             signal,
+            stop,
         }))
+    }
+
+    /// A lock file the running user cannot open: another user's.
+    fn foreign_file(&self, id: &InstanceId, path: &Path) -> ClaimError {
+        let mut contents =
+            File::open(path).map_or(Contents::Unreadable, |mut f| read_contents(&mut f));
+        if let Contents::Record(record) = std::mem::replace(&mut contents, Contents::Empty) {
+            return ClaimError::Held {
+                id: id.clone(),
+                holder: Some(record.holder()),
+                epoch: record.epoch,
+            };
+        }
+        let owner =
+            owner_of(path).map_or_else(|| "another user".to_owned(), |uid| format!("uid {uid}"));
+        self.error(format!(
+            "{} belongs to {owner}, and this process cannot open it: another user's process claimed `{id}` here",
+            path.display()
+        ))
+    }
+
+    /// The lock file must be a regular file of ours with one name.
+    fn check_lock_file(&self, path: &Path, meta: &Metadata) -> Result<(), ClaimError> {
+        if !meta.is_file() {
+            return Err(self.error(format!("{} is not a regular file", path.display())));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let me = current_uid().map_err(|e| self.error(e.to_string()))?;
+            if meta.uid() != me || meta.nlink() != 1 {
+                return Err(self.error(format!(
+                    "{} belongs to uid {} or has other names ({} links): it was not made by this store; remove it",
+                    path.display(),
+                    meta.uid(),
+                    meta.nlink()
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn list_now(&self) -> Result<Vec<ClaimInfo>, ClaimError> {
         let entries = std::fs::read_dir(&self.dir)
             .map_err(|e| self.error(format!("cannot read the directory: {e}")))?;
+        let host = Holder::current().host;
         let mut claims = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if !(name.starts_with("claim-") && name.ends_with(".lock")) {
+            let Some(id) = name.strip_suffix(".lock") else {
                 continue;
-            }
-            let Ok(mut file) = File::open(entry.path()) else {
+            };
+            let Ok(mut file) = open_no_follow(&entry.path(), false) else {
                 continue;
             };
             // A shared lock can be had only while nobody holds the claim.
@@ -164,14 +292,21 @@ impl FileStore {
                 }
                 Err(_) => true,
             };
-            if let Some(record) = read_record(&mut file) {
-                claims.push(ClaimInfo {
-                    instance_id: record.instance_id.clone(),
-                    holder: Some(record.holder()),
-                    epoch: record.epoch,
-                    live,
-                });
-            }
+            let (holder, epoch, trust) = match read_contents(&mut file) {
+                Contents::Record(record) if record.instance_id == id => {
+                    let trust = trust_of(&record, &host, live);
+                    (Some(record.holder()), record.epoch, trust)
+                }
+                Contents::Empty => continue,
+                Contents::Record(_) | Contents::Unreadable => (None, 0, Trust::Unreadable),
+            };
+            claims.push(ClaimInfo {
+                instance_id: id.to_owned(),
+                holder,
+                epoch,
+                live,
+                trust,
+            });
         }
         claims.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
         Ok(claims)
@@ -195,11 +330,191 @@ impl ClaimStore for FileStore {
     }
 }
 
-fn read_record(file: &mut File) -> Option<Record> {
+/// What `claims` can vouch for: a live holder on this host whose pid runs.
+fn trust_of(record: &Record, host: &str, live: bool) -> Trust {
+    if record.host != host {
+        return Trust::AsRecorded(format!("written by a holder naming host {}", record.host));
+    }
+    if !live {
+        return Trust::AsRecorded("the claim is not held".to_owned());
+    }
+    if cfg!(target_os = "linux") && !Path::new(&format!("/proc/{}", record.pid)).exists() {
+        return Trust::AsRecorded(format!("no process {} runs on this host", record.pid));
+    }
+    Trust::Verified
+}
+
+/// Creates `dir` private (0700), or checks that an existing one is a
+/// directory of the running user's that no one else can write.
+fn prepare_dir(dir: &Path) -> io::Result<()> {
+    let refuse = |why: String| io::Error::new(io::ErrorKind::PermissionDenied, why);
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder.create(dir)?;
+            // Another process may have made it first: check whatever is there.
+            check_dir(dir, &refuse)
+        }
+        Err(e) => Err(e),
+        Ok(_) => check_dir(dir, &refuse),
+    }
+}
+
+fn check_dir(dir: &Path, refuse: &dyn Fn(String) -> io::Error) -> io::Result<()> {
+    let meta = std::fs::metadata(dir)?;
+    if !meta.is_dir() {
+        return Err(refuse(format!("{} is not a directory", dir.display())));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let me = current_uid()?;
+        if meta.uid() != me {
+            return Err(refuse(format!(
+                "{} belongs to uid {}, not to this process's uid {me}: another user could plant or swap lock files in it; remove it, or set the claim directory to one of your own",
+                dir.display(),
+                meta.uid()
+            )));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(refuse(format!(
+                "{} can be written by other users (mode {:o}): run `chmod 700 {}`, or set the claim directory to a private one",
+                dir.display(),
+                meta.mode() & 0o777,
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The effective uid of this process, without `unsafe`: `/proc/self`
+/// belongs to it; elsewhere, a file it creates does.
+#[cfg(unix)]
+fn current_uid() -> io::Result<u32> {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(meta) = std::fs::metadata("/proc/self") {
+        return Ok(meta.uid());
+    }
+    let probe = tempfile_probe()?;
+    let uid = std::fs::metadata(&probe)?.uid();
+    let _ = std::fs::remove_file(&probe);
+    Ok(uid)
+}
+
+#[cfg(unix)]
+fn tempfile_probe() -> io::Result<PathBuf> {
+    let path = std::env::temp_dir().join(format!(".asyncgate-uid-{}", std::process::id()));
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)?;
+    Ok(path)
+}
+
+fn owner_of(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(path).ok().map(|m| m.uid())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Opens without following a symlink at the final component.
+fn open_no_follow(path: &Path, create: bool) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    if create {
+        options.write(true).create(true).truncate(false);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        if create {
+            options.mode(0o600);
+        }
+    }
+    options.open(path)
+}
+
+fn open_lock_file(path: &Path) -> io::Result<File> {
+    open_no_follow(path, true)
+}
+
+/// Whether the file at `path` is the one described by `meta` (same device
+/// and inode).
+fn same_file(meta: &Metadata, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(path)
+            .is_ok_and(|now| now.dev() == meta.dev() && now.ino() == meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        path.exists()
+    }
+}
+
+/// Checks every `interval` that the held lock file is still the one at
+/// `path`; when it is not, the claim is lost.
+fn spawn_watcher(
+    path: PathBuf,
+    meta: Metadata,
+    interval: Duration,
+    signal: Arc<ClaimSignal>,
+    stop: Arc<AtomicBool>,
+) {
+    let spawned = std::thread::Builder::new()
+        .name("asyncgate-claim-watch".to_owned())
+        .spawn(move || {
+            while !stop.load(Ordering::Acquire) {
+                std::thread::park_timeout(interval);
+                if stop.load(Ordering::Acquire) {
+                    return;
+                }
+                if !same_file(&meta, &path) {
+                    signal.set(format!(
+                        "the lock file {} was removed or replaced: another process could claim this id",
+                        path.display()
+                    ));
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(target: "asyncgate_config", "cannot watch the claim's lock file: {e}");
+    }
+}
+
+fn read_contents(file: &mut File) -> Contents {
     let mut text = String::new();
-    file.seek(SeekFrom::Start(0)).ok()?;
-    file.read_to_string(&mut text).ok()?;
-    serde_json::from_str(&text).ok()
+    if file.seek(SeekFrom::Start(0)).is_err()
+        || file
+            .take(2 * RECORD_BLOCK as u64)
+            .read_to_string(&mut text)
+            .is_err()
+    {
+        return Contents::Unreadable;
+    }
+    if text.trim().is_empty() {
+        return Contents::Empty;
+    }
+    serde_json::from_str(text.trim_end()).map_or(Contents::Unreadable, Contents::Record)
 }
 
 /// Records are written over the previous one as a fixed-size block, padded
@@ -220,19 +535,19 @@ fn write_record(file: &mut File, record: &Record) -> io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
-/// FNV-1a, 64 bits: a stable file name for any id.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// A held file claim: the open, locked file.
+/// A held file claim: the open, locked file, and its watcher.
 #[derive(Debug)]
 struct FileClaim {
     file: File,
     epoch: u64,
-    signal: ClaimSignal,
+    signal: Arc<ClaimSignal>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for FileClaim {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+    }
 }
 
 impl HeldClaim for FileClaim {
@@ -254,87 +569,4 @@ impl HeldClaim for FileClaim {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a current-thread runtime")
-            .block_on(f)
-    }
-
-    #[test]
-    fn lock_file_names_are_stable_hashes() {
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
-        let store = FileStore {
-            dir: PathBuf::from("/x"),
-        };
-        let id: InstanceId = "a".parse().unwrap();
-        assert_eq!(
-            store.lock_path(&id),
-            PathBuf::from("/x/claim-af63dc4c8601ec8c.lock")
-        );
-    }
-
-    #[test]
-    fn second_claimant_is_refused_and_epochs_grow() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::new(dir.path()).unwrap();
-        let id: InstanceId = "worker-a1b2c3d4".parse().unwrap();
-        let first = block_on(store.acquire(&id)).unwrap();
-        assert_eq!(first.epoch(), 1);
-        match block_on(store.acquire(&id)) {
-            Err(ClaimError::Held {
-                holder: Some(holder),
-                epoch: 1,
-                ..
-            }) => assert_eq!(holder.pid, std::process::id()),
-            other => panic!("{other:?}"),
-        }
-        let listed = block_on(store.list()).unwrap();
-        assert_eq!(listed.len(), 1);
-        assert!(listed[0].live);
-        block_on(first.release()).unwrap();
-        assert!(!block_on(store.list()).unwrap()[0].live);
-        let second = block_on(store.acquire(&id)).unwrap();
-        assert_eq!(second.epoch(), 2);
-        drop(second);
-        assert_eq!(
-            block_on(store.acquire(&id)).unwrap().epoch(),
-            3,
-            "dropping releases too"
-        );
-    }
-
-    #[test]
-    fn contenders_get_exactly_one_holder_per_round() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::new(dir.path()).unwrap();
-        let id: InstanceId = "worker-contended".parse().unwrap();
-        for round in 0..100 {
-            let results: Vec<Result<Box<dyn HeldClaim>, ClaimError>> = std::thread::scope(|s| {
-                let handles: Vec<_> = (0..20)
-                    .map(|_| s.spawn(|| block_on(store.acquire(&id))))
-                    .collect();
-                handles.into_iter().map(|h| h.join().unwrap()).collect()
-            });
-            let holders = results.iter().filter(|r| r.is_ok()).count();
-            let others: Vec<String> = results
-                .iter()
-                .filter_map(|r| r.as_ref().err())
-                .filter(|e| !matches!(e, ClaimError::Held { .. }))
-                .map(ToString::to_string)
-                .collect();
-            assert_eq!(holders, 1, "round {round}: {others:?}");
-            for result in results {
-                match result {
-                    Ok(held) => assert_eq!(held.epoch(), round + 1),
-                    Err(ClaimError::Held { .. }) => {}
-                    Err(other) => panic!("round {round}: {other}"),
-                }
-            }
-        }
-    }
-}
+mod tests;

@@ -99,6 +99,29 @@ pub enum ClaimError {
     },
 }
 
+/// How much of a holder's record a store could check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trust {
+    /// Checked: a PostgreSQL row written under the store's access control,
+    /// or a file-store holder whose pid runs on this host.
+    Verified,
+    /// Written by the holder and not checkable here; says why.
+    AsRecorded(String),
+    /// The record does not parse: forged or corrupt.
+    Unreadable,
+}
+
+impl fmt::Display for Trust {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Trust::Verified => f.write_str("verified"),
+            Trust::AsRecorded(why) => write!(f, "as recorded, not verified: {why}"),
+            Trust::Unreadable => f.write_str("the record is unreadable (forged or corrupt)"),
+        }
+    }
+}
+
 /// One claim as listed by [`ClaimStore::list`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimInfo {
@@ -110,6 +133,8 @@ pub struct ClaimInfo {
     pub epoch: u64,
     /// Whether a live process holds it now.
     pub live: bool,
+    /// What of the holder's record could be checked.
+    pub trust: Trust,
 }
 
 /// Marks a held claim lost: a store's claim keeps one; the first reason wins.
@@ -237,6 +262,10 @@ pub fn table(claims: &[ClaimInfo]) -> String {
             .holder
             .as_ref()
             .map_or_else(|| "-".to_owned(), ToString::to_string);
+        let holder = match &c.trust {
+            Trust::Verified => holder,
+            other => format!("{holder} ({other})"),
+        };
         let _ = writeln!(
             out,
             "{:32} {:>5}  {:4}  {holder}",

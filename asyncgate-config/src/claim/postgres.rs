@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio_postgres::{Client, NoTls, Transaction};
 
 use super::{
-    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder,
+    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder, Trust,
 };
 use crate::instance_id::InstanceId;
 
@@ -259,6 +259,7 @@ impl PgStore {
                     since: r.get(4),
                 }),
                 live: r.get(5),
+                trust: Trust::Verified,
             })
             .collect())
     }

@@ -8,6 +8,10 @@ use crate::report::Finding;
 use crate::schema::Schema;
 use crate::text::suggest_name;
 
+/// At most this many unknown names are listed one by one; the rest are
+/// counted in one more warning (a file of a million keys stays readable).
+pub(crate) const MAX_LISTED: usize = 20;
+
 /// Warns about `<PREFIX>_*` variables and file keys that no setting reads.
 pub(crate) fn unknown_names(
     schema: &'static Schema,
@@ -19,8 +23,15 @@ pub(crate) fn unknown_names(
     let prefix = schema.prefix();
     let is_ours = |name: &str| schema.has_prefix(name.as_bytes());
     let env_prefix = format!("{prefix}_");
+    let mut listed = 0usize;
+    let mut unlisted = 0usize;
     let mut report = |name: &str, place: String| {
         if is_ours(name) && !schema.is_known_var(name) {
+            if listed == MAX_LISTED {
+                unlisted += 1;
+                return;
+            }
+            listed += 1;
             let hint = suggest_name(name, &env_prefix, schema.known_vars())
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
@@ -48,6 +59,11 @@ pub(crate) fn unknown_names(
     if let Some(file) = file {
         for key in file.table.keys() {
             if schema.field(key).is_none() {
+                if listed == MAX_LISTED {
+                    unlisted += 1;
+                    continue;
+                }
+                listed += 1;
                 let hint = suggest_name(key, "", schema.fields().iter().map(|f| f.name()))
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
@@ -63,5 +79,14 @@ pub(crate) fn unknown_names(
                 );
             }
         }
+    }
+    if unlisted > 0 {
+        findings.push(
+            Finding::warning(
+                "",
+                format!("and {unlisted} more unknown variables or keys (only the first {MAX_LISTED} are listed)"),
+            )
+            .with_remedy("remove the names no setting reads"),
+        );
     }
 }

@@ -1,0 +1,245 @@
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use super::*;
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a current-thread runtime")
+        .block_on(f)
+}
+
+fn id(text: &str) -> InstanceId {
+    text.parse().unwrap()
+}
+
+fn store_error(result: Result<Box<dyn HeldClaim>, ClaimError>) -> String {
+    match result {
+        Err(ClaimError::Store { reason, .. }) => reason,
+        Err(other) => panic!("expected a store error, got {other}"),
+        Ok(_) => panic!("expected a store error, got a claim"),
+    }
+}
+
+fn is_root() -> bool {
+    current_uid().is_ok_and(|uid| uid == 0)
+}
+
+#[test]
+fn lock_files_are_named_by_the_id_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path()).unwrap();
+    assert_eq!(
+        store.lock_path(&id("web-1:a.b_c")),
+        dir.path().join("web-1:a.b_c.lock")
+    );
+    // Two ids whose old 64-bit hashes collided no longer share anything.
+    let a = block_on(store.acquire(&id("worker-a"))).unwrap();
+    let b = block_on(store.acquire(&id("worker-b"))).unwrap();
+    assert_eq!((a.epoch(), b.epoch()), (1, 1));
+    let long = "x".repeat(MAX_ID_LEN + 1);
+    assert!(store_error(block_on(store.acquire(&id(&long)))).contains("at most 245"));
+}
+
+#[test]
+fn second_claimant_is_refused_and_epochs_grow() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path()).unwrap();
+    let worker = id("worker-a1b2c3d4");
+    let first = block_on(store.acquire(&worker)).unwrap();
+    assert_eq!(first.epoch(), 1);
+    match block_on(store.acquire(&worker)) {
+        Err(ClaimError::Held {
+            holder: Some(holder),
+            epoch: 1,
+            ..
+        }) => assert_eq!(holder.pid, std::process::id()),
+        other => panic!("{other:?}"),
+    }
+    let listed = block_on(store.list()).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].live);
+    assert_eq!(listed[0].trust, Trust::Verified);
+    block_on(first.release()).unwrap();
+    assert!(!block_on(store.list()).unwrap()[0].live);
+    let second = block_on(store.acquire(&worker)).unwrap();
+    assert_eq!(second.epoch(), 2);
+    drop(second);
+    assert_eq!(
+        block_on(store.acquire(&worker)).unwrap().epoch(),
+        3,
+        "dropping releases too"
+    );
+}
+
+#[test]
+fn contenders_get_exactly_one_holder_per_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path()).unwrap();
+    let worker = id("worker-contended");
+    for round in 0..100 {
+        let results: Vec<Result<Box<dyn HeldClaim>, ClaimError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..20)
+                .map(|_| s.spawn(|| block_on(store.acquire(&worker))))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let holders = results.iter().filter(|r| r.is_ok()).count();
+        let others: Vec<String> = results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .filter(|e| !matches!(e, ClaimError::Held { .. }))
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(holders, 1, "round {round}: {others:?}");
+        for result in results {
+            match result {
+                Ok(held) => assert_eq!(held.epoch(), round + 1),
+                Err(ClaimError::Held { .. }) => {}
+                Err(other) => panic!("round {round}: {other}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_claim_directory_is_created_private() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("claims");
+    FileStore::new(&dir).unwrap();
+    assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
+}
+
+#[test]
+fn a_directory_others_can_write_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = FileStore::new(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("can be written by other users (mode 777)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("chmod 700 {}", dir.path().display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_directory_of_another_user_is_refused() {
+    if !is_root() {
+        return; // only root can make a directory belong to someone else
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::process::Command::new("chown")
+        .arg("65534")
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    let err = FileStore::new(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("belongs to uid 65534, not to this process's uid 0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_planted_symlink_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("claims")).unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(&victim, store.lock_path(&id("web-1"))).unwrap();
+    let reason = store_error(block_on(store.acquire(&id("web-1"))));
+    assert!(reason.contains("cannot open"), "{reason}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+#[test]
+fn a_lock_file_that_is_not_ours_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path()).unwrap();
+    let path = store.lock_path(&id("web-1"));
+    std::fs::write(dir.path().join("elsewhere"), "").unwrap();
+    std::fs::hard_link(dir.path().join("elsewhere"), &path).unwrap();
+    let reason = store_error(block_on(store.acquire(&id("web-1"))));
+    assert!(reason.contains("(2 links)"), "{reason}");
+}
+
+#[test]
+fn a_removed_lock_file_ends_the_holders_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path())
+        .unwrap()
+        .check_every(Duration::from_millis(20));
+    let worker = id("worker-removed");
+    let first = block_on(store.acquire(&worker)).unwrap();
+    let mut watch = first.watch();
+    std::fs::remove_file(store.lock_path(&worker)).unwrap();
+    // A successor can now lock a new file at the path ...
+    let second = block_on(store.acquire(&worker)).unwrap();
+    // ... and the first holder learns within its check interval.
+    let reason =
+        block_on(async { tokio::time::timeout(Duration::from_secs(5), watch.wait()).await })
+            .expect("the holder notices within its interval");
+    assert!(reason.contains("was removed or replaced"), "{reason}");
+    assert_eq!(second.epoch(), 1, "the record went with the file");
+}
+
+#[test]
+fn forged_and_corrupt_records_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path()).unwrap();
+    let worker = id("worker-forged");
+    let path = store.lock_path(&worker);
+    let forged = |epoch: u64| {
+        format!(
+            r#"{{"instance_id":"worker-forged","host":"prod-db-01","pid":1,"since_unix":0,"epoch":{epoch}}}"#
+        )
+    };
+    std::fs::write(&path, forged(u64::MAX)).unwrap();
+    assert!(store_error(block_on(store.acquire(&worker))).contains("an epoch never wraps"));
+    std::fs::write(&path, "not json at all").unwrap();
+    assert!(store_error(block_on(store.acquire(&worker))).contains("forged or corrupt"));
+    std::fs::write(&path, forged(7).replace("worker-forged", "someone-else")).unwrap();
+    assert!(store_error(block_on(store.acquire(&worker))).contains("forged or corrupt"));
+    // A plausible forged record is continued (epochs only grow) ...
+    std::fs::write(&path, forged(999)).unwrap();
+    assert_eq!(block_on(store.acquire(&worker)).unwrap().epoch(), 1000);
+}
+
+#[test]
+fn claims_says_what_it_could_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path()).unwrap();
+    std::fs::write(
+        store.lock_path(&id("spoofed")),
+        r#"{"instance_id":"spoofed","host":"prod-db-01","pid":1,"since_unix":0,"epoch":999}"#,
+    )
+    .unwrap();
+    std::fs::write(store.lock_path(&id("garbage")), "\u{0}\u{1}").unwrap();
+    let held = block_on(store.acquire(&id("mine"))).unwrap();
+    let listed = block_on(store.list()).unwrap();
+    let trust: Vec<(&str, &Trust)> = listed
+        .iter()
+        .map(|c| (c.instance_id.as_str(), &c.trust))
+        .collect();
+    assert_eq!(
+        trust,
+        [
+            ("garbage", &Trust::Unreadable),
+            ("mine", &Trust::Verified),
+            (
+                "spoofed",
+                &Trust::AsRecorded("written by a holder naming host prod-db-01".to_owned())
+            ),
+        ]
+    );
+    let table = crate::claim::table(&listed);
+    assert!(
+        table.contains("(as recorded, not verified: written by a holder naming host prod-db-01)"),
+        "{table}"
+    );
+    drop(held);
+}
