@@ -47,61 +47,80 @@ pub(crate) fn mask_secrets(value: &str) -> Cow<'_, str> {
     }
 }
 
-/// One item of a list: its words (a DSN is space-separated), then its
-/// userinfo and query parameters.
+/// One item of a list. The userinfo and the key=value readings can
+/// disagree on a hostile value (a password holding `&pass=`, or `@` in a
+/// query): each finds its secret ranges in the original text, and the
+/// union is masked. Over-masking such a value is the safe side.
 fn mask_item(item: &str) -> String {
-    let item = mask_key_values(item);
-    mask_userinfo(&item)
-}
-
-/// `password=...` in a DSN (`a=b c=d`, values may be quoted) or in a query
-/// string (`?a=b&password=...`).
-fn mask_key_values(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(eq) = rest.find('=') {
-        let key_start = rest[..eq]
-            .rfind(['?', '&', ';', ' ', '\t'])
-            .map_or(0, |i| i + 1);
-        let key = rest[key_start..eq].trim();
-        out.push_str(&rest[..=eq]);
-        let after = &rest[eq + 1..];
-        if !is_secret_key(key) {
-            rest = after;
+    let mut ranges = key_value_ranges(item);
+    ranges.extend(userinfo_range(item));
+    if ranges.is_empty() {
+        return item.to_owned();
+    }
+    ranges.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(item.len());
+    let mut at = 0;
+    for range in ranges {
+        if range.end <= at {
             continue;
         }
-        let end = match after.chars().next() {
+        let start = range.start.max(at);
+        out.push_str(&item[at..start]);
+        if !out.ends_with(REDACTED) {
+            out.push_str(REDACTED);
+        }
+        at = range.end;
+    }
+    out.push_str(&item[at..]);
+    out
+}
+
+/// The values of `password=...` and the like: in a query string (`?a=b&
+/// password=...`) a value ends at `&`, `;` or `#`; in a DSN (`a=b c=d`,
+/// values may be quoted) only at whitespace, so a password may hold them.
+fn key_value_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = text[from..].find('=') {
+        let eq = from + offset;
+        let separator = text[..eq].rfind(['?', '&', ';', ' ', '\t']);
+        let key = text[separator.map_or(0, |i| i + 1)..eq].trim();
+        let value_start = eq + 1;
+        from = value_start;
+        if !is_secret_key(key) {
+            continue;
+        }
+        let in_query = separator.is_some_and(|i| matches!(text.as_bytes()[i], b'?' | b'&' | b';'));
+        let after = &text[value_start..];
+        let len = match after.chars().next() {
             Some(quote @ ('\'' | '"')) => after[1..].find(quote).map_or(after.len(), |i| i + 2),
-            _ => after
+            _ if in_query => after
                 .find(['&', ';', '#', ' ', '\t'])
                 .unwrap_or(after.len()),
+            _ => after.find([' ', '\t']).unwrap_or(after.len()),
         };
-        out.push_str(REDACTED);
-        rest = &after[end..];
+        if len > 0 {
+            ranges.push(value_start..value_start + len);
+        }
+        from = value_start + len;
     }
-    out.push_str(rest);
-    out
+    ranges
 }
 
 /// `scheme://user:pass@host...` or `user:pass@host...`: the password ends
 /// at the last `@` of the item, so it may itself hold `/`, `#`, `?`, `@`.
 /// The user part cannot hold `/`, `?` or `#`, which tells a path such as
 /// `https://host/a:b@c` apart from userinfo.
-fn mask_userinfo(item: &str) -> String {
-    let Some(at) = item.rfind('@') else {
-        return item.to_owned();
-    };
+fn userinfo_range(item: &str) -> Option<std::ops::Range<usize>> {
+    let at = item.rfind('@')?;
     let start = item.find("://").map_or(0, |i| i + 3);
     if at < start {
-        return item.to_owned();
+        return None;
     }
-    let userinfo = &item[start..at];
-    let Some(colon) = userinfo.find(':') else {
-        return item.to_owned();
-    };
-    let user = &userinfo[..colon];
-    if user.contains(['/', '?', '#', ' ']) || userinfo[colon + 1..].starts_with(REDACTED) {
-        return item.to_owned();
+    let colon = start + item[start..at].find(':')?;
+    let user = &item[start..colon];
+    if user.contains(['/', '?', '#', ' ']) {
+        return None;
     }
     // Without a scheme, only a word-like user counts (`user:pass@host`).
     if start == 0
@@ -109,9 +128,9 @@ fn mask_userinfo(item: &str) -> String {
             .chars()
             .all(|c| c.is_alphanumeric() || "._-%".contains(c))
     {
-        return item.to_owned();
+        return None;
     }
-    format!("{}{REDACTED}{}", &item[..start + colon + 1], &item[at..])
+    (colon + 1 < at).then_some(colon + 1..at)
 }
 
 /// Masks every string inside a TOML value (tables and arrays too).

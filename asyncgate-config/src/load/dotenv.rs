@@ -38,7 +38,16 @@ impl DotEnv {
             findings.push(cannot_read("is not valid UTF-8".to_owned()));
             return None;
         };
-        let lines = Lines::new(&text);
+        Some(DotEnv::parse(path, &text, findings))
+    }
+
+    /// Parses the text of the `.env` file at `path`.
+    pub(crate) fn parse(path: &Path, text: &str, findings: &mut Vec<Finding>) -> DotEnv {
+        let cannot_read = |why: String| {
+            Finding::error("", format!("cannot read {}: it {why}", path.display()))
+                .with_remedy("make the .env file a readable text file, or remove it")
+        };
+        let lines = Lines::new(text);
         let mut vars = HashMap::new();
         for item in dotenvy::from_read_iter(text.as_bytes()) {
             match item {
@@ -64,10 +73,10 @@ impl DotEnv {
                 }
             }
         }
-        Some(DotEnv {
+        DotEnv {
             path: path.into(),
             vars,
-        })
+        }
     }
 }
 

@@ -6,12 +6,12 @@
 //! layers and a resolver over them, is consumed by detection and
 //! then by the typestate transition that makes a [`Loaded`](crate::Loaded).
 
-mod dotenv;
+pub(crate) mod dotenv;
 pub(crate) mod env;
 pub(crate) mod fields;
 mod file;
 mod layers;
-mod toml_file;
+pub(crate) mod toml_file;
 mod unknown;
 mod value;
 

@@ -53,6 +53,16 @@ impl ConfigFile {
                 return None;
             }
         };
+        ConfigFile::parse(path, named_by, &text, findings)
+    }
+
+    /// Parses the text of the config file at `path`.
+    pub(crate) fn parse(
+        path: &Path,
+        named_by: &str,
+        text: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Option<ConfigFile> {
         match text.parse::<toml::Table>() {
             Ok(table) => Some(ConfigFile {
                 path: path.into(),

@@ -1,0 +1,133 @@
+//! The fuzz targets' properties (fuzz/fuzz_targets/*.rs) as proptests, so
+//! CI checks them on stable in seconds; `fuzz/run-all.sh` runs the real
+//! fuzzers for longer on nightly (see FUZZING.md).
+#![cfg(feature = "__fuzz")]
+
+mod common;
+
+use std::collections::HashMap;
+
+use asyncgate_config::detect::detect;
+use asyncgate_config::{__fuzz, InstanceId, Loaded, Platform, Report};
+use common::{Settings, loader};
+use proptest::prelude::*;
+
+const NAMES: [&str; 12] = [
+    "ASYNCGATE_ENV",
+    "ASYNCGATE_INSTANCE_ID",
+    "ASYNCGATE_API_KEY",
+    "ASYNCGATE_ALLOW_INSECURE_DEV",
+    "ASYNCGATE_PORT",
+    "ASYNCGATE_RATIO",
+    "ASYNCGATE_LOG_LEVEL",
+    "ASYNCGATE_CORS_ORIGINS",
+    "ASYNCGATE_DATABASE_URL",
+    "CUSTOM_TIMEOUT",
+    "ASYNCGATE_OFFSET",
+    "KUBERNETES_SERVICE_HOST",
+];
+
+fn render(env: &[(&str, String)]) -> String {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let report: Report = match loader::<Settings>(&env).load().and_then(Loaded::validate) {
+        Ok(validated) => validated.report(),
+        Err(report) => report,
+    };
+    format!(
+        "{report}\n{report:?}\n{}\n{}",
+        report.detailed(),
+        serde_json::to_string(&report).unwrap()
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// env_values: any values in any variables; the secret never shows.
+    #[test]
+    fn env_values_never_leak_the_secret(
+        values in prop::collection::vec((0..NAMES.len(), ".{0,40}"), 0..12),
+        secret in "[A-Za-z0-9_-]{12,32}",
+    ) {
+        let mut env: Vec<(&str, String)> = values.into_iter().map(|(i, v)| (NAMES[i], v)).collect();
+        env.push(("ASYNCGATE_API_KEY", secret.clone()));
+        let shown = render(&env);
+        let baseline = {
+            let mut harmless = env.clone();
+            harmless.last_mut().unwrap().1 = "k".to_owned();
+            render(&harmless)
+        };
+        prop_assert!(!shown.contains(&secret) || baseline.contains(&secret), "{}", shown);
+    }
+
+    /// dotenv: any text parses or fails; no panic, messages bounded.
+    #[test]
+    fn dotenv_text_never_panics(text in "(?s).{0,400}") {
+        let (_, messages) = __fuzz::dotenv(&text);
+        prop_assert!(messages.len() <= text.lines().count() + 1);
+    }
+
+    /// toml_file: any text, at most one error.
+    #[test]
+    fn toml_text_gives_at_most_one_error(text in "(?s).{0,400}") {
+        prop_assert!(__fuzz::toml(&text).len() <= 1);
+    }
+
+    /// instance_id: the rules and normalisation agree.
+    #[test]
+    fn instance_id_rules_and_normalisation_agree(text in "(?s).{0,300}") {
+        match text.parse::<InstanceId>() {
+            Ok(id) => {
+                prop_assert!(InstanceId::is_valid(id.as_str()));
+                let normal = InstanceId::normalize(id.as_str()).unwrap();
+                prop_assert_eq!(normal.as_str(), id.as_str().trim_end_matches('-'));
+            }
+            Err(_) => prop_assert!(!InstanceId::is_valid(&text)),
+        }
+        if let Some(id) = InstanceId::normalize(&text) {
+            prop_assert!(InstanceId::is_valid(id.as_str()) && id.len() <= InstanceId::MAX_LEN);
+            prop_assert_eq!(InstanceId::normalize(id.as_str()), Some(id));
+        }
+    }
+
+    /// detect: any map of the platforms' variables; a found id is valid.
+    #[test]
+    fn detection_finds_only_valid_ids(
+        values in prop::collection::vec((0..Platform::ENV_VARS.len(), "(?s).{0,80}"), 0..8),
+    ) {
+        let env: HashMap<String, String> = values
+            .into_iter()
+            .map(|(i, v)| (Platform::ENV_VARS[i].to_owned(), v))
+            .collect();
+        let detection = detect(&Platform::ALL, &env, &mut || 7);
+        prop_assert_eq!(detection.trace.len(), Platform::ALL.len());
+        if let Some((_, _, id)) = detection.found {
+            prop_assert!(InstanceId::is_valid(id.as_str()));
+        }
+    }
+
+    /// mask: a password in any connection-string form never survives.
+    #[test]
+    fn passwords_never_survive_masking(
+        form in 0usize..6,
+        password in "[A-Za-z0-9!$%^*()+\\[\\]{}:/?@.~#&;=_-]{6,40}",
+    ) {
+        let forms = [
+            "postgres://user:P@host:5432/db",
+            "postgres://host/db?sslmode=require&password=P",
+            "host=h user=u password=P dbname=d",
+            "user:P@host/db",
+            "rediss://cache:6380/0?password=P",
+            "https://a.example,redis://:P@cache:6379",
+        ];
+        let template = forms[form];
+        let in_query = template.contains("password=P") && template.contains('?');
+        prop_assume!(!(in_query && password.contains(['&', ';', '#', '='])));
+        prop_assume!(!password.contains("://") && !password.contains("redacted"));
+        prop_assume!(!template.replace('P', "").contains(&password));
+        let value = template.replace('P', &password);
+        prop_assume!(value.matches("://").count() == template.matches("://").count());
+        let masked = __fuzz::mask(&value).replace("[redacted]", "\u{0}");
+        prop_assert!(!masked.contains(&password), "{} -> {}", value, masked);
+    }
+}

@@ -1,0 +1,23 @@
+//! Any `.env` text parses or fails with messages that quote no value.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let (vars, messages) = asyncgate_config::__fuzz::dotenv(text);
+    let _ = vars;
+    for message in messages {
+        // Messages name lines and variables; the text after an `=` of a
+        // line that failed is never quoted. A long run of the input that
+        // is not a variable name must not appear.
+        for line in text.lines() {
+            if let Some((_, value)) = line.split_once('=') {
+                let value = value.trim();
+                if value.len() >= 12 && !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                    assert!(!message.contains(value), "value quoted: {message}");
+                }
+            }
+        }
+    }
+});

@@ -1,0 +1,10 @@
+//! Any config-file text: parsed, or one clear error; never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let messages = asyncgate_config::__fuzz::toml(text);
+    assert!(messages.len() <= 1);
+});
