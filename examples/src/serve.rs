@@ -9,6 +9,7 @@ use asyncgate_config::Validated;
 use asyncgate_config::claim::{ClaimError, Claimed, Latch, LatchWatch};
 
 use crate::claims::{self, Store};
+use crate::http::{self, Limits};
 use crate::server;
 use crate::settings::Settings;
 
@@ -101,10 +102,15 @@ async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
         watch.wait().await;
     };
     // The block ends partition work's borrow of `claimed` before release.
+    let limits = Limits {
+        header_timeout: Duration::from_millis(claimed.http_header_timeout_ms),
+        max_connections: usize::try_from(claimed.http_max_connections).unwrap_or(usize::MAX),
+        shutdown_timeout: Duration::from_millis(claimed.shutdown_timeout_ms),
+    };
     let http_result = {
-        let http = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_watch.clone()));
+        let http = http::serve(listener, app, limits, stopped(stop_watch.clone()));
         let work = claims::partition_work(&claimed, &store, interval, stopped(stop_watch.clone()));
-        let (http_result, ()) = tokio::join!(http.into_future(), async {
+        let (http_result, ()) = tokio::join!(http, async {
             // A fence refusal ends serving too.
             if let Err(e) = work.await {
                 stop.set(Stop::Lost(e.to_string()));

@@ -175,12 +175,24 @@ pub struct Settings {
     #[gate(default = "file")]
     pub claim_store: ClaimStoreKind,
 
-    /// Directory of the file claim store (default: $XDG_RUNTIME_DIR/asyncgate-claims, else the temp dir + /asyncgate-claims).
+    /// Directory of the file claim store: private to this user (default: /tmp/asyncgate-claims-<uid>, the same for every process of the user on this host).
     pub claim_dir: Option<PathBuf>,
 
-    /// Lease ttl of the PostgreSQL claim store in milliseconds; renewed every third of it.
+    /// Lease ttl of the PostgreSQL claim store in milliseconds (1000 to 600000); renewed every third of it.
     #[gate(default = 15000)]
     pub claim_ttl_ms: u64,
+
+    /// Milliseconds a client has to send a request's headers, and the most a keep-alive connection may stay idle (100 to 300000).
+    #[gate(default = 10000)]
+    pub http_header_timeout_ms: u64,
+
+    /// Most HTTP connections served at once; more are closed at once (1 to 65536).
+    #[gate(default = 1024)]
+    pub http_max_connections: u32,
+
+    /// Milliseconds a graceful shutdown waits for open requests before it closes them (0 to 300000).
+    #[gate(default = 10000)]
+    pub shutdown_timeout_ms: u64,
 }
 
 /// Every struct-level rule: [`auth_rules`] and [`claim_rules`].
@@ -189,7 +201,25 @@ pub fn rules(settings: &Settings, checks: &mut Checks<'_>) {
     claim_rules(settings, checks);
 }
 
-/// Claims may be turned off in development only, and a lease needs time to be renewed.
+/// A number setting must lie in `range`: the error names the variable,
+/// the value and what is accepted.
+fn in_range(checks: &mut Checks<'_>, name: &str, value: u64, range: std::ops::RangeInclusive<u64>) {
+    if !range.contains(&value) {
+        checks.push(
+            Finding::error(name, format!("{name}={value} is out of range")).with_remedy(format!(
+                "set ASYNCGATE_{} to a value from {} to {}",
+                name.to_ascii_uppercase(),
+                range.start(),
+                range.end()
+            )),
+        );
+    }
+}
+
+/// What `start` would refuse after validation, caught by validation (so
+/// `check` says it too): claims off outside development, out-of-range
+/// durations and limits, a host that cannot be bound, an unusable claim
+/// directory.
 pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
     let env = checks.environment();
     if settings.claim_store == ClaimStoreKind::None && !env.is_development() {
@@ -203,18 +233,68 @@ pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
             .with_remedy("set ASYNCGATE_CLAIM_STORE=file (one host) or postgres (several hosts)"),
         );
     }
-    if settings.claim_ttl_ms < 300 {
+    in_range(
+        checks,
+        "claim_ttl_ms",
+        settings.claim_ttl_ms,
+        1000..=600_000,
+    );
+    in_range(
+        checks,
+        "http_header_timeout_ms",
+        settings.http_header_timeout_ms,
+        100..=300_000,
+    );
+    in_range(
+        checks,
+        "http_max_connections",
+        u64::from(settings.http_max_connections),
+        1..=65_536,
+    );
+    in_range(
+        checks,
+        "shutdown_timeout_ms",
+        settings.shutdown_timeout_ms,
+        0..=300_000,
+    );
+    if !is_bindable_host(&settings.host) {
         checks.push(
-            Finding::error(
-                "claim_ttl_ms",
-                format!(
-                    "claim_ttl_ms={} is too short to renew a lease",
-                    settings.claim_ttl_ms
-                ),
-            )
-            .with_remedy("set ASYNCGATE_CLAIM_TTL_MS to 300 or more (default 15000)"),
+            Finding::error("host", "host is neither an IP address nor a host name").with_remedy(
+                "set ASYNCGATE_HOST to an address such as 0.0.0.0, 127.0.0.1 or ::, or a host name",
+            ),
         );
     }
+    if settings.claim_store == ClaimStoreKind::File {
+        let dir = settings
+            .claim_dir
+            .clone()
+            .unwrap_or_else(asyncgate_config::claim::FileStore::default_dir);
+        if let Err(e) = asyncgate_config::claim::FileStore::check(&dir) {
+            checks.push(
+                Finding::error(
+                    "claim_dir",
+                    format!("the claim directory cannot be used: {e}"),
+                )
+                .with_remedy(
+                    "set ASYNCGATE_CLAIM_DIR to a private directory of this user (mode 700)",
+                ),
+            );
+        }
+    }
+}
+
+/// An IP address, or a DNS name (letters, digits, `-` and `.`).
+fn is_bindable_host(host: &str) -> bool {
+    host.parse::<std::net::IpAddr>().is_ok()
+        || (!host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }))
 }
 
 /// The auth rules of the original service.

@@ -98,6 +98,30 @@ impl FileStore {
         })
     }
 
+    /// Checks, creating nothing, that `dir` could hold a store: an existing
+    /// directory of this user's that no one else can write, or a missing
+    /// one whose nearest existing ancestor is a directory. What
+    /// [`FileStore::new`] would refuse, for `check`-style validation.
+    pub fn check(dir: &Path) -> io::Result<()> {
+        let refuse = |why: String| io::Error::new(io::ErrorKind::PermissionDenied, why);
+        match std::fs::metadata(dir) {
+            Ok(_) => check_dir(dir, &refuse),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let ancestor = dir.ancestors().skip(1).find(|a| a.exists());
+                match ancestor {
+                    Some(a) if a.is_dir() => Ok(()),
+                    Some(a) => Err(refuse(format!(
+                        "{} cannot be created: {} is not a directory",
+                        dir.display(),
+                        a.display()
+                    ))),
+                    None => Ok(()),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// How often a holder checks that its lock file is still in place
     /// (default: every second).
     #[must_use]

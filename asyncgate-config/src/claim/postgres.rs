@@ -110,6 +110,35 @@ pub struct PgStore {
     config: tokio_postgres::Config,
     ttl: Duration,
     name: String,
+    /// The deadline of every call: connect, statement, release.
+    deadline: Duration,
+}
+
+/// Every database call waits at most half the ttl (between 1 s and 30 s):
+/// a frozen or silent database cannot hang start-up, `claims`, the
+/// exit-on-loss path or a shutdown.
+fn call_deadline(ttl: Duration) -> Duration {
+    (ttl / 2).clamp(Duration::from_secs(1), Duration::from_secs(30))
+}
+
+/// The server's own message and SQLSTATE (wrong password, missing
+/// database, no privilege...), or the client's reason with its cause.
+/// Neither ever holds the password: PostgreSQL does not echo it.
+fn pg_message(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} (SQLSTATE {})", db.message(), db.code().code());
+    }
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
 }
 
 impl PgStore {
@@ -122,6 +151,7 @@ impl PgStore {
             store: "postgres store".to_owned(),
             reason: format!("the database URL does not parse: {e}"),
         })?;
+        let mut config = config;
         let name = describe(&config);
         if ttl < Duration::from_millis(300) {
             return Err(ClaimError::Store {
@@ -129,16 +159,53 @@ impl PgStore {
                 reason: format!("the lease ttl must be at least 300ms, not {ttl:?}"),
             });
         }
-        let store = PgStore { config, ttl, name };
-        let mut client = store.client().await?;
-        let tx = client.transaction().await.map_err(|e| store.error(e))?;
-        // Serialise concurrent first starts: CREATE TABLE IF NOT EXISTS races otherwise.
-        tx.execute("SELECT pg_advisory_xact_lock(74657372)", &[])
-            .await
-            .map_err(|e| store.error(e))?;
-        tx.batch_execute(SCHEMA).await.map_err(|e| store.error(e))?;
-        tx.commit().await.map_err(|e| store.error(e))?;
+        let deadline = call_deadline(ttl);
+        // The server ends any statement of ours that runs past the deadline.
+        let timeout = format!("-c statement_timeout={}", deadline.as_millis());
+        let options = match config.get_options() {
+            Some(existing) if !existing.is_empty() => format!("{existing} {timeout}"),
+            _ => timeout,
+        };
+        config.options(&options).connect_timeout(deadline);
+        let store = PgStore {
+            config,
+            ttl,
+            name,
+            deadline,
+        };
+        store
+            .within("creating the claims table", async {
+                let mut client = store.client().await?;
+                let tx = client.transaction().await.map_err(|e| store.pg(&e))?;
+                // Serialise concurrent first starts: CREATE TABLE IF NOT EXISTS races otherwise.
+                tx.execute("SELECT pg_advisory_xact_lock(74657372)", &[])
+                    .await
+                    .map_err(|e| store.pg(&e))?;
+                tx.batch_execute(SCHEMA).await.map_err(|e| store.pg(&e))?;
+                tx.commit().await.map_err(|e| store.pg(&e))
+            })
+            .await?;
         Ok(store)
+    }
+
+    /// Runs `call` with the store's deadline.
+    async fn within<T>(
+        &self,
+        what: &str,
+        call: impl std::future::Future<Output = Result<T, ClaimError>>,
+    ) -> Result<T, ClaimError> {
+        tokio::time::timeout(self.deadline, call)
+            .await
+            .unwrap_or_else(|_| {
+                Err(self.error(format!(
+                    "{what}: no answer within {}ms (half the lease ttl)",
+                    self.deadline.as_millis()
+                )))
+            })
+    }
+
+    fn pg(&self, e: &tokio_postgres::Error) -> ClaimError {
+        self.error(pg_message(e))
     }
 
     /// The lease ttl.
@@ -152,7 +219,7 @@ impl PgStore {
             .config
             .connect(NoTls)
             .await
-            .map_err(|e| self.error(e))?;
+            .map_err(|e| self.error(format!("cannot connect: {}", pg_message(&e))))?;
         tokio::spawn(async move {
             let _ = connection.await;
         });
@@ -179,7 +246,7 @@ impl PgStore {
             }),
             Err(e) => Err(ClaimError::Store {
                 store: "postgres store".to_owned(),
-                reason: format!("fence query failed: {e}"),
+                reason: format!("fence query failed: {}", pg_message(&e)),
             }),
         }
     }
@@ -192,22 +259,41 @@ impl PgStore {
     }
 
     async fn acquire_now(&self, id: &InstanceId) -> Result<Box<dyn HeldClaim>, ClaimError> {
-        let client = self.client().await?;
-        let me = Holder::current();
-        let pid = i32::try_from(me.pid).unwrap_or(i32::MAX);
-        let sent = Instant::now();
-        let row = client
-            .query_opt(
-                ACQUIRE,
-                &[&id.as_str(), &me.host, &pid, &self.ttl.as_secs_f64()],
-            )
-            .await
-            .map_err(|e| self.error(e))?;
+        let (client, sent, row) = self
+            .within("claiming the id", async {
+                let client = self.client().await?;
+                let me = Holder::current();
+                let pid = i32::try_from(me.pid).unwrap_or(i32::MAX);
+                let sent = Instant::now();
+                let row = client
+                    .query_opt(
+                        ACQUIRE,
+                        &[&id.as_str(), &me.host, &pid, &self.ttl.as_secs_f64()],
+                    )
+                    .await
+                    .map_err(|e| self.pg(&e))?;
+                Ok((client, sent, row))
+            })
+            .await?;
+        self.after_acquire(id, client, sent, row).await
+    }
+
+    async fn after_acquire(
+        &self,
+        id: &InstanceId,
+        client: Client,
+        sent: Instant,
+        row: Option<tokio_postgres::Row>,
+    ) -> Result<Box<dyn HeldClaim>, ClaimError> {
         let Some(row) = row else {
-            let holder = client
-                .query_opt(HOLDER, &[&id.as_str()])
-                .await
-                .map_err(|e| self.error(e))?;
+            let holder = self
+                .within("reading the holder", async {
+                    client
+                        .query_opt(HOLDER, &[&id.as_str()])
+                        .await
+                        .map_err(|e| self.pg(&e))
+                })
+                .await?;
             let (holder, epoch) = match holder {
                 Some(r) => {
                     let epoch: i64 = r.get(0);
@@ -246,8 +332,12 @@ impl PgStore {
     }
 
     async fn list_now(&self) -> Result<Vec<ClaimInfo>, ClaimError> {
-        let client = self.client().await?;
-        let rows = client.query(LIST, &[]).await.map_err(|e| self.error(e))?;
+        let rows = self
+            .within("listing claims", async {
+                let client = self.client().await?;
+                client.query(LIST, &[]).await.map_err(|e| self.pg(&e))
+            })
+            .await?;
         Ok(rows
             .iter()
             .map(|r| ClaimInfo {
@@ -373,18 +463,27 @@ impl Renewer {
         }
     }
 
+    /// Ends the lease, best effort within the store's deadline: a shutdown
+    /// never waits longer on a frozen database (the lease then expires).
     async fn release(&mut self, epoch: i64) -> Result<(), ClaimError> {
-        if self.client.as_ref().is_none_or(Client::is_closed) {
-            self.client = Some(self.store.client().await?);
-        }
-        let Some(client) = &self.client else {
-            return Ok(());
-        };
-        client
-            .execute(RELEASE, &[&self.id.as_str(), &epoch])
+        let store = self.store.clone();
+        let id = self.id.clone();
+        let client = &mut self.client;
+        store
+            .within("releasing the claim", async {
+                if client.as_ref().is_none_or(Client::is_closed) {
+                    *client = Some(store.client().await?);
+                }
+                let Some(client) = client.as_ref() else {
+                    return Ok(());
+                };
+                client
+                    .execute(RELEASE, &[&id.as_str(), &epoch])
+                    .await
+                    .map_err(|e| store.pg(&e))?;
+                Ok(())
+            })
             .await
-            .map_err(|e| self.store.error(e))?;
-        Ok(())
     }
 
     /// One renew on the dedicated connection, reconnecting if it was lost.
@@ -398,7 +497,7 @@ impl Renewer {
         let row = client
             .query_opt(RENEW, &[&self.id.as_str(), &epoch, &ttl_secs])
             .await
-            .map_err(|e| self.store.error(e))?;
+            .map_err(|e| self.store.pg(&e))?;
         Ok(row.is_some())
     }
 }

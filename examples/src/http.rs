@@ -1,0 +1,116 @@
+//! Serving HTTP with limits, so that slow or idle clients cannot hold the
+//! server: a header-read timeout (a half-sent request, or a keep-alive
+//! connection that sends nothing more, is closed), a limit on open
+//! connections (more are closed at once), and a graceful shutdown that
+//! waits for open requests only up to a deadline.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+/// The limits of one server.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Time a client has to send a request's headers; also the longest a
+    /// keep-alive connection may wait for its next request.
+    pub header_timeout: Duration,
+    /// Most connections open at once.
+    pub max_connections: usize,
+    /// How long a shutdown waits for open requests before closing them.
+    pub shutdown_timeout: Duration,
+}
+
+/// How serving ended.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Drained {
+    /// Connections still open at the deadline, then closed.
+    pub forced: usize,
+}
+
+/// Serves `app` on `listener` until `stop` resolves, then stops accepting,
+/// asks every connection to finish its request, and closes what is still
+/// open after `limits.shutdown_timeout`.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) -> io::Result<Drained> {
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let (closing, close) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of descriptors, or a connection reset before
+                        // it was accepted: wait a little, go on.
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+                    tracing::warn!(
+                        "connection limit reached ({} open; ASYNCGATE_HTTP_MAX_CONNECTIONS): closing a new connection",
+                        limits.max_connections
+                    );
+                    drop(stream);
+                    continue;
+                };
+                let service = TowerToHyperService::new(app.clone());
+                let mut close = close.clone();
+                connections.spawn(async move {
+                    let _permit = permit;
+                    let mut builder = http1::Builder::new();
+                    builder
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(limits.header_timeout)
+                        .keep_alive(true);
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    let mut connection = std::pin::pin!(connection);
+                    tokio::select! {
+                        _ = connection.as_mut() => {}
+                        // The guard `wait_for` returns must not live across an await.
+                        _ = async { close.wait_for(|closing| *closing).await.map(|_| ()) } => {
+                            connection.as_mut().graceful_shutdown();
+                            let _ = connection.await;
+                        }
+                    }
+                });
+            }
+        }
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    let drained = tokio::time::timeout(limits.shutdown_timeout, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    let forced = if drained.is_err() {
+        let open = connections.len();
+        connections.abort_all();
+        tracing::warn!(
+            "{open} connection(s) still open {}ms after the shutdown began (ASYNCGATE_SHUTDOWN_TIMEOUT_MS): closed",
+            limits.shutdown_timeout.as_millis()
+        );
+        open
+    } else {
+        0
+    };
+    Ok(Drained { forced })
+}
