@@ -1,7 +1,8 @@
 //! Serving HTTP with limits, so that slow or idle clients cannot hold the
 //! server: a header-read timeout (a half-sent request, or a keep-alive
-//! connection that sends nothing more, is closed), a limit on open
-//! connections (more are closed at once), and a graceful shutdown that
+//! connection that sends nothing more, is closed), request heads of at
+//! most 64 KiB, a limit on open connections (more are closed at once), and
+//! a graceful shutdown that
 //! waits for open requests only up to a deadline.
 
 use std::future::Future;
@@ -80,6 +81,8 @@ pub async fn serve(
                     builder
                         .timer(TokioTimer::new())
                         .header_read_timeout(limits.header_timeout)
+                        // A request head over 64 KiB is refused (431).
+                        .max_buf_size(64 * 1024)
                         .keep_alive(true);
                     let connection = builder.serve_connection(TokioIo::new(stream), service);
                     let mut connection = std::pin::pin!(connection);

@@ -151,3 +151,56 @@ fn hostname() -> String {
     let out = std::process::Command::new("hostname").output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
+
+/// Without ASYNCGATE_CLAIM_DIR, every process of a user on this host uses
+/// one claim directory, whatever its TMPDIR or XDG_RUNTIME_DIR: two
+/// replicas with the same id still see each other.
+#[test]
+fn the_default_claim_directory_ignores_tmpdir_and_xdg_runtime_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_tmp, b_tmp) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a_tmp).unwrap();
+    std::fs::create_dir_all(&b_tmp).unwrap();
+    // Unique per run: the default directory is shared by this user's processes.
+    let id = format!(
+        "tmpdir-test-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    );
+    let start = |tmp: &std::path::Path| {
+        let tmp = tmp.display().to_string();
+        let mut child = common::command(
+            dir.path(),
+            &[
+                ("ASYNCGATE_INSTANCE_ID", id.as_str()),
+                ("ASYNCGATE_API_KEY", API_KEY),
+                ("ASYNCGATE_HOST", "127.0.0.1"),
+                ("ASYNCGATE_PORT", "0"),
+                ("TMPDIR", tmp.as_str()),
+                ("XDG_RUNTIME_DIR", tmp.as_str()),
+            ],
+        );
+        child.arg("start").stderr(std::process::Stdio::piped());
+        child.spawn().unwrap()
+    };
+    let mut a = start(&a_tmp);
+    // Wait until A holds the claim.
+    let lock = asyncgate_config::claim::FileStore::default_dir().join(format!("{id}.lock"));
+    let held = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(25));
+        lock.exists()
+    });
+    assert!(held, "A never claimed {id} in {}", lock.display());
+    let b = start(&b_tmp).wait_with_output().unwrap();
+    assert_eq!(
+        b.status.code(),
+        Some(75),
+        "{}",
+        String::from_utf8_lossy(&b.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&b.stderr);
+    assert!(stderr.contains("is already claimed"), "{stderr}");
+    let _ = a.kill();
+    let _ = a.wait();
+    let _ = std::fs::remove_file(lock);
+}
