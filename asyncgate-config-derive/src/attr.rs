@@ -16,6 +16,7 @@ pub(crate) struct ContainerAttrs {
     pub(crate) check: Option<syn::Path>,
     /// `crate = "path"`: where the runtime is, for renamed dependencies.
     pub(crate) krate: Option<syn::Path>,
+    pub(crate) deny_unknown: Option<Span>,
 }
 
 /// A name in a list such as `required_in(staging, production)`.
@@ -52,6 +53,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) required_in: Option<NameList>,
     pub(crate) forbidden_in: Option<NameList>,
     pub(crate) env: Option<LitStr>,
+    /// `alias = "OLD_NAME"`, any number of times.
+    pub(crate) aliases: Vec<LitStr>,
 }
 
 fn key_name(meta: &ParseNestedMeta<'_>) -> String {
@@ -63,6 +66,20 @@ fn key_name(meta: &ParseNestedMeta<'_>) -> String {
 
 fn duplicate(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>) {
     cx.error_spanned_by(&meta.path, format!("duplicate `{}` key", key_name(meta)));
+}
+
+/// A flag key (`secret`, `deny_unknown`...) takes no value: `= ...` or
+/// `(...)` after it is an error that says so, and is skipped.
+fn flag(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Span> {
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        let name = key_name(meta);
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{name}` takes no value: write `#[gate({name})]`, or leave it out"),
+        );
+        skip_value(meta)?;
+    }
+    Ok(meta.path.span())
 }
 
 /// Skips the value of a key we could not use, so parsing can go on.
@@ -121,6 +138,14 @@ impl ContainerAttrs {
                         duplicate(cx, &meta);
                     } else {
                         out.check = Some(value);
+                    }
+                } else if meta.path.is_ident(DENY_UNKNOWN) {
+                    // #[gate(deny_unknown)]
+                    let span = flag(cx, &meta)?;
+                    if out.deny_unknown.is_some() {
+                        duplicate(cx, &meta);
+                    } else {
+                        out.deny_unknown = Some(span);
                     }
                 } else if meta.path.is_ident(CRATE) {
                     // #[gate(crate = "my_facade::asyncgate_config")]
@@ -217,6 +242,12 @@ impl FieldAttrs {
         for attr in attrs.iter().filter(|a| a.path().is_ident(GATE)) {
             let result = attr.parse_nested_meta(|meta| {
                 let span = meta.path.span();
+                let is_flag = [ENVIRONMENT, INSTANCE_ID, STRICT, SECRET]
+                    .iter()
+                    .any(|key| meta.path.is_ident(key));
+                if is_flag {
+                    flag(cx, &meta)?;
+                }
                 macro_rules! set_once {
                     ($slot:expr, $value:expr) => {{
                         let value = $value;
@@ -254,6 +285,9 @@ impl FieldAttrs {
                 } else if meta.path.is_ident(ENV) {
                     // #[gate(env = "EXACT_NAME")]
                     set_once!(out.env, meta.value()?.parse::<LitStr>()?);
+                } else if meta.path.is_ident(ALIAS) {
+                    // #[gate(alias = "OLD_NAME")], repeatable
+                    out.aliases.push(meta.value()?.parse::<LitStr>()?);
                 } else {
                     unknown_key(cx, &meta, FIELD_KEYS, (CONTAINER_KEYS, "the struct"));
                     skip_value(&meta)?;

@@ -13,6 +13,7 @@ use crate::ty;
 /// A struct whose attributes passed every check.
 pub(crate) struct Model<'a> {
     pub(crate) input: &'a syn::DeriveInput,
+    pub(crate) deny_unknown: bool,
     pub(crate) doc: &'a str,
     pub(crate) prefix: String,
     pub(crate) check: Option<&'a syn::Path>,
@@ -44,6 +45,7 @@ pub(crate) struct FieldModel<'a> {
     pub(crate) role: Role,
     pub(crate) required_in: Vec<&'static str>,
     pub(crate) forbidden_in: Vec<&'static str>,
+    pub(crate) aliases: Vec<String>,
 }
 
 impl FieldModel<'_> {
@@ -65,6 +67,7 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
     check_env_collisions(cx, container, &fields);
     Some(Model {
         input,
+        deny_unknown: container.attrs.deny_unknown.is_some(),
         doc: &container.doc,
         prefix: prefix?,
         check: container.attrs.check.as_ref(),
@@ -136,6 +139,11 @@ fn check_field<'a>(cx: &mut Ctxt, field: &'a Field<'a>, prefix: &str) -> FieldMo
         Some(lit) => check_env_name(cx, lit),
         None => format!("{prefix}_{}", name.to_ascii_uppercase()),
     };
+    let aliases: Vec<String> = attrs
+        .aliases
+        .iter()
+        .map(|lit| check_env_name(cx, lit))
+        .collect();
     let role = check_role(cx, field);
     check_secret(cx, field);
     let option_inner = ty::inner(ty, "Option");
@@ -158,6 +166,7 @@ fn check_field<'a>(cx: &mut Ctxt, field: &'a Field<'a>, prefix: &str) -> FieldMo
         role,
         required_in,
         forbidden_in,
+        aliases,
     }
 }
 
@@ -458,11 +467,25 @@ fn check_env_collisions(cx: &mut Ctxt, container: &Container<'_>, fields: &[Fiel
     );
     let mut seen: Vec<(String, &syn::Ident)> = Vec::new();
     for field in fields {
-        for var in std::iter::once(field.env.clone()).chain(field.file_env()) {
+        let names = std::iter::once((field.env.clone(), false))
+            .chain(field.file_env().map(|v| (v, false)))
+            .chain(field.aliases.iter().map(|a| (a.clone(), true)));
+        for (var, is_alias) in names {
             if var == config_file {
                 cx.error_spanned_by(field.ident, format!("`{}` would read {var}, which names the config file; rename the field or set `env = \"...\"`", field.name));
             } else if let Some((_, other)) = seen.iter().find(|(v, _)| *v == var) {
-                cx.error_spanned_by(field.ident, format!("`{}` and `{other}` would both read {var}; give one of them `env = \"...\"`", field.name));
+                let message = if is_alias {
+                    format!(
+                        "the alias {var} of `{}` is a variable `{other}` reads already; remove the alias, or rename one of them",
+                        field.name
+                    )
+                } else {
+                    format!(
+                        "`{}` and `{other}` would both read {var}; give one of them `env = \"...\"`",
+                        field.name
+                    )
+                };
+                cx.error_spanned_by(field.ident, message);
             } else {
                 seen.push((var, field.ident));
             }

@@ -42,6 +42,7 @@ fn emit(model: &Model<'_>) -> TokenStream {
         let text = quote!(#path).to_string().replace(' ', "");
         quote!(.__check_fn(#text))
     });
+    let deny_unknown = model.deny_unknown.then(|| quote!(.__deny_unknown()));
     let assertions = model
         .fields
         .iter()
@@ -65,7 +66,7 @@ fn emit(model: &Model<'_>) -> TokenStream {
             fn schema() -> &'static #krate::Schema {
                 static __GATE_FIELDS: [#krate::FieldSchema; #count] = [#(#field_schemas),*];
                 static __GATE_SCHEMA: #krate::Schema =
-                    #krate::Schema::__new(#name, #prefix, #config_file_env, #doc, &__GATE_FIELDS)#check_name;
+                    #krate::Schema::__new(#name, #prefix, #config_file_env, #doc, &__GATE_FIELDS)#check_name #deny_unknown;
                 &__GATE_SCHEMA
             }
 
@@ -86,6 +87,10 @@ fn field_schema(f: &FieldModel<'_>, krate: &TokenStream) -> TokenStream {
     if !f.doc.is_empty() {
         let doc = f.doc;
         tokens.extend(quote!(.__doc(#doc)));
+    }
+    if !f.aliases.is_empty() {
+        let aliases = &f.aliases;
+        tokens.extend(quote!(.__aliases(&[#(#aliases),*])));
     }
     if let Some(default) = f.default {
         let text = match default {

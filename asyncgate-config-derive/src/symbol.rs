@@ -6,7 +6,8 @@ pub(crate) const GATE: &str = "gate";
 pub(crate) const PREFIX: &str = "prefix";
 pub(crate) const CHECK: &str = "check";
 pub(crate) const CRATE: &str = "crate";
-pub(crate) const CONTAINER_KEYS: &[&str] = &[PREFIX, CHECK, CRATE];
+pub(crate) const DENY_UNKNOWN: &str = "deny_unknown";
+pub(crate) const CONTAINER_KEYS: &[&str] = &[PREFIX, CHECK, CRATE, DENY_UNKNOWN];
 
 // On a field.
 pub(crate) const ENVIRONMENT: &str = "environment";
@@ -18,6 +19,7 @@ pub(crate) const SECRET: &str = "secret";
 pub(crate) const REQUIRED_IN: &str = "required_in";
 pub(crate) const FORBIDDEN_IN: &str = "forbidden_in";
 pub(crate) const ENV: &str = "env";
+pub(crate) const ALIAS: &str = "alias";
 pub(crate) const FIELD_KEYS: &[&str] = &[
     ENVIRONMENT,
     INSTANCE_ID,
@@ -28,6 +30,7 @@ pub(crate) const FIELD_KEYS: &[&str] = &[
     REQUIRED_IN,
     FORBIDDEN_IN,
     ENV,
+    ALIAS,
 ];
 
 /// Environment names accepted in `required_in(...)` / `forbidden_in(...)`,

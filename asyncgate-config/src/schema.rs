@@ -17,6 +17,7 @@ pub struct Schema {
     doc: &'static str,
     fields: &'static [FieldSchema],
     check_fn: Option<&'static str>,
+    deny_unknown: bool,
     names: OnceLock<Names>,
 }
 
@@ -56,6 +57,7 @@ pub struct FieldSchema {
     file_env: Option<&'static str>,
     type_name: &'static str,
     doc: &'static str,
+    aliases: &'static [&'static str],
     default: Option<&'static str>,
     optional: bool,
     secret: bool,
@@ -80,8 +82,14 @@ impl Schema {
             doc,
             fields,
             check_fn: None,
+            deny_unknown: false,
             names: OnceLock::new(),
         }
+    }
+    #[doc(hidden)]
+    pub const fn __deny_unknown(mut self) -> Self {
+        self.deny_unknown = true;
+        self
     }
     #[doc(hidden)]
     pub const fn __check_fn(mut self, path: &'static str) -> Self {
@@ -118,7 +126,11 @@ impl Schema {
             let mut known: Vec<&'static str> = self
                 .fields
                 .iter()
-                .flat_map(|f| std::iter::once(f.env).chain(f.file_env))
+                .flat_map(|f| {
+                    std::iter::once(f.env)
+                        .chain(f.file_env)
+                        .chain(f.aliases.iter().copied())
+                })
                 .chain(std::iter::once(self.config_file_env))
                 .collect();
             known.sort_unstable();
@@ -172,6 +184,12 @@ impl Schema {
                 .any(|n| n.len() == name.len() && n.as_bytes() == name)
     }
 
+    /// Whether unknown `<PREFIX>_*` variables and file keys are errors
+    /// (`#[gate(deny_unknown)]`), not warnings.
+    pub fn denies_unknown(&self) -> bool {
+        self.deny_unknown
+    }
+
     /// The struct's `#[gate(check = path)]` function, as written.
     pub fn check_fn(&self) -> Option<&'static str> {
         self.check_fn
@@ -190,6 +208,7 @@ impl FieldSchema {
             file_env: None,
             type_name,
             doc: "",
+            aliases: &[],
             default: None,
             optional: false,
             secret: false,
@@ -201,6 +220,11 @@ impl FieldSchema {
     #[doc(hidden)]
     pub const fn __doc(mut self, doc: &'static str) -> Self {
         self.doc = doc;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn __aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.aliases = aliases;
         self
     }
     #[doc(hidden)]
@@ -242,6 +266,10 @@ impl FieldSchema {
     /// The environment variable that sets it.
     pub fn env(&self) -> &'static str {
         self.env
+    }
+    /// Older names that still set it, with a deprecation warning.
+    pub fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
     }
     /// For secrets, the `NAME_FILE` variable that names a file holding it.
     pub fn file_env(&self) -> Option<&'static str> {

@@ -53,7 +53,7 @@ pub(crate) fn identify(
     };
 
     // 1. A configured value other than the default wins.
-    match layers.configured(field) {
+    match layers.configured(field, findings) {
         Err(finding) => {
             findings.push(*finding);
             return None;

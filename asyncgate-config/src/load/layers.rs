@@ -41,12 +41,13 @@ impl Layers {
     pub(crate) fn configured(
         &self,
         field: &'static FieldSchema,
+        notes: &mut Vec<Finding>,
     ) -> Result<Option<(Raw<'_>, Source)>, Box<Finding>> {
-        if let Some(found) = self.lookup_vars(field, &self.env, None)? {
+        if let Some(found) = self.lookup_vars(field, &self.env, None, notes)? {
             return Ok(Some(found));
         }
         if let Some(dotenv) = &self.dotenv
-            && let Some(found) = self.lookup_vars(field, &dotenv.vars, Some(&dotenv.path))?
+            && let Some(found) = self.lookup_vars(field, &dotenv.vars, Some(&dotenv.path), notes)?
         {
             return Ok(Some(found));
         }
@@ -67,8 +68,9 @@ impl Layers {
     pub(crate) fn lookup(
         &self,
         field: &'static FieldSchema,
+        notes: &mut Vec<Finding>,
     ) -> Result<Option<(Raw<'_>, Source)>, Box<Finding>> {
-        Ok(self.configured(field)?.or_else(|| {
+        Ok(self.configured(field, notes)?.or_else(|| {
             field
                 .default()
                 .map(|d| (Raw::Str(Cow::Borrowed(d)), Source::Default))
@@ -80,6 +82,7 @@ impl Layers {
         field: &'static FieldSchema,
         vars: &'s dyn EnvLookup,
         dotenv: Option<&Arc<Path>>,
+        notes: &mut Vec<Finding>,
     ) -> Result<Option<(Raw<'s>, Source)>, Box<Finding>> {
         let source_of = |var: &'static str| match dotenv {
             Some(path) => Source::DotEnv {
@@ -88,13 +91,7 @@ impl Layers {
             },
             None => Source::Env { var },
         };
-        let direct = match vars.lookup(field.env()) {
-            Some(EnvValue::NotUnicode) => {
-                return Err(Box::new(not_utf8(field, field.env(), dotenv)));
-            }
-            Some(EnvValue::Set(v)) => non_empty(v),
-            None => None,
-        };
+        let (direct_var, direct) = named_value(field, vars, dotenv, notes)?;
         if let Some(file_var) = field.file_env() {
             match vars.lookup(file_var) {
                 Some(EnvValue::NotUnicode) => {
@@ -122,7 +119,7 @@ impl Layers {
             && field.is_secret()
             && value.trim() != value
         {
-            let var = field.env();
+            let var = direct_var;
             let place = dotenv
                 .map(|p| format!(" in {}", p.display()))
                 .unwrap_or_default();
@@ -137,7 +134,7 @@ impl Layers {
                 .with_remedy(format!("remove the whitespace around the value of {var}")),
             ));
         }
-        Ok(direct.map(|v| (Raw::Str(Cow::Borrowed(v)), source_of(field.env()))))
+        Ok(direct.map(|v| (Raw::Str(Cow::Borrowed(v)), source_of(direct_var))))
     }
 
     fn read_secret_file(
@@ -199,6 +196,61 @@ fn looks_like_path(value: &str) -> bool {
     value.len() <= 4096
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         && (value.contains('/') || value.contains('.'))
+}
+
+/// The value of the field's variable or one of its aliases, and which one
+/// gave it. An alias that is used draws a warning that it is deprecated;
+/// two of the names set to different values is an error naming both.
+fn named_value<'v>(
+    field: &'static FieldSchema,
+    vars: &'v dyn EnvLookup,
+    dotenv: Option<&Arc<Path>>,
+    notes: &mut Vec<Finding>,
+) -> Result<(&'static str, Option<&'v str>), Box<Finding>> {
+    let mut chosen: Option<(&'static str, &'v str)> = None;
+    for var in std::iter::once(field.env()).chain(field.aliases().iter().copied()) {
+        let value = match vars.lookup(var) {
+            Some(EnvValue::NotUnicode) => return Err(Box::new(not_utf8(field, var, dotenv))),
+            Some(EnvValue::Set(v)) => non_empty(v),
+            None => None,
+        };
+        let Some(value) = value else { continue };
+        match chosen {
+            None => chosen = Some((var, value)),
+            Some((first, earlier)) if earlier != value => {
+                // Never show the values: either may be a secret.
+                return Err(Box::new(
+                    Finding::error(
+                        field.name(),
+                        format!("{first} and {var} are both set, to different values: they name the same setting"),
+                    )
+                    .with_env_var(var)
+                    .with_remedy(format!("keep {} only, and unset the other", field.env())),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let Some((var, value)) = chosen else {
+        return Ok((field.env(), None));
+    };
+    if var != field.env() {
+        let place = dotenv
+            .map(|p| format!(" in {}", p.display()))
+            .unwrap_or_default();
+        notes.push(
+            Finding::warning(
+                field.name(),
+                format!(
+                    "{var}{place} is a deprecated name of `{}`: it still works",
+                    field.name()
+                ),
+            )
+            .with_env_var(var)
+            .with_remedy(format!("rename {var} to {}", field.env())),
+        );
+    }
+    Ok((var, Some(value)))
 }
 
 fn not_utf8(field: &'static FieldSchema, var: &str, dotenv: Option<&Arc<Path>>) -> Finding {

@@ -70,6 +70,7 @@ pub struct Loader<T> {
     hostname: Option<String>,
     random: Random,
     strict_instance_id: Option<bool>,
+    deny_unknown: Option<bool>,
     marker: PhantomData<fn() -> T>,
 }
 
@@ -103,6 +104,7 @@ impl<T: GateConfig> Loader<T> {
             hostname: None,
             random: Random::default(),
             strict_instance_id: None,
+            deny_unknown: None,
             marker: PhantomData,
         }
     }
@@ -167,6 +169,13 @@ impl<T: GateConfig> Loader<T> {
         self
     }
 
+    /// Makes unknown `<PREFIX>_*` variables and config-file keys errors
+    /// instead of warnings (overrides `#[gate(deny_unknown)]`).
+    pub fn deny_unknown(mut self, deny: bool) -> Self {
+        self.deny_unknown = Some(deny);
+        self
+    }
+
     /// Reads every source into layers: the load stage's output.
     pub(crate) fn read(self) -> Read {
         let schema = T::schema();
@@ -192,7 +201,15 @@ impl<T: GateConfig> Loader<T> {
             &mut findings,
         )
         .and_then(|(path, named_by)| ConfigFile::read(&dir.join(path), named_by, &mut findings));
-        unknown::unknown_names(schema, &env, dotenv.as_ref(), file.as_ref(), &mut findings);
+        let deny = self.deny_unknown.unwrap_or_else(|| schema.denies_unknown());
+        unknown::unknown_names(
+            schema,
+            &env,
+            dotenv.as_ref(),
+            file.as_ref(),
+            deny,
+            &mut findings,
+        );
 
         Read {
             layers: Layers {

@@ -12,16 +12,65 @@ use crate::text::suggest_name;
 /// counted in one more warning (a file of a million keys stays readable).
 pub(crate) const MAX_LISTED: usize = 20;
 
-/// Warns about `<PREFIX>_*` variables and file keys that no setting reads.
+/// Whether `name` is one the kubelet injects for a Service named like the
+/// prefix (`<PREFIX>_SERVICE_HOST`, `<PREFIX>_SERVICE_PORT[_<NAME>]`,
+/// `<PREFIX>_PORT_<n>_TCP[_PROTO|_PORT|_ADDR]`, ...); `<PREFIX>_PORT`
+/// itself is a setting name, so it is not counted here.
+pub(crate) fn is_service_link(prefix: &str, name: &str) -> bool {
+    let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')) else {
+        return false;
+    };
+    if rest == "SERVICE_HOST" || rest == "SERVICE_PORT" {
+        return true;
+    }
+    if let Some(port_name) = rest.strip_prefix("SERVICE_PORT_") {
+        return !port_name.is_empty();
+    }
+    let Some(port) = rest.strip_prefix("PORT_") else {
+        return false;
+    };
+    let mut parts = port.splitn(3, '_');
+    let number = parts.next().unwrap_or("");
+    let protocol = parts.next().unwrap_or("");
+    let field = parts.next();
+    !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && matches!(protocol, "TCP" | "UDP" | "SCTP")
+        && field.is_none_or(|f| matches!(f, "PROTO" | "PORT" | "ADDR"))
+}
+
+/// Reports `<PREFIX>_*` variables and file keys that no setting reads:
+/// warnings, or errors when `deny` is set.
 pub(crate) fn unknown_names(
     schema: &'static Schema,
     env: &Env,
     dotenv: Option<&DotEnv>,
     file: Option<&ConfigFile>,
+    deny: bool,
     findings: &mut Vec<Finding>,
 ) {
+    let finding = |message: String| {
+        if deny {
+            Finding::error("", message)
+        } else {
+            Finding::warning("", message)
+        }
+    };
+    let service_links = env
+        .names()
+        .filter(|n| !schema.is_known_var(n) && is_service_link(schema.prefix(), n))
+        .count();
+    if service_links > 0 {
+        tracing::info!(
+            target: "asyncgate_config",
+            "Ignoring {service_links} Kubernetes service-link variables ({}_SERVICE_*, {}_PORT_*): a Service named like the prefix is in this namespace",
+            schema.prefix(),
+            schema.prefix()
+        );
+    }
     let prefix = schema.prefix();
-    let is_ours = |name: &str| schema.has_prefix(name.as_bytes());
+    let is_ours =
+        |name: &str| schema.has_prefix(name.as_bytes()) && !is_service_link(schema.prefix(), name);
     let env_prefix = format!("{prefix}_");
     let mut listed = 0usize;
     let mut unlisted = 0usize;
@@ -36,12 +85,9 @@ pub(crate) fn unknown_names(
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
             findings.push(
-                Finding::warning(
-                    "",
-                    format!("unknown variable {name}{place} is ignored{hint}"),
-                )
-                .with_env_var(name)
-                .with_remedy("remove it, or rename it to a setting listed by the schema"),
+                finding(format!("unknown variable {name}{place} is ignored{hint}"))
+                    .with_env_var(name)
+                    .with_remedy("remove it, or rename it to a setting listed by the schema"),
             );
         }
     };
@@ -68,13 +114,10 @@ pub(crate) fn unknown_names(
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
                 findings.push(
-                    Finding::warning(
-                        "",
-                        format!(
-                            "unknown key `{key}` in config file {} is ignored{hint}",
-                            file.path.display()
-                        ),
-                    )
+                    finding(format!(
+                        "unknown key `{key}` in config file {} is ignored{hint}",
+                        file.path.display()
+                    ))
                     .with_remedy("remove it, or rename it to a setting's field name"),
                 );
             }
@@ -82,11 +125,43 @@ pub(crate) fn unknown_names(
     }
     if unlisted > 0 {
         findings.push(
-            Finding::warning(
-                "",
-                format!("and {unlisted} more unknown variables or keys (only the first {MAX_LISTED} are listed)"),
-            )
+            finding(format!(
+                "and {unlisted} more unknown variables or keys (only the first {MAX_LISTED} are listed)"
+            ))
             .with_remedy("remove the names no setting reads"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_service_link;
+
+    #[test]
+    fn recognises_the_kubelets_service_link_variables() {
+        for name in [
+            "ASYNCGATE_SERVICE_HOST",
+            "ASYNCGATE_SERVICE_PORT",
+            "ASYNCGATE_SERVICE_PORT_HTTP",
+            "ASYNCGATE_PORT_80_TCP",
+            "ASYNCGATE_PORT_80_TCP_PROTO",
+            "ASYNCGATE_PORT_9091_TCP_PORT",
+            "ASYNCGATE_PORT_9091_TCP_ADDR",
+            "ASYNCGATE_PORT_53_UDP",
+        ] {
+            assert!(is_service_link("ASYNCGATE", name), "{name}");
+        }
+        for name in [
+            "ASYNCGATE_PORT",
+            "ASYNCGATE_PORTS",
+            "ASYNCGATE_PORT_80",
+            "ASYNCGATE_PORT_X_TCP",
+            "ASYNCGATE_PORT_80_TCP_OTHER",
+            "ASYNCGATE_SERVICE_HOSTS",
+            "ASYNCGATE_SERVICE",
+            "OTHER_SERVICE_HOST",
+        ] {
+            assert!(!is_service_link("ASYNCGATE", name), "{name}");
+        }
     }
 }

@@ -1,0 +1,16 @@
+use asyncgate_config::{Environment, GateConfig, InstanceId};
+
+#[derive(GateConfig)]
+#[gate(prefix = "APP")]
+pub struct Settings {
+    #[gate(environment, default = "development")]
+    pub env: Environment,
+    #[gate(instance_id, default = "app-1")]
+    pub instance_id: InstanceId,
+    #[gate(default = 8080)]
+    pub port: u16,
+    #[gate(alias = "APP_PORT")]
+    pub http_port: Option<u16>,
+}
+
+fn main() {}

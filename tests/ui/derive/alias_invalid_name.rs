@@ -1,0 +1,14 @@
+use asyncgate_config::{Environment, GateConfig, InstanceId};
+
+#[derive(GateConfig)]
+#[gate(prefix = "APP")]
+pub struct Settings {
+    #[gate(environment, default = "development")]
+    pub env: Environment,
+    #[gate(instance_id, default = "app-1")]
+    pub instance_id: InstanceId,
+    #[gate(alias = "OLD-URL")]
+    pub url: Option<String>,
+}
+
+fn main() {}
