@@ -407,6 +407,17 @@ fn check_overlap(cx: &mut Ctxt, field: &Field<'_>, required: &[&str], forbidden:
 /// A string default for a number or bool field is a mistake worth naming
 /// here; other type mismatches are left to rustc, spanned on the literal.
 fn check_default(cx: &mut Ctxt, field: &Field<'_>, default_ty: &Type) {
+    // A duration's default is text with a unit; the value itself is
+    // checked at compile time by the runtime's parser (expand.rs).
+    if ty::is(default_ty, "Duration")
+        && let Some((_, DefaultLit::Typed { expr, text })) = &field.attrs.default
+    {
+        cx.error_spanned_by(
+            expr,
+            format!("`default` for a `Duration` field is a string with a unit: write `default = \"{text}s\"` (or ms, m, h)"),
+        );
+        return;
+    }
     let Some((_, DefaultLit::Str(lit))) = &field.attrs.default else {
         return;
     };

@@ -207,6 +207,15 @@ fn compile_time_checks(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream
             const _: () = <#ty as #private::SecretField>::OK;
         });
     }
+    if let Some(DefaultLit::Str(lit)) = f.default
+        && crate::ty::is(f.default_ty, "Duration")
+    {
+        out.extend(quote_spanned! {lit.span()=>
+            const _: () = if !#private::duration_is_valid(#lit) {
+                ::core::panic!("invalid duration in `default`: write a number and a unit, such as \"30s\", \"250ms\", \"1m30s\" or \"2h\"")
+            };
+        });
+    }
     if let Some(DefaultLit::Typed { expr, .. }) = f.default {
         let ty = f.default_ty;
         out.extend(quote_spanned! {expr.span()=>

@@ -72,6 +72,7 @@
 #![warn(missing_docs)]
 
 // The vocabulary, shared by every stage.
+mod duration;
 mod environment;
 mod from_str;
 mod instance_id;
@@ -271,6 +272,12 @@ pub mod __private_0_1 {
     }
     impl SecretField for Option<SecretString> {
         const OK: () = ();
+    }
+
+    /// Whether a `default = "..."` of a `Duration` field parses: evaluated
+    /// in a `const` by generated code, so a bad literal fails to compile.
+    pub const fn duration_is_valid(text: &str) -> bool {
+        crate::duration::is_valid(text)
     }
 }
 

@@ -279,6 +279,23 @@ impl FieldSchema {
     pub fn type_name(&self) -> &'static str {
         self.type_name
     }
+    /// The type as messages and templates name it: `duration (e.g. 30s)`
+    /// for `Duration` and `Option<Duration>`, else the Rust type.
+    pub fn type_label(&self) -> &'static str {
+        if self.is_duration() {
+            "duration (e.g. 30s)"
+        } else {
+            self.type_name
+        }
+    }
+    /// Whether the setting is a `std::time::Duration` (or an `Option` of one).
+    pub(crate) fn is_duration(&self) -> bool {
+        let ty = self
+            .type_name
+            .trim_start_matches("Option<")
+            .trim_end_matches('>');
+        ty == "Duration" || ty.ends_with("::Duration")
+    }
     /// The doc comment.
     pub fn doc(&self) -> &'static str {
         self.doc

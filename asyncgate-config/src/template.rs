@@ -25,7 +25,7 @@ fn first_line(doc: &str) -> &str {
 
 /// `type: u16; default: 8080; required in: staging, production; secret; ...`
 fn facts(field: &FieldSchema) -> String {
-    let mut facts = vec![format!("type: {}", field.type_name())];
+    let mut facts = vec![format!("type: {}", field.type_label())];
     if let Some(d) = field.default() {
         facts.push(format!("default: {d}"));
     }
@@ -105,7 +105,7 @@ impl Schema {
                 out,
                 "| `{}` | `{}` | {} | {} | {} | {} |",
                 f.env(),
-                cell(f.type_name()),
+                cell(f.type_label()),
                 f.default()
                     .map(|d| format!("`{}`", cell(d)))
                     .unwrap_or_default(),
@@ -194,7 +194,7 @@ impl Schema {
             .map(|f| {
                 [
                     f.env().to_owned(),
-                    f.type_name().to_owned(),
+                    f.type_label().to_owned(),
                     f.default().unwrap_or("").to_owned(),
                     required_in(f),
                     f.file_env()

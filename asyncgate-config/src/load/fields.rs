@@ -93,6 +93,9 @@ impl<'a> Resolver<'a> {
             Raw::Toml(toml::Value::String(s)) => {
                 T::deserialize(StrDeserializer::new(s)).map_err(|e| e.0)
             }
+            Raw::Toml(toml::Value::Integer(_) | toml::Value::Float(_)) if field.is_duration() => {
+                Err(crate::duration::DurationError::NoUnit.to_string())
+            }
             Raw::Toml(value) => {
                 T::deserialize((*value).clone()).map_err(|e| scrub(e.message(), value))
             }
@@ -220,24 +223,24 @@ pub(crate) fn invalid_value(
         Source::Default => format!(
             "the `default` of `{}` in the #[gate(...)] attribute does not parse as {}: fix the attribute",
             field.name(),
-            field.type_name()
+            field.type_label()
         ),
         Source::File { key, .. } => format!(
             "set `{key}` in the config file to a valid {}",
-            field.type_name()
+            field.type_label()
         ),
         Source::SecretFile { var, .. } => format!(
             "put a valid {} in the file named by {var}",
-            field.type_name()
+            field.type_label()
         ),
-        _ => format!("set {} to a valid {}", field.env(), field.type_name()),
+        _ => format!("set {} to a valid {}", field.env(), field.type_label()),
     };
     Finding::error(
         field.name(),
         format!(
             "invalid value for `{}` ({}): {message}",
             field.name(),
-            field.type_name()
+            field.type_label()
         ),
     )
     .with_env_var(match source {
@@ -259,7 +262,7 @@ fn missing(field: &'static FieldSchema) -> Finding {
         format!(
             "`{}` ({}) is required but not set",
             field.name(),
-            field.type_name()
+            field.type_label()
         ),
     )
     .with_env_var(field.env())

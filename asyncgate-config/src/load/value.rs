@@ -268,10 +268,17 @@ impl<'de> de::Deserializer<'de> for StrDeserializer<'de> {
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
+        name: &'static str,
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ValueError> {
+        // `std::time::Duration` asks for `{secs, nanos}`: read `30s` instead.
+        if name == "Duration" && fields == ["secs", "nanos"] {
+            let duration =
+                crate::duration::parse(self.value).map_err(|e| ValueError(e.to_string()))?;
+            let parts = [duration.as_secs(), u64::from(duration.subsec_nanos())];
+            return visitor.visit_seq(de::value::SeqDeserializer::new(parts.into_iter()));
+        }
         self.deserialize_map(visitor)
     }
 
