@@ -53,11 +53,16 @@ pub enum Source {
     },
     /// `<hostname>-<random>`: no platform was detected outside development.
     Fallback,
+    /// Set by the program through `Loader::set` / `Loader::set_from`.
+    Override {
+        /// What the program took it from, e.g. the flag `--port`.
+        origin: Option<Arc<str>>,
+    },
 }
 
 impl Source {
     /// A short machine-readable name: `default`, `env`, `dotenv`, `file`,
-    /// `secret_file`, `detected` or `fallback`.
+    /// `secret_file`, `detected`, `fallback` or `override`.
     pub fn kind(&self) -> &'static str {
         match self {
             Source::Default => "default",
@@ -67,6 +72,7 @@ impl Source {
             Source::SecretFile { .. } => "secret_file",
             Source::Detected { .. } => "detected",
             Source::Fallback => "fallback",
+            Source::Override { .. } => "override",
         }
     }
 }
@@ -83,6 +89,10 @@ impl fmt::Display for Source {
                 write!(f, "detected on {} ({var})", platform.display_name())
             }
             Source::Fallback => f.write_str("fallback (hostname + random suffix)"),
+            Source::Override { origin: None } => f.write_str("set by the program"),
+            Source::Override {
+                origin: Some(origin),
+            } => write!(f, "set by the program from {origin}"),
         }
     }
 }

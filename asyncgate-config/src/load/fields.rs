@@ -233,6 +233,11 @@ pub(crate) fn invalid_value(
             "put a valid {} in the file named by {var}",
             field.type_label()
         ),
+        Source::Override { origin } => format!(
+            "give {} a valid {}",
+            origin.as_deref().unwrap_or("`Loader::set`"),
+            field.type_label()
+        ),
         _ => format!("set {} to a valid {}", field.env(), field.type_label()),
     };
     Finding::error(

@@ -25,6 +25,8 @@ pub(crate) enum Raw<'s> {
 /// All layers of one load.
 #[derive(Debug)]
 pub(crate) struct Layers {
+    /// `Loader::set`: (setting path, value, origin), highest precedence.
+    pub(crate) overrides: Vec<(String, String, Option<Arc<str>>)>,
     pub(crate) env: Env,
     pub(crate) dotenv: Option<DotEnv>,
     pub(crate) file: Option<ConfigFile>,
@@ -43,6 +45,18 @@ impl Layers {
         field: &'static FieldSchema,
         notes: &mut Vec<Finding>,
     ) -> Result<Option<(Raw<'_>, Source)>, Box<Finding>> {
+        // The last `set` of a path wins.
+        if let Some((_, value, origin)) = self
+            .overrides
+            .iter()
+            .rev()
+            .find(|(p, _, _)| p == field.name())
+        {
+            let source = Source::Override {
+                origin: origin.clone(),
+            };
+            return Ok(Some((Raw::Str(Cow::Borrowed(value)), source)));
+        }
         if let Some(found) = self.lookup_vars(field, &self.env, None, notes)? {
             return Ok(Some(found));
         }

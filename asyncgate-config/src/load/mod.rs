@@ -19,6 +19,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::GateConfig;
 use crate::random::{Random, SplitMix64};
@@ -71,6 +72,7 @@ pub struct Loader<T> {
     random: Random,
     strict_instance_id: Option<bool>,
     deny_unknown: Option<bool>,
+    overrides: Vec<(String, String, Option<Arc<str>>)>,
     marker: PhantomData<fn() -> T>,
 }
 
@@ -105,6 +107,7 @@ impl<T: GateConfig> Loader<T> {
             random: Random::default(),
             strict_instance_id: None,
             deny_unknown: None,
+            overrides: Vec::new(),
             marker: PhantomData,
         }
     }
@@ -169,6 +172,82 @@ impl<T: GateConfig> Loader<T> {
         self
     }
 
+    /// Sets the setting at `path` (its field name, e.g. `"port"`) to `value`,
+    /// above every other source; parsed like an environment value, and
+    /// shown in provenance as set by the program. A path that names no
+    /// setting is an error of the load.
+    ///
+    /// ```
+    /// # use asyncgate_config::{Environment, GateConfig, InstanceId};
+    /// # #[derive(GateConfig)]
+    /// # #[gate(prefix = "APP")]
+    /// # struct Settings {
+    /// #     #[gate(environment, default = "development")]
+    /// #     env: Environment,
+    /// #     #[gate(instance_id, default = "app-1")]
+    /// #     instance_id: InstanceId,
+    /// #     #[gate(default = 8080)]
+    /// #     port: u16,
+    /// # }
+    /// let loaded = Settings::loader().env([("APP_PORT", "9000")]).dotenv(false).set("port", "7000").load()?;
+    /// assert_eq!(loaded.port, 7000);
+    /// # Ok::<(), asyncgate_config::Report>(())
+    /// ```
+    pub fn set(self, path: impl Into<String>, value: impl Into<String>) -> Self {
+        self.push_override(path.into(), value.into(), None)
+    }
+
+    /// Like [`set`](Loader::set), naming where the value came from, such as
+    /// a command-line flag; provenance shows `set by the program from --port`.
+    /// Wiring `clap` flags through it:
+    ///
+    /// ```
+    /// # use asyncgate_config::{Environment, GateConfig, InstanceId};
+    /// # #[derive(GateConfig)]
+    /// # #[gate(prefix = "APP")]
+    /// # struct Settings {
+    /// #     #[gate(environment, default = "development")]
+    /// #     env: Environment,
+    /// #     #[gate(instance_id, default = "app-1")]
+    /// #     instance_id: InstanceId,
+    /// #     #[gate(default = 8080)]
+    /// #     port: u16,
+    /// # }
+    /// use clap::Parser;
+    ///
+    /// #[derive(Parser)]
+    /// struct Cli {
+    ///     /// Port to listen on (overrides APP_PORT).
+    ///     #[arg(long)]
+    ///     port: Option<u16>,
+    /// }
+    ///
+    /// let cli = Cli::parse_from(["app", "--port", "7000"]);
+    /// let mut loader = Settings::loader().env([("APP_PORT", "9000")]).dotenv(false);
+    /// if let Some(port) = cli.port {
+    ///     loader = loader.set_from("port", port.to_string(), "--port");
+    /// }
+    /// let loaded = loader.load()?;
+    /// assert_eq!(loaded.port, 7000);
+    /// let (_, record) = loaded.resolution().settings().nth(2).unwrap();
+    /// assert_eq!(record.source().unwrap().to_string(), "set by the program from --port");
+    /// # Ok::<(), asyncgate_config::Report>(())
+    /// ```
+    pub fn set_from(
+        self,
+        path: impl Into<String>,
+        value: impl Into<String>,
+        origin: impl Into<String>,
+    ) -> Self {
+        let origin: Arc<str> = origin.into().into();
+        self.push_override(path.into(), value.into(), Some(origin))
+    }
+
+    fn push_override(mut self, path: String, value: String, origin: Option<Arc<str>>) -> Self {
+        self.overrides.push((path, value, origin));
+        self
+    }
+
     /// Makes unknown `<PREFIX>_*` variables and config-file keys errors
     /// instead of warnings (overrides `#[gate(deny_unknown)]`).
     pub fn deny_unknown(mut self, deny: bool) -> Self {
@@ -201,6 +280,25 @@ impl<T: GateConfig> Loader<T> {
             &mut findings,
         )
         .and_then(|(path, named_by)| ConfigFile::read(&dir.join(path), named_by, &mut findings));
+        for (path, _, origin) in &self.overrides {
+            if schema.field(path).is_none() {
+                let hint =
+                    crate::text::suggest_name(path, "", schema.fields().iter().map(|f| f.name()))
+                        .map(|name| format!(" (did you mean `{name}`?)"))
+                        .unwrap_or_default();
+                let by = origin
+                    .as_deref()
+                    .map(|o| format!(" from {o}"))
+                    .unwrap_or_default();
+                findings.push(
+                    Finding::error(
+                        "",
+                        format!("the program set `{path}`{by}, which names no setting{hint}"),
+                    )
+                    .with_remedy("set one of the settings `check` lists, by its field name"),
+                );
+            }
+        }
         let deny = self.deny_unknown.unwrap_or_else(|| schema.denies_unknown());
         unknown::unknown_names(
             schema,
@@ -213,6 +311,7 @@ impl<T: GateConfig> Loader<T> {
 
         Read {
             layers: Layers {
+                overrides: self.overrides,
                 env,
                 dotenv,
                 file,
