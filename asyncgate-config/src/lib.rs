@@ -82,6 +82,7 @@ pub mod provenance;
 mod random;
 mod report;
 mod schema;
+mod secret;
 mod text;
 
 // The stages, in pipeline order.
@@ -103,6 +104,7 @@ pub use platform::Platform;
 pub use report::{Finding, Report, Severity};
 pub use schema::{FieldSchema, Role, Schema};
 pub use secrecy::{ExposeSecret, SecretString};
+pub use secret::Secret;
 pub use typestate::{Loaded, Validated};
 
 #[cfg(feature = "derive")]
@@ -260,8 +262,8 @@ pub mod __private_0_1 {
 
     /// Compile-time check that a field type is a secret type.
     #[diagnostic::on_unimplemented(
-        message = "`#[gate(secret)]` needs a field of type `SecretString` or `Option<SecretString>`, not `{Self}`",
-        label = "not a secret type: use `asyncgate_config::SecretString`"
+        message = "`#[gate(secret)]` needs a field of type `SecretString` or `Secret<T>` (or an `Option` of one), not `{Self}`",
+        label = "not a secret type: use `asyncgate_config::SecretString`, or `asyncgate_config::Secret<T>` for another type"
     )]
     pub trait SecretField {
         /// Evaluated by generated code: compiles only for secret types.
@@ -271,6 +273,12 @@ pub mod __private_0_1 {
         const OK: () = ();
     }
     impl SecretField for Option<SecretString> {
+        const OK: () = ();
+    }
+    impl<T> SecretField for crate::Secret<T> {
+        const OK: () = ();
+    }
+    impl<T> SecretField for Option<crate::Secret<T>> {
         const OK: () = ();
     }
 

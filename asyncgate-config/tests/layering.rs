@@ -20,6 +20,7 @@ const STAGES: &[(&str, u8)] = &[
     ("random", 0),
     ("report", 0),
     ("schema", 0),
+    ("secret", 0),
     ("text", 0),
     // The stages, in pipeline order.
     ("load", 1),

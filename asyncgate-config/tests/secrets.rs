@@ -145,3 +145,71 @@ fn terminal_control_characters_are_escaped_in_check_text() {
     let schema = Settings::schema();
     assert!(schema.field("database_url").is_some());
 }
+
+/// `Secret<T>` of any type: loaded, `NAME_FILE` included, and never shown.
+#[test]
+fn secrets_of_any_type_are_read_and_never_shown() {
+    use asyncgate_config::{Environment, InstanceId, Loaded, Secret};
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Dsn(String);
+
+    #[derive(Debug, GateConfig)]
+    #[gate(prefix = "ANY")]
+    #[allow(dead_code)]
+    struct Typed {
+        #[gate(environment, default = "development")]
+        env: Environment,
+        #[gate(instance_id, default = "any-1")]
+        instance_id: InstanceId,
+        #[gate(secret)]
+        keys: Option<Secret<Vec<String>>>,
+        #[gate(secret)]
+        dsn: Option<Secret<Dsn>>,
+        #[gate(secret, required_in(production))]
+        pin: Option<Secret<u32>>,
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dsn"),
+        format!("postgres://u:{CANARY}@h/d\n"),
+    )
+    .unwrap();
+    let keys = format!("{CANARY}-a,{CANARY}-b");
+    let env = [
+        ("ANY_KEYS", keys.as_str()),
+        ("ANY_DSN_FILE", "./dsn"),
+        ("ANY_PIN", "4711"),
+    ];
+    let loaded = common::loader_in::<Typed>(dir.path(), &env)
+        .load()
+        .and_then(Loaded::validate)
+        .unwrap();
+    assert_eq!(loaded.keys.as_ref().unwrap().expose_secret().len(), 2);
+    assert_eq!(
+        loaded.dsn.as_ref().unwrap().expose_secret(),
+        &Dsn(format!("postgres://u:{CANARY}@h/d"))
+    );
+    assert_eq!(loaded.pin.as_ref().map(|p| *p.expose_secret()), Some(4711));
+    let report = loaded.report();
+    let shown = format!(
+        "{:?}\n{}\n{}",
+        *loaded,
+        report.detailed(),
+        serde_json::to_string(&report).unwrap()
+    );
+    assert_no_canary(&shown);
+    assert!(!shown.contains("4711"), "{shown}");
+    // A value that does not parse is not quoted.
+    let bad = format!("{CANARY}9");
+    let report = common::loader::<Typed>(&[("ANY_PIN", bad.as_str())])
+        .load()
+        .unwrap_err();
+    let text = format!("{report}");
+    assert!(
+        text.contains("the value does not parse") && text.contains("ANY_PIN"),
+        "{text}"
+    );
+    assert_no_canary(&text);
+}
