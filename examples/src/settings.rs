@@ -13,8 +13,38 @@ use serde::Deserialize;
 pub enum ReceiptMode {
     /// In AsyncGate's own database.
     Standalone,
-    /// Emitted to MemoryGate.
-    MemorygateIntegrated,
+    /// Emitted to ReceiptGate.
+    ReceiptgateIntegrated,
+}
+
+/// Where rate-limit counters are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateLimitBackend {
+    /// In this process (per replica).
+    Memory,
+    /// In Redis (`ASYNCGATE_REDIS_URL`), shared by every replica.
+    Redis,
+}
+
+/// Who is told when a task of a class escalates.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationTarget {
+    /// The escalation class it applies to.
+    pub class: i32,
+    /// The kind of principal (default `agent`).
+    #[serde(default = "default_to_kind")]
+    pub to_kind: String,
+    /// The principal's id.
+    pub to_id: String,
+    /// The tenant, when it is not the task's.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+}
+
+fn default_to_kind() -> String {
+    "agent".to_owned()
 }
 
 /// Where instance claims are kept.
@@ -29,21 +59,41 @@ pub enum ClaimStoreKind {
     None,
 }
 
-/// Log verbosity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// Log verbosity: Python's level names, in any case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogLevel {
     /// Everything.
-    #[serde(alias = "debug", alias = "DEBUG")]
     Debug,
     /// Normal operation.
-    #[serde(alias = "info", alias = "INFO")]
     Info,
     /// Problems only.
-    #[serde(alias = "warning", alias = "WARNING", alias = "warn", alias = "WARN")]
     Warning,
     /// Failures only.
-    #[serde(alias = "error", alias = "ERROR")]
     Error,
+    /// Failures that stop the service.
+    Critical,
+}
+
+impl std::str::FromStr for LogLevel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "DEBUG" => Ok(LogLevel::Debug),
+            "INFO" => Ok(LogLevel::Info),
+            "WARNING" | "WARN" => Ok(LogLevel::Warning),
+            "ERROR" => Ok(LogLevel::Error),
+            "CRITICAL" => Ok(LogLevel::Critical),
+            _ => Err("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL (any case)".to_owned()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LogLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl LogLevel {
@@ -54,7 +104,7 @@ impl LogLevel {
             LogLevel::Debug => LevelFilter::DEBUG,
             LogLevel::Info => LevelFilter::INFO,
             LogLevel::Warning => LevelFilter::WARN,
-            LogLevel::Error => LevelFilter::ERROR,
+            LogLevel::Error | LogLevel::Critical => LevelFilter::ERROR,
         }
     }
 }
@@ -92,16 +142,88 @@ pub struct Settings {
     #[gate(default = false)]
     pub debug: bool,
 
-    /// PostgreSQL connection URL.
+    /// PostgreSQL connection URL (postgresql:// or postgresql+asyncpg://).
     #[gate(default = "postgresql+asyncpg://asyncgate:asyncgate@localhost:5432/asyncgate")]
     pub database_url: String,
 
-    /// Redis URL for rate limiting; unset uses in-memory limits.
+    /// Redis URL (http, https, redis or rediss) for shared rate limits.
     pub redis_url: Option<String>,
 
-    /// Receipt storage: standalone or memorygate_integrated.
+    /// Receipt storage: standalone or receiptgate_integrated.
     #[gate(default = "standalone")]
     pub receipt_mode: ReceiptMode,
+
+    /// ReceiptGate's URL (http, https, redis or rediss).
+    #[gate(
+        alias = "ASYNCGATE_RECEIPTGATE_URL",
+        alias = "RECEIPTGATE_ENDPOINT",
+        alias = "RECEIPTGATE_URL"
+    )]
+    pub receiptgate_endpoint: Option<String>,
+
+    /// Token for ReceiptGate.
+    #[gate(
+        secret,
+        alias = "ASYNCGATE_RECEIPTGATE_API_KEY",
+        alias = "RECEIPTGATE_AUTH_TOKEN",
+        alias = "RECEIPTGATE_API_KEY"
+    )]
+    pub receiptgate_auth_token: Option<SecretString>,
+
+    /// Tenant of the receipts sent to ReceiptGate.
+    pub receiptgate_tenant_id: Option<String>,
+
+    /// Milliseconds an emission to ReceiptGate may take.
+    #[gate(default = 500)]
+    pub receiptgate_emission_timeout_ms: u32,
+
+    /// Receipts buffered while ReceiptGate is unreachable.
+    #[gate(default = 10000)]
+    pub receiptgate_emission_buffer_size: u32,
+
+    /// Seconds between retries of a failed emission.
+    #[gate(default = 30)]
+    pub receiptgate_emission_retry_interval_seconds: u32,
+
+    /// Retries of one emission.
+    #[gate(default = 10)]
+    pub receiptgate_emission_max_retries: u32,
+
+    /// Whether a circuit breaker guards ReceiptGate.
+    #[gate(default = true)]
+    pub receiptgate_circuit_breaker_enabled: bool,
+
+    /// Failures that open the circuit.
+    #[gate(default = 5)]
+    pub receiptgate_circuit_breaker_failure_threshold: u32,
+
+    /// Seconds the circuit stays open.
+    #[gate(default = 60)]
+    pub receiptgate_circuit_breaker_timeout_seconds: u32,
+
+    /// Calls allowed while half open.
+    #[gate(default = 3)]
+    pub receiptgate_circuit_breaker_half_open_max_calls: u32,
+
+    /// Successes that close the circuit.
+    #[gate(default = 2)]
+    pub receiptgate_circuit_breaker_success_threshold: u32,
+
+    /// Rate limiting (always on in staging and production).
+    #[gate(default = true)]
+    pub rate_limit_enabled: bool,
+
+    /// Where rate-limit counters live: memory or redis (needs ASYNCGATE_REDIS_URL).
+    #[gate(default = "memory")]
+    pub rate_limit_backend: RateLimitBackend,
+
+    /// Calls per window and client.
+    #[gate(default = 100)]
+    pub rate_limit_default_calls: u32,
+
+    /// The rate-limit window, in seconds.
+    #[gate(default = 60)]
+    pub rate_limit_default_window_seconds: u32,
 
     /// Default lease TTL in seconds.
     #[gate(default = 120)]
@@ -114,6 +236,18 @@ pub struct Settings {
     /// How often expired leases are swept, in seconds.
     #[gate(default = 5)]
     pub lease_sweep_interval_seconds: u32,
+
+    /// Seconds past a lease's expiry before it is swept.
+    #[gate(default = 0)]
+    pub lease_grace_seconds: u32,
+
+    /// Renewals one lease may have.
+    #[gate(default = 10)]
+    pub max_lease_renewals: u32,
+
+    /// Longest a lease may last with its renewals, in seconds.
+    #[gate(default = 7200)]
+    pub max_lease_lifetime_seconds: u32,
 
     /// Default number of attempts per task.
     #[gate(default = 2)]
@@ -135,6 +269,18 @@ pub struct Settings {
     #[gate(default = 200)]
     pub max_list_limit: u32,
 
+    /// Default priority of a new task.
+    #[gate(default = 0)]
+    pub default_priority: i32,
+
+    /// Default number of items a bootstrap returns.
+    #[gate(default = 50)]
+    pub default_bootstrap_max_items: u32,
+
+    /// Most items a bootstrap may return.
+    #[gate(default = 200)]
+    pub max_bootstrap_max_items: u32,
+
     /// Days active receipts are kept.
     #[gate(default = 30)]
     pub receipt_retention_days: u32,
@@ -142,6 +288,17 @@ pub struct Settings {
     /// Days terminal tasks are kept.
     #[gate(default = 7)]
     pub task_retention_days: u32,
+
+    /// Whether expired tasks escalate.
+    #[gate(default = false)]
+    pub escalation_enabled: bool,
+
+    /// Who is told per class: a JSON array such as `[{"class":1,"to_id":"ops"}]`.
+    pub escalation_targets: Vec<EscalationTarget>,
+
+    /// The class a lease expiry escalates as.
+    #[gate(default = 1)]
+    pub escalation_lease_expiry_class: i32,
 
     /// Shared API token for `Authorization: Bearer <token>`.
     #[gate(secret, required_in(staging, production))]
@@ -151,23 +308,45 @@ pub struct Settings {
     #[gate(default = false)]
     pub allow_insecure_dev: bool,
 
-    /// Allowed CORS origins (explicit allowlist).
+    /// Allowed CORS origins (explicit allowlist; `*` is refused with credentials).
     #[gate(default = "http://localhost:3000,http://localhost:8080")]
     pub cors_allowed_origins: Vec<String>,
+
+    /// Whether CORS requests may carry credentials.
+    #[gate(default = true)]
+    pub cors_allow_credentials: bool,
 
     /// Allowed CORS methods.
     #[gate(default = "GET,POST,PUT,DELETE,OPTIONS")]
     pub cors_allowed_methods: Vec<String>,
 
     /// Allowed CORS request headers.
-    #[gate(default = "Authorization,Content-Type,X-Tenant-ID")]
+    #[gate(default = "Authorization,Content-Type,X-Tenant-ID,X-Trace-ID,X-Request-ID")]
     pub cors_allowed_headers: Vec<String>,
+
+    /// JWT signing algorithm.
+    #[gate(default = "RS256")]
+    pub jwt_algorithm: String,
+
+    /// PEM file of the JWT signing key.
+    pub jwt_private_key_path: Option<PathBuf>,
+
+    /// PEM file of the JWT verification key.
+    pub jwt_public_key_path: Option<PathBuf>,
+
+    /// Days an access token is valid.
+    #[gate(default = 30)]
+    pub jwt_access_token_ttl_days: u32,
+
+    /// Days a refresh token is valid.
+    #[gate(default = 90)]
+    pub jwt_refresh_token_ttl_days: u32,
 
     /// Address to listen on.
     #[gate(default = "0.0.0.0")]
     pub host: String,
 
-    /// Port to listen on (0 picks a free one).
+    /// Port to listen on, 1 to 65535 (0 picks a free one: for tests; a warning outside development).
     #[gate(default = 8080)]
     pub port: u16,
 
@@ -195,10 +374,154 @@ pub struct Settings {
     pub shutdown_timeout_ms: u64,
 }
 
-/// Every struct-level rule: [`auth_rules`] and [`claim_rules`].
+/// Every struct-level rule: [`auth_rules`], [`service_rules`] and [`claim_rules`].
 pub fn rules(settings: &Settings, checks: &mut Checks<'_>) {
     auth_rules(settings, checks);
+    service_rules(settings, checks);
     claim_rules(settings, checks);
+}
+
+impl Settings {
+    /// Whether rate limiting is on: always, outside development.
+    pub fn rate_limit_effective(&self) -> bool {
+        self.rate_limit_enabled || !self.env.is_development()
+    }
+}
+
+/// A URL setting must use one of `schemes`.
+fn url_scheme(checks: &mut Checks<'_>, name: &str, value: Option<&str>, schemes: &[&str]) {
+    let Some(value) = value else { return };
+    if !schemes.iter().any(|s| value.starts_with(s)) {
+        checks.push(
+            Finding::error(
+                name,
+                format!("{name} must start with {}", schemes.join(", ")),
+            )
+            .with_remedy(format!(
+                "set ASYNCGATE_{} to such a URL",
+                name.to_ascii_uppercase()
+            )),
+        );
+    }
+}
+
+/// A default must not exceed its maximum.
+fn not_above(checks: &mut Checks<'_>, (default, dv): (&str, u64), (max, mv): (&str, u64)) {
+    if dv > mv {
+        checks.push(
+            Finding::error(default, format!("{default}={dv} exceeds {max}={mv}")).with_remedy(
+                format!(
+                    "lower ASYNCGATE_{} or raise ASYNCGATE_{}",
+                    default.to_ascii_uppercase(),
+                    max.to_ascii_uppercase()
+                ),
+            ),
+        );
+    }
+}
+
+/// The original service's rules: URL schemes, CORS, rate limiting, limits
+/// that must be consistent, and the port.
+pub fn service_rules(settings: &Settings, checks: &mut Checks<'_>) {
+    let env = checks.environment();
+    url_scheme(
+        checks,
+        "database_url",
+        Some(&settings.database_url),
+        &["postgresql://", "postgresql+asyncpg://"],
+    );
+    let web = ["http://", "https://", "redis://", "rediss://"];
+    url_scheme(checks, "redis_url", settings.redis_url.as_deref(), &web);
+    url_scheme(
+        checks,
+        "receiptgate_endpoint",
+        settings.receiptgate_endpoint.as_deref(),
+        &web,
+    );
+    if settings.cors_allow_credentials
+        && settings
+            .cors_allowed_origins
+            .iter()
+            .any(|o| o.trim() == "*")
+    {
+        checks.push(
+            Finding::error("cors_allowed_origins", "cors_allowed_origins contains `*` while cors_allow_credentials is on: any site could make credentialed requests")
+                .with_remedy("list the allowed origins in ASYNCGATE_CORS_ALLOWED_ORIGINS, or set ASYNCGATE_CORS_ALLOW_CREDENTIALS=false"),
+        );
+    }
+    if settings.rate_limit_backend == RateLimitBackend::Redis && settings.redis_url.is_none() {
+        checks.push(
+            Finding::error(
+                "rate_limit_backend",
+                "rate_limit_backend=redis needs redis_url",
+            )
+            .with_remedy("set ASYNCGATE_REDIS_URL, or ASYNCGATE_RATE_LIMIT_BACKEND=memory"),
+        );
+    }
+    if !settings.rate_limit_enabled && !env.is_development() {
+        checks.push(Finding::warning(
+            "rate_limit_enabled",
+            format!("rate_limit_enabled=false has no effect in {env} environment: rate limiting is always on outside development"),
+        ));
+    }
+    not_above(
+        checks,
+        (
+            "default_lease_ttl_seconds",
+            settings.default_lease_ttl_seconds.into(),
+        ),
+        (
+            "max_lease_ttl_seconds",
+            settings.max_lease_ttl_seconds.into(),
+        ),
+    );
+    not_above(
+        checks,
+        (
+            "max_lease_ttl_seconds",
+            settings.max_lease_ttl_seconds.into(),
+        ),
+        (
+            "max_lease_lifetime_seconds",
+            settings.max_lease_lifetime_seconds.into(),
+        ),
+    );
+    not_above(
+        checks,
+        (
+            "default_retry_backoff_seconds",
+            settings.default_retry_backoff_seconds.into(),
+        ),
+        (
+            "max_retry_backoff_seconds",
+            settings.max_retry_backoff_seconds.into(),
+        ),
+    );
+    not_above(
+        checks,
+        ("default_list_limit", settings.default_list_limit.into()),
+        ("max_list_limit", settings.max_list_limit.into()),
+    );
+    not_above(
+        checks,
+        (
+            "default_bootstrap_max_items",
+            settings.default_bootstrap_max_items.into(),
+        ),
+        (
+            "max_bootstrap_max_items",
+            settings.max_bootstrap_max_items.into(),
+        ),
+    );
+    if settings.port == 0 && !env.is_development() {
+        checks.push(
+            Finding::warning(
+                "port",
+                format!("port=0 lets the system pick a free port in {env} environment: clients cannot find this replica at a fixed port"),
+            )
+            .with_remedy("set ASYNCGATE_PORT from 1 to 65535 (0 is meant for tests)"),
+        );
+    }
 }
 
 /// A number setting must lie in `range`: the error names the variable,
