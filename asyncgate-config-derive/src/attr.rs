@@ -55,6 +55,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) env: Option<LitStr>,
     /// `alias = "OLD_NAME"`, any number of times.
     pub(crate) aliases: Vec<LitStr>,
+    /// `names(qa = "staging", ...)`: the key's span and each name with its tier.
+    pub(crate) names: Option<(Span, Vec<(Named, LitStr)>)>,
 }
 
 fn key_name(meta: &ParseNestedMeta<'_>) -> String {
@@ -285,6 +287,24 @@ impl FieldAttrs {
                 } else if meta.path.is_ident(ENV) {
                     // #[gate(env = "EXACT_NAME")]
                     set_once!(out.env, meta.value()?.parse::<LitStr>()?);
+                } else if meta.path.is_ident(NAMES) {
+                    // #[gate(environment, names(qa = "staging", local = "development"))]
+                    let mut names = Vec::new();
+                    meta.parse_nested_meta(|inner| {
+                        let ident = inner.path.get_ident().ok_or_else(|| {
+                            inner.error("expected a name, such as `qa = \"staging\"`")
+                        })?;
+                        let tier: LitStr = inner.value()?.parse()?;
+                        names.push((
+                            Named {
+                                name: ident.to_string(),
+                                span: ident.span(),
+                            },
+                            tier,
+                        ));
+                        Ok(())
+                    })?;
+                    set_once!(out.names, (span, names));
                 } else if meta.path.is_ident(ALIAS) {
                     // #[gate(alias = "OLD_NAME")], repeatable
                     out.aliases.push(meta.value()?.parse::<LitStr>()?);

@@ -13,6 +13,8 @@ use crate::ty;
 /// A struct whose attributes passed every check.
 pub(crate) struct Model<'a> {
     pub(crate) input: &'a syn::DeriveInput,
+    /// The team's own environment names, with the variant of their tier.
+    pub(crate) environment_names: Vec<(String, &'static str)>,
     pub(crate) deny_unknown: bool,
     pub(crate) doc: &'a str,
     pub(crate) prefix: String,
@@ -65,8 +67,15 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
         .collect();
     check_roles(cx, container);
     check_env_collisions(cx, container, &fields);
+    let environment_names = container
+        .fields
+        .iter()
+        .find_map(|f| f.attrs.names.as_ref().map(|names| (f, names)))
+        .map(|(field, names)| check_environment_names(cx, field, names))
+        .unwrap_or_default();
     Some(Model {
         input,
+        environment_names,
         deny_unknown: container.attrs.deny_unknown.is_some(),
         doc: &container.doc,
         prefix: prefix?,
@@ -241,7 +250,11 @@ fn check_role(cx: &mut Ctxt, field: &Field<'_>) -> Role {
     if attrs.environment.is_some() {
         if let Some((_, DefaultLit::Str(lit))) = &attrs.default {
             let value = lit.value();
-            if !ENVIRONMENTS.iter().any(|(n, _)| *n == value) {
+            let own = attrs
+                .names
+                .as_ref()
+                .is_some_and(|(_, names)| names.iter().any(|(named, _)| named.name == value));
+            if !own && !ENVIRONMENTS.iter().any(|(n, _)| *n == value) {
                 cx.error_spanned_by(
                     lit,
                     format!(
@@ -352,6 +365,65 @@ fn platform_list(cx: &mut Ctxt, list: &NameList) -> Vec<&'static str> {
 
 fn env_list(cx: &mut Ctxt, list: Option<&NameList>) -> Vec<&'static str> {
     list.map_or_else(Vec::new, |list| name_list(cx, list, &ENVIRONMENT_LIST))
+}
+
+/// `names(qa = "staging", ...)`: on the `environment` field only; each
+/// name new and lowercase, each tier one of the three.
+fn check_environment_names(
+    cx: &mut Ctxt,
+    field: &Field<'_>,
+    (key, names): &(Span, Vec<(crate::attr::Named, LitStr)>),
+) -> Vec<(String, &'static str)> {
+    if field.attrs.environment.is_none() {
+        cx.error_at(
+            *key,
+            "`names(...)` goes with `environment`: it maps names of your own to the rules of development, staging or production",
+        );
+        return Vec::new();
+    }
+    if names.is_empty() {
+        cx.error_at(
+            *key,
+            "`names()` is empty: map at least one name, such as `names(qa = \"staging\")`",
+        );
+    }
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for (named, tier) in names {
+        let name = &named.name;
+        if ENVIRONMENTS.iter().any(|e| e.0 == name) {
+            cx.error_at(
+                named.span,
+                format!("`{name}` is already an environment: map only names of your own"),
+            );
+            continue;
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            cx.error_at(
+                named.span,
+                format!("environment name `{name}` must be lowercase letters, digits and `_`"),
+            );
+            continue;
+        }
+        if out.iter().any(|(n, _)| n == name) {
+            cx.error_at(named.span, format!("`{name}` is listed twice"));
+            continue;
+        }
+        let value = tier.value();
+        match ENVIRONMENTS.iter().find(|e| e.0 == value) {
+            Some(e) => out.push((name.clone(), e.1)),
+            None => cx.error_spanned_by(
+                tier,
+                format!(
+                    "`{name}` must follow the rules of one of the three environments: {}",
+                    expected_one_of(&value, ENVIRONMENTS.iter().map(|e| e.0))
+                ),
+            ),
+        }
+    }
+    out
 }
 
 /// A secret has no default: it must come from the environment or a file.

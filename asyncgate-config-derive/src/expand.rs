@@ -43,6 +43,13 @@ fn emit(model: &Model<'_>) -> TokenStream {
         quote!(.__check_fn(#text))
     });
     let deny_unknown = model.deny_unknown.then(|| quote!(.__deny_unknown()));
+    let environment_names = (!model.environment_names.is_empty()).then(|| {
+        let names = model.environment_names.iter().map(|(name, tier)| {
+            let tier = format_ident!("{}", tier);
+            quote!((#name, #krate::Environment::#tier))
+        });
+        quote!(.__environment_names(&[#(#names),*]))
+    });
     let assertions = model
         .fields
         .iter()
@@ -66,7 +73,7 @@ fn emit(model: &Model<'_>) -> TokenStream {
             fn schema() -> &'static #krate::Schema {
                 static __GATE_FIELDS: [#krate::FieldSchema; #count] = [#(#field_schemas),*];
                 static __GATE_SCHEMA: #krate::Schema =
-                    #krate::Schema::__new(#name, #prefix, #config_file_env, #doc, &__GATE_FIELDS)#check_name #deny_unknown;
+                    #krate::Schema::__new(#name, #prefix, #config_file_env, #doc, &__GATE_FIELDS)#check_name #deny_unknown #environment_names;
                 &__GATE_SCHEMA
             }
 

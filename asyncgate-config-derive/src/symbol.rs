@@ -20,6 +20,7 @@ pub(crate) const REQUIRED_IN: &str = "required_in";
 pub(crate) const FORBIDDEN_IN: &str = "forbidden_in";
 pub(crate) const ENV: &str = "env";
 pub(crate) const ALIAS: &str = "alias";
+pub(crate) const NAMES: &str = "names";
 pub(crate) const FIELD_KEYS: &[&str] = &[
     ENVIRONMENT,
     INSTANCE_ID,
@@ -31,6 +32,7 @@ pub(crate) const FIELD_KEYS: &[&str] = &[
     FORBIDDEN_IN,
     ENV,
     ALIAS,
+    NAMES,
 ];
 
 /// Environment names accepted in `required_in(...)` / `forbidden_in(...)`,

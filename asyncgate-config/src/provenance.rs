@@ -188,6 +188,7 @@ impl SettingRecord {
 pub struct Resolution {
     pub(crate) schema: &'static Schema,
     pub(crate) environment: Environment,
+    pub(crate) environment_name: &'static str,
     pub(crate) instance_id: InstanceId,
     pub(crate) origin: InstanceIdOrigin,
     pub(crate) platform: Option<Platform>,
@@ -200,9 +201,34 @@ impl Resolution {
     pub fn schema(&self) -> &'static Schema {
         self.schema
     }
-    /// The deployment environment.
+    /// The deployment environment: the tier whose rules apply.
     pub fn environment(&self) -> Environment {
         self.environment
+    }
+    /// The environment's name as configured: `qa` for a team's own name
+    /// that follows staging rules, else the tier's name.
+    pub fn environment_name(&self) -> &'static str {
+        self.environment_name
+    }
+    /// `production`, or `qa (staging rules)` for a name of the team's own.
+    pub fn environment_label(&self) -> String {
+        if self.environment_name == self.environment.as_str() {
+            self.environment_name.to_owned()
+        } else {
+            format!("{} ({} rules)", self.environment_name, self.environment)
+        }
+    }
+    /// `production environment`, or `qa environment (staging rules)`: how
+    /// rule messages name it.
+    pub(crate) fn environment_phrase(&self) -> String {
+        if self.environment_name == self.environment.as_str() {
+            format!("{} environment", self.environment_name)
+        } else {
+            format!(
+                "{} environment ({} rules)",
+                self.environment_name, self.environment
+            )
+        }
     }
     /// The resolved instance id.
     pub fn instance_id(&self) -> &InstanceId {

@@ -18,6 +18,7 @@ pub struct Schema {
     fields: &'static [FieldSchema],
     check_fn: Option<&'static str>,
     deny_unknown: bool,
+    environment_names: &'static [(&'static str, Environment)],
     names: OnceLock<Names>,
 }
 
@@ -83,8 +84,17 @@ impl Schema {
             fields,
             check_fn: None,
             deny_unknown: false,
+            environment_names: &[],
             names: OnceLock::new(),
         }
+    }
+    #[doc(hidden)]
+    pub const fn __environment_names(
+        mut self,
+        names: &'static [(&'static str, Environment)],
+    ) -> Self {
+        self.environment_names = names;
+        self
     }
     #[doc(hidden)]
     pub const fn __deny_unknown(mut self) -> Self {
@@ -182,6 +192,44 @@ impl Schema {
                 .outside_prefix
                 .iter()
                 .any(|n| n.len() == name.len() && n.as_bytes() == name)
+    }
+
+    /// The team's own environment names and the rules each follows
+    /// (`#[gate(environment, names(qa = "staging"))]`).
+    pub fn environment_names(&self) -> &'static [(&'static str, Environment)] {
+        self.environment_names
+    }
+
+    /// Reads an environment name: one of the three, or one of the team's
+    /// own, in any case. The error lists every accepted name.
+    pub(crate) fn parse_environment(
+        &self,
+        text: &str,
+    ) -> Result<(&'static str, Environment), String> {
+        let trimmed = text.trim();
+        if let Some(&(name, tier)) = self
+            .environment_names
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(trimmed))
+        {
+            return Ok((name, tier));
+        }
+        if let Ok(tier) = trimmed.parse::<Environment>() {
+            return Ok((tier.as_str(), tier));
+        }
+        let accepted = Environment::ALL
+            .iter()
+            .map(|e| e.as_str())
+            .chain(self.environment_names.iter().map(|(name, _)| *name));
+        let hint = crate::text::suggest_value(trimmed, accepted.clone())
+            .map(|name| format!(" (did you mean `{name}`?)"))
+            .unwrap_or_default();
+        let list: Vec<String> = accepted.map(|n| format!("`{n}`")).collect();
+        Err(format!(
+            "unknown environment {}: expected one of {}{hint}",
+            crate::text::quote_input(text),
+            list.join(", ")
+        ))
     }
 
     /// Whether unknown `<PREFIX>_*` variables and file keys are errors

@@ -38,6 +38,7 @@ impl<T: GateConfig> Loader<T> {
         };
         let mut resolver = Resolver::new(schema, &layers);
         let environment = resolver.resolve_environment();
+        let environment_name = resolver.environment_name();
         // Detect: the instance id (detection depends on the environment).
         let injected_host = read.hostname;
         let hostname = move || {
@@ -74,6 +75,7 @@ impl<T: GateConfig> Loader<T> {
             (Some(environment), Some((instance_id, origin, platform, trace))) => Some(Resolution {
                 schema,
                 environment,
+                environment_name: environment_name.unwrap_or(environment.as_str()),
                 instance_id,
                 origin,
                 platform,

@@ -7,7 +7,20 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let (vars, messages) = asyncgate_config::__fuzz::dotenv(text);
     let _ = vars;
+    // Our own fixed wording; a "value" that is part of it is no leak.
+    const FIXED: [&str; 6] = [
+        "cannot parse .env",
+        "(its value is not shown)",
+        "write each line as NAME=value; quote values that contain spaces or '#'",
+        "which does not start with NAME=",
+        "error: ",
+        "    fix:     ",
+    ];
     for message in messages {
+        let mut message = message;
+        for phrase in FIXED {
+            message = message.replace(phrase, "\u{0}");
+        }
         // Messages name lines and variables; the text after an `=` of a
         // line that failed is never quoted. A long run of the input that
         // is not a variable name must not appear.

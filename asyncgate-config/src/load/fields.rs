@@ -24,6 +24,8 @@ pub struct Resolver<'a> {
     findings: Vec<Finding>,
     records: Vec<SettingRecord>,
     environment: Option<Environment>,
+    /// The environment's name as configured (`qa`), when it has one of its own.
+    environment_name: Option<&'static str>,
     instance_id: Option<InstanceId>,
 }
 
@@ -39,6 +41,7 @@ impl<'a> Resolver<'a> {
                 .map(|_| SettingRecord::unset())
                 .collect(),
             environment: None,
+            environment_name: None,
             instance_id: None,
         }
     }
@@ -46,8 +49,51 @@ impl<'a> Resolver<'a> {
     /// Resolves the environment field first: detection depends on it.
     pub(crate) fn resolve_environment(&mut self) -> Option<Environment> {
         let index = self.schema.index_of(|r| matches!(r, Role::Environment))?;
-        self.environment = self.field::<Environment>(index);
+        if self.schema.environment_names().is_empty() {
+            self.environment = self.field::<Environment>(index);
+        } else {
+            self.environment = self.named_environment(index);
+        }
         self.environment
+    }
+
+    /// The environment field when the schema has names of its own.
+    fn named_environment(&mut self, index: usize) -> Option<Environment> {
+        let field = &self.schema.fields()[index];
+        let (raw, source) = match self.layers.lookup(field, &mut self.findings) {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                self.findings.push(missing(field));
+                return None;
+            }
+            Err(finding) => {
+                self.findings.push(*finding);
+                return None;
+            }
+        };
+        let text = match &raw {
+            Raw::Str(s) => s.as_ref(),
+            Raw::Toml(toml::Value::String(s)) => s.as_str(),
+            Raw::Toml(_) => "",
+        };
+        match self.schema.parse_environment(text) {
+            Ok((name, tier)) => {
+                self.records[index] = SettingRecord::new(Some(name.to_owned()), Some(source));
+                self.environment_name = Some(name);
+                Some(tier)
+            }
+            Err(message) => {
+                self.findings.push(invalid_value(field, &source, &message));
+                self.records[index] = SettingRecord::failed(Some(source));
+                None
+            }
+        }
+    }
+
+    /// The environment's own name (`qa`), or the tier's.
+    pub(crate) fn environment_name(&self) -> Option<&'static str> {
+        self.environment_name
+            .or_else(|| self.environment.map(Environment::as_str))
     }
 
     /// Records the instance id chosen by detection.

@@ -162,6 +162,7 @@ impl fmt::Display for Finding {
 ///   "ok": false,
 ///   "config": "Settings",
 ///   "env": "production",
+///   "env_rules": "production",
 ///   "instance_id": "asyncgate-1",
 ///   "instance_id_origin": "configured",
 ///   "platform": null,
@@ -180,6 +181,8 @@ impl fmt::Display for Finding {
 /// }
 /// ```
 ///
+/// `env` is the environment's name as configured (a team's own, such as
+/// `qa`, or the tier's) and `env_rules` the tier whose rules apply.
 /// `env`, `instance_id`, `instance_id_origin` and `platform` are `null`
 /// when they could not be resolved; `settings` and `detection` are then
 /// empty. Secrets show as `[redacted]`. Fields may be added; none will be

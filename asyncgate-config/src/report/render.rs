@@ -26,8 +26,10 @@ impl fmt::Display for Report {
         } else {
             write!(f, "valid configuration for `{}`", self.config)?;
         }
-        if let Some(env) = self.environment {
-            write!(f, " (env: {env})")?;
+        match (self.resolution(), self.environment) {
+            (Some(res), _) => write!(f, " (env: {})", res.environment_label())?,
+            (None, Some(env)) => write!(f, " (env: {env})")?,
+            (None, None) => {}
         }
         write!(
             f,
@@ -93,7 +95,7 @@ impl fmt::Display for Detailed<'_> {
         )?;
         let resolution = report.resolution();
         if let Some(res) = resolution {
-            writeln!(f, "environment: {}", res.environment())?;
+            writeln!(f, "environment: {}", res.environment_label())?;
             writeln!(
                 f,
                 "instance_id: {} ({}{})",
@@ -153,10 +155,15 @@ fn settings_text(f: &mut fmt::Formatter<'_>, res: &Resolution) -> fmt::Result {
 impl serde::Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let res = self.resolution();
-        let mut out = serializer.serialize_struct("Report", 9)?;
+        let mut out = serializer.serialize_struct("Report", 10)?;
         out.serialize_field("ok", &self.is_ok())?;
         out.serialize_field("config", self.config)?;
-        out.serialize_field("env", &self.environment.map(|e| e.as_str()))?;
+        let name = res.map_or_else(
+            || self.environment.map(|e| e.as_str()),
+            |r| Some(r.environment_name()),
+        );
+        out.serialize_field("env", &name)?;
+        out.serialize_field("env_rules", &self.environment.map(|e| e.as_str()))?;
         out.serialize_field("instance_id", &res.map(|r| r.instance_id().as_str()))?;
         out.serialize_field(
             "instance_id_origin",

@@ -50,9 +50,15 @@ impl<'a> Checks<'a> {
 }
 
 impl Checks<'_> {
-    /// The deployment environment.
+    /// The deployment environment: the tier whose rules apply.
     pub fn environment(&self) -> Environment {
         self.resolution.environment
+    }
+
+    /// The environment's name as configured (`qa` for a name of the
+    /// team's own that follows staging rules).
+    pub fn environment_name(&self) -> &'static str {
+        self.resolution.environment_name
     }
 
     /// The resolved instance id.

@@ -51,7 +51,7 @@ pub(super) fn instance_id_rules(res: &Resolution, strict: bool, findings: &mut V
         } else {
             findings.push(attach(conflict_risk(
                 id,
-                env,
+                &res.environment_phrase(),
                 field.env(),
                 detectable(field.role()),
             )));
@@ -92,10 +92,10 @@ fn detectable(role: Role) -> &'static [Platform] {
 }
 
 /// The error for an id that many replicas could share.
-fn conflict_risk(id: &str, env: Environment, var: &str, platforms: &[Platform]) -> Finding {
+fn conflict_risk(id: &str, phrase: &str, var: &str, platforms: &[Platform]) -> Finding {
     let names: Vec<&str> = platforms.iter().map(|p| p.display_name()).collect();
     let message = format!(
-        "INSTANCE ID CONFLICT RISK: instance_id='{id}' is not safe for {env} environment. \
+        "INSTANCE ID CONFLICT RISK: instance_id='{id}' is not safe for {phrase}. \
          Multiple instances could share the same ID, causing lease conflicts and data corruption.\n\
          Solutions:\n\
          1. Deploy on a platform with auto-detection ({}) and leave {var} unset\n\
@@ -111,6 +111,7 @@ fn conflict_risk(id: &str, env: Environment, var: &str, platforms: &[Platform]) 
 pub(super) fn field_rules(checks: &mut Checks<'_>) {
     let resolution = checks.resolution();
     let env = resolution.environment;
+    let phrase = resolution.environment_phrase();
     let mut found = Vec::new();
     for (field, record) in resolution.settings() {
         let Some(on) = record.on() else { continue };
@@ -118,7 +119,7 @@ pub(super) fn field_rules(checks: &mut Checks<'_>) {
             found.push(
                 Finding::error(
                     field.name(),
-                    format!("{} is required in {env} environment", field.name()),
+                    format!("{} is required in {phrase}", field.name()),
                 )
                 .with_remedy(field.how_to_set()),
             );
@@ -132,7 +133,7 @@ pub(super) fn field_rules(checks: &mut Checks<'_>) {
             found.push(
                 Finding::error(
                     field.name(),
-                    format!("{} must not be enabled in {env} environment", field.name()),
+                    format!("{} must not be enabled in {phrase}", field.name()),
                 )
                 .with_remedy(format!(
                     "unset {} (it is allowed in: {})",

@@ -1,0 +1,12 @@
+use asyncgate_config::{Environment, GateConfig, InstanceId};
+
+#[derive(GateConfig)]
+#[gate(prefix = "APP")]
+pub struct Settings {
+    #[gate(environment, default = "development", names(qa = "stagging", production = "staging"))]
+    pub env: Environment,
+    #[gate(instance_id, default = "app-1")]
+    pub instance_id: InstanceId,
+}
+
+fn main() {}
