@@ -208,8 +208,15 @@ impl FileStore {
             )));
         }
         let previous = match read_contents(&mut file) {
-            Contents::Empty => 0,
-            Contents::Record(record) if record.instance_id == id.as_str() => record.epoch,
+            Contents::Empty => self.after_replacement(id)?,
+            Contents::Record(record) if record.instance_id == id.as_str() => {
+                // Epochs only grow, whatever the record claims.
+                let high_water = std::fs::read_to_string(self.high_water_path(id))
+                    .ok()
+                    .and_then(|t| t.trim().parse::<u64>().ok())
+                    .unwrap_or(0);
+                record.epoch.max(high_water)
+            }
             Contents::Record(_) | Contents::Unreadable => {
                 return Err(self.error(format!(
                     "{} does not hold a claim record for `{id}` (forged or corrupt): after making sure no replica uses this id, remove the file",
@@ -236,6 +243,7 @@ impl FileStore {
         };
         write_record(&mut file, &record)
             .map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))?;
+        self.write_high_water(id, epoch)?;
         let (signal, _) = ClaimSignal::new();
         let signal = Arc::new(signal);
         let stop = Arc::new(AtomicBool::new(false));
@@ -252,6 +260,44 @@ impl FileStore {
             signal,
             stop,
         }))
+    }
+
+    /// `<id>.epoch`: the highest epoch granted, kept beside the lock file so
+    /// that removing the lock file does not reset epochs.
+    fn high_water_path(&self, id: &InstanceId) -> PathBuf {
+        self.dir.join(format!("{id}.epoch"))
+    }
+
+    fn write_high_water(&self, id: &InstanceId, epoch: u64) -> Result<(), ClaimError> {
+        let path = self.high_water_path(id);
+        let temp = self.dir.join(format!(".{id}.epoch.{}", std::process::id()));
+        let written =
+            std::fs::write(&temp, epoch.to_string()).and_then(|()| std::fs::rename(&temp, &path));
+        written.map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))
+    }
+
+    /// The lock file is new. If epochs were granted before, the old file
+    /// was removed or replaced while a holder may still believe it holds
+    /// the claim: continue from the recorded epoch, and wait two check
+    /// intervals so that the old holder notices and stops first.
+    fn after_replacement(&self, id: &InstanceId) -> Result<u64, ClaimError> {
+        let path = self.high_water_path(id);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(0);
+        };
+        let previous: u64 = text.trim().parse().map_err(|_| {
+            self.error(format!(
+                "{} is not an epoch (forged or corrupt): after making sure no replica uses this id, remove it",
+                path.display()
+            ))
+        })?;
+        tracing::warn!(
+            target: "asyncgate_config",
+            "the lock file of {id} was removed or replaced after epoch {previous}: waiting {}ms for its last holder to stop",
+            (self.check_every * 2).as_millis()
+        );
+        std::thread::sleep(self.check_every * 2);
+        Ok(previous)
     }
 
     /// A lock file the running user cannot open: another user's.

@@ -177,14 +177,51 @@ fn a_removed_lock_file_ends_the_holders_claim() {
     let first = block_on(store.acquire(&worker)).unwrap();
     let mut watch = first.watch();
     std::fs::remove_file(store.lock_path(&worker)).unwrap();
-    // A successor can now lock a new file at the path ...
+    // A successor can now lock a new file at the path; it waits out two
+    // check intervals first ...
+    let started = std::time::Instant::now();
     let second = block_on(store.acquire(&worker)).unwrap();
-    // ... and the first holder learns within its check interval.
+    assert!(
+        started.elapsed() >= Duration::from_millis(40),
+        "{:?}",
+        started.elapsed()
+    );
+    // ... by which time the first holder has learned that it lost the claim.
+    let lost = watch.get();
+    assert!(
+        lost.as_deref()
+            .is_some_and(|r| r.contains("was removed or replaced")),
+        "{lost:?}"
+    );
     let reason =
         block_on(async { tokio::time::timeout(Duration::from_secs(5), watch.wait()).await })
             .expect("the holder notices within its interval");
     assert!(reason.contains("was removed or replaced"), "{reason}");
-    assert_eq!(second.epoch(), 1, "the record went with the file");
+    assert_eq!(
+        second.epoch(),
+        2,
+        "epochs continue from the high-water mark"
+    );
+}
+
+#[test]
+fn a_first_claim_does_not_wait_and_writes_the_high_water_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path()).unwrap();
+    let started = std::time::Instant::now();
+    let held = block_on(store.acquire(&id("fresh-1"))).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("fresh-1.epoch")).unwrap(),
+        "1"
+    );
+    drop(held);
+    std::fs::write(dir.path().join("fresh-2.epoch"), "not a number").unwrap();
+    assert!(store_error(block_on(store.acquire(&id("fresh-2")))).contains("is not an epoch"));
 }
 
 #[test]
@@ -207,6 +244,9 @@ fn forged_and_corrupt_records_are_refused() {
     // A plausible forged record is continued (epochs only grow) ...
     std::fs::write(&path, forged(999)).unwrap();
     assert_eq!(block_on(store.acquire(&worker)).unwrap().epoch(), 1000);
+    // ... and a forged lower one cannot take epochs back.
+    std::fs::write(&path, forged(3)).unwrap();
+    assert_eq!(block_on(store.acquire(&worker)).unwrap().epoch(), 1001);
 }
 
 #[test]
