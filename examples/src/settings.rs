@@ -464,55 +464,43 @@ pub fn service_rules(settings: &Settings, checks: &mut Checks<'_>) {
             format!("rate_limit_enabled=false has no effect in {env} environment: rate limiting is always on outside development"),
         ));
     }
-    not_above(
-        checks,
+    // Each default within its maximum.
+    let s = settings;
+    let limits = [
         (
             "default_lease_ttl_seconds",
-            settings.default_lease_ttl_seconds.into(),
+            s.default_lease_ttl_seconds,
+            "max_lease_ttl_seconds",
+            s.max_lease_ttl_seconds,
         ),
         (
             "max_lease_ttl_seconds",
-            settings.max_lease_ttl_seconds.into(),
-        ),
-    );
-    not_above(
-        checks,
-        (
-            "max_lease_ttl_seconds",
-            settings.max_lease_ttl_seconds.into(),
-        ),
-        (
+            s.max_lease_ttl_seconds,
             "max_lease_lifetime_seconds",
-            settings.max_lease_lifetime_seconds.into(),
+            s.max_lease_lifetime_seconds,
         ),
-    );
-    not_above(
-        checks,
         (
             "default_retry_backoff_seconds",
-            settings.default_retry_backoff_seconds.into(),
+            s.default_retry_backoff_seconds,
+            "max_retry_backoff_seconds",
+            s.max_retry_backoff_seconds,
         ),
         (
-            "max_retry_backoff_seconds",
-            settings.max_retry_backoff_seconds.into(),
+            "default_list_limit",
+            s.default_list_limit,
+            "max_list_limit",
+            s.max_list_limit,
         ),
-    );
-    not_above(
-        checks,
-        ("default_list_limit", settings.default_list_limit.into()),
-        ("max_list_limit", settings.max_list_limit.into()),
-    );
-    not_above(
-        checks,
         (
             "default_bootstrap_max_items",
-            settings.default_bootstrap_max_items.into(),
-        ),
-        (
+            s.default_bootstrap_max_items,
             "max_bootstrap_max_items",
-            settings.max_bootstrap_max_items.into(),
+            s.max_bootstrap_max_items,
         ),
-    );
+    ];
+    for (default, dv, max, mv) in limits {
+        not_above(checks, (default, dv.into()), (max, mv.into()));
+    }
     if settings.port == 0 && !env.is_development() {
         checks.push(
             Finding::warning(

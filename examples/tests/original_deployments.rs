@@ -131,6 +131,11 @@ fn the_originals_kubernetes_deployment_with_service_links_warns_only_about_the_s
     );
 }
 
+/// `base` and one more variable.
+fn plus<'a>(base: &[(&'a str, &'a str)], name: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+    base.iter().copied().chain([(name, value)]).collect()
+}
+
 /// The original's rules, in production.
 #[test]
 fn the_originals_rules_hold() {
@@ -186,11 +191,7 @@ fn the_originals_rules_hold() {
         );
     }
     // Port 0 outside development: a warning (tests use it; clients cannot).
-    let env: Vec<(&str, &str)> = base
-        .iter()
-        .copied()
-        .chain([("ASYNCGATE_PORT", "0")])
-        .collect();
+    let env = plus(&base, "ASYNCGATE_PORT", "0");
     let (code, json) = check_json(dir.path(), &env);
     assert_eq!(code, 0);
     assert!(
@@ -200,11 +201,7 @@ fn the_originals_rules_hold() {
             .starts_with("port=0 lets the system pick a free port")
     );
     // Rate limiting cannot be turned off outside development: a warning.
-    let env: Vec<(&str, &str)> = base
-        .iter()
-        .copied()
-        .chain([("ASYNCGATE_RATE_LIMIT_ENABLED", "false")])
-        .collect();
+    let env = plus(&base, "ASYNCGATE_RATE_LIMIT_ENABLED", "false");
     let (code, json) = check_json(dir.path(), &env);
     assert_eq!(code, 0);
     assert!(
@@ -214,20 +211,16 @@ fn the_originals_rules_hold() {
             .contains("rate limiting is always on outside development")
     );
     // Escalation targets are a JSON array in the environment.
-    let env: Vec<(&str, &str)> = base
-        .iter()
-        .copied()
-        .chain([("ASYNCGATE_ESCALATION_TARGETS", r#"[{"class":1,"to_id":"ops"},{"class":2,"to_kind":"human","to_id":"oncall","tenant_id":"t1"}]"#)])
-        .collect();
+    let env = plus(
+        &base,
+        "ASYNCGATE_ESCALATION_TARGETS",
+        r#"[{"class":1,"to_id":"ops"},{"class":2,"to_kind":"human","to_id":"oncall","tenant_id":"t1"}]"#,
+    );
     let (code, json) = check_json(dir.path(), &env);
     assert_eq!(code, 0, "{json:#}");
     // Log levels in any case, CRITICAL included.
     for level in ["critical", "Warning", "DEBUG"] {
-        let env: Vec<(&str, &str)> = base
-            .iter()
-            .copied()
-            .chain([("ASYNCGATE_LOG_LEVEL", level)])
-            .collect();
+        let env = plus(&base, "ASYNCGATE_LOG_LEVEL", level);
         assert_eq!(check_json(dir.path(), &env).0, 0, "{level}");
     }
 }
