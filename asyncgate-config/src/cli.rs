@@ -108,7 +108,7 @@ impl GateCommand {
     /// a service with its own store uses
     /// [`run_with_claims`](GateCommand::run_with_claims).
     pub fn run<S: GateConfig>(&self) -> ExitCode {
-        self.exit(self.execute(S::loader(), &mut io::stdout().lock()))
+        Self::exit(self.execute(S::loader(), &mut io::stdout().lock()))
     }
 
     /// Like [`run`](GateCommand::run), with `claims` listing the store
@@ -120,7 +120,7 @@ impl GateCommand {
             GateCommand::Claims => list_claims(S::loader(), &mut out, Some(S::claim_store)),
             _ => self.execute(S::loader(), &mut out),
         };
-        self.exit(outcome)
+        Self::exit(outcome)
     }
 
     /// Runs the command with the sources of `loader`, writing to `out`;
@@ -157,7 +157,7 @@ impl GateCommand {
         }
     }
 
-    fn exit(&self, outcome: Outcome) -> ExitCode {
+    fn exit(outcome: Outcome) -> ExitCode {
         if let Outcome::WriteFailed(e) = &outcome {
             eprintln!("cannot write the output: {e}");
         }
