@@ -94,9 +94,10 @@ impl<T: GateConfig> Loader<T> {
                     policy,
                 })
             }
-            (_, Some(resolution)) => {
-                // Some settings did not parse: the rules still run on the rest.
-                validate::run::<T>(None, &resolution, policy, &mut findings);
+            (value, Some(resolution)) => {
+                // Loading found errors: the rules still run, on the whole
+                // value when every setting parsed, else on those that did.
+                validate::run::<T>(value.as_ref(), &resolution, policy, &mut findings);
                 Err(
                     Report::new(schema.name(), Some(resolution.environment), findings)
                         .with_resolution(resolution),

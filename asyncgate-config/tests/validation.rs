@@ -386,3 +386,39 @@ fn a_report_prints_as_a_report_in_display_debug_and_json() {
     );
     assert!(!json.to_string().contains("k-test-0123456789"));
 }
+
+/// A loading error that is not a parse error (here an unknown variable
+/// under deny_unknown): the struct's check still runs on the whole value.
+#[test]
+fn the_check_runs_when_every_setting_parsed_despite_a_loading_error() {
+    let env = [
+        ("ASYNCGATE_ENV", "production"),
+        ("ASYNCGATE_API_KEY", "k-test-0123456789"),
+        ("ASYNCGATE_INSTANCE_ID", "node-7f3c9e21"),
+        ("ASYNCGATE_CORS_ORIGINS", "*"),
+        ("ASYNCGATE_PROT", "1"),
+    ];
+    let report = loader::<Settings>(&env)
+        .deny_unknown(true)
+        .load()
+        .unwrap_err();
+    let errors = errors(&report);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("unknown variable ASYNCGATE_PROT")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e == "a wildcard CORS origin is not allowed outside development"),
+        "the check ran: {errors:?}"
+    );
+    assert!(
+        report
+            .warnings()
+            .all(|w| !w.message().contains("was not run")),
+        "{report}"
+    );
+}
