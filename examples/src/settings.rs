@@ -354,7 +354,7 @@ pub struct Settings {
     #[gate(default = "file")]
     pub claim_store: ClaimStoreKind,
 
-    /// Directory of the file claim store: private to this user (default: /tmp/asyncgate-claims-<uid>, the same for every process of the user on this host).
+    /// Directory of the file claim store: private to this user (default: `/tmp/asyncgate-claims-<uid>`, the same for every process of the user on this host).
     pub claim_dir: Option<PathBuf>,
 
     /// Lease ttl of the PostgreSQL claim store in milliseconds (1000 to 600000); renewed every third of it.
