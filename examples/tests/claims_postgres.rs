@@ -161,6 +161,45 @@ fn after_kill_9_a_successor_takes_over_within_ttl_and_a_third() {
     );
 }
 
+/// The holder's database session ends with its process: its advisory lock
+/// is free at once, so a successor need not wait out the lease.
+#[test]
+fn after_kill_9_a_successor_takes_over_without_waiting_for_the_ttl() {
+    let ttl = 10_000;
+    let Some(case) = Case::new("pg-fast", ttl) else {
+        return;
+    };
+    let a = case.start();
+    let epoch = a.epoch();
+    a.signal("KILL");
+    let killed = Instant::now();
+    let _ = a.wait_exit(Duration::from_secs(10));
+    let b = start_when_free(&case);
+    let took = killed.elapsed();
+    eprintln!("fast takeover after kill -9 (postgres, ttl {ttl}ms): {took:?}");
+    assert_eq!(b.epoch(), epoch + 1);
+    assert!(
+        took < Duration::from_secs(3),
+        "waited for the lease: {took:?}"
+    );
+}
+
+/// While the holder's session lives (even frozen), a successor is refused.
+#[test]
+fn a_live_session_keeps_the_claim_until_its_lease_ends() {
+    let Some(case) = Case::new("pg-live-session", 10_000) else {
+        return;
+    };
+    let a = case.start();
+    a.signal("STOP");
+    std::thread::sleep(Duration::from_millis(300));
+    match case.try_start() {
+        Started::Exited { code, log } => assert_eq!(code, Some(75), "{log}"),
+        Started::Serving(_) => panic!("a successor must not serve while A's session lives"),
+    }
+    a.signal("CONT");
+}
+
 #[test]
 fn a_frozen_holder_writes_nothing_after_its_successor_and_exits() {
     let Some(case) = Case::new("pg-frozen", TTL_MS) else {

@@ -47,6 +47,22 @@ RETURNING epoch";
 
 const HOLDER: &str = "SELECT epoch, holder_host, holder_pid, acquired_at FROM asyncgate_claims WHERE instance_id = $1";
 
+/// The holder of epoch N keeps a session-level advisory lock on (id, N) on
+/// its renew connection: PostgreSQL frees it the moment that session ends
+/// (the process died, or its connection did). A contender that can take it
+/// knows the holder is gone and need not wait for the lease to expire. A
+/// frozen holder keeps its session, and so its lock and its lease.
+const TRY_LOCK: &str = "SELECT pg_try_advisory_lock(hashtextextended($1, $2))";
+const UNLOCK: &str = "SELECT pg_advisory_unlock(hashtextextended($1, $2))";
+
+/// Takes over epoch `$5` from a holder whose session is gone.
+const TAKE_OVER: &str = "
+UPDATE asyncgate_claims
+   SET epoch = epoch + 1, holder_host = $2, holder_pid = $3,
+       acquired_at = now(), renewed_at = now(), expires_at = now() + make_interval(secs => $4)
+ WHERE instance_id = $1 AND epoch = $5
+RETURNING epoch";
+
 const RENEW: &str = "
 UPDATE asyncgate_claims
    SET renewed_at = now(), expires_at = now() + make_interval(secs => $3)
@@ -261,21 +277,77 @@ impl PgStore {
     async fn acquire_now(&self, id: &InstanceId) -> Result<Box<dyn HeldClaim>, ClaimError> {
         let (client, sent, row) = self
             .within("claiming the id", async {
-                let client = self.client().await?;
+                let mut client = self.client().await?;
                 let me = Holder::current();
                 let pid = i32::try_from(me.pid).unwrap_or(i32::MAX);
+                let ttl = self.ttl.as_secs_f64();
                 let sent = Instant::now();
-                let row = client
-                    .query_opt(
-                        ACQUIRE,
-                        &[&id.as_str(), &me.host, &pid, &self.ttl.as_secs_f64()],
-                    )
+                // The new epoch and its lock become visible together: a
+                // contender that sees epoch M finds its lock taken.
+                let tx = client.transaction().await.map_err(|e| self.pg(&e))?;
+                let mut row = tx
+                    .query_opt(ACQUIRE, &[&id.as_str(), &me.host, &pid, &ttl])
                     .await
                     .map_err(|e| self.pg(&e))?;
+                if row.is_none() {
+                    // A live lease: is its holder's session still there?
+                    row = self.take_over_if_gone(&tx, id, &me.host, pid, ttl).await?;
+                }
+                if let Some(row) = &row {
+                    // Held for as long as this session lives.
+                    let epoch: i64 = row.get(0);
+                    tx.query_one(TRY_LOCK, &[&id.as_str(), &epoch])
+                        .await
+                        .map_err(|e| self.pg(&e))?;
+                }
+                tx.commit().await.map_err(|e| self.pg(&e))?;
                 Ok((client, sent, row))
             })
             .await?;
         self.after_acquire(id, client, sent, row).await
+    }
+
+    /// Takes the claim over at once when the holder's session has ended (its
+    /// advisory lock is free); `None` while the holder's session lives.
+    async fn take_over_if_gone(
+        &self,
+        tx: &Transaction<'_>,
+        id: &InstanceId,
+        host: &str,
+        pid: i32,
+        ttl: f64,
+    ) -> Result<Option<tokio_postgres::Row>, ClaimError> {
+        let Some(current) = tx
+            .query_opt(HOLDER, &[&id.as_str()])
+            .await
+            .map_err(|e| self.pg(&e))?
+        else {
+            return Ok(None);
+        };
+        let epoch: i64 = current.get(0);
+        let free: bool = tx
+            .query_one(TRY_LOCK, &[&id.as_str(), &epoch])
+            .await
+            .map_err(|e| self.pg(&e))?
+            .get(0);
+        if !free {
+            return Ok(None);
+        }
+        let row = tx
+            .query_opt(TAKE_OVER, &[&id.as_str(), &host, &pid, &ttl, &epoch])
+            .await
+            .map_err(|e| self.pg(&e))?;
+        // The old epoch's lock was only a probe.
+        tx.query_one(UNLOCK, &[&id.as_str(), &epoch])
+            .await
+            .map_err(|e| self.pg(&e))?;
+        if row.is_some() {
+            tracing::info!(
+                target: "asyncgate_config",
+                "the holder of {id} at epoch {epoch} has no database session any more: taken over"
+            );
+        }
+        Ok(row)
     }
 
     async fn after_acquire(
@@ -489,7 +561,18 @@ impl Renewer {
     /// One renew on the dedicated connection, reconnecting if it was lost.
     async fn renew_once(&mut self, epoch: i64, ttl_secs: f64) -> Result<bool, ClaimError> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
-            self.client = Some(self.store.client().await?);
+            // A new session: the old one's lock is gone. Take it again; if a
+            // contender holds it, it is taking the claim over.
+            let client = self.store.client().await?;
+            let relocked: bool = client
+                .query_one(TRY_LOCK, &[&self.id.as_str(), &epoch])
+                .await
+                .map_err(|e| self.store.pg(&e))?
+                .get(0);
+            if !relocked {
+                return Ok(false);
+            }
+            self.client = Some(client);
         }
         let Some(client) = &self.client else {
             return Ok(false);
