@@ -107,3 +107,20 @@ fn many_unknown_names_are_listed_up_to_a_limit_then_counted() {
         "and 5480 more unknown variables or keys (only the first 20 are listed)"
     );
 }
+
+/// Found by the fuzzer: `$NAME` substitutions that double a value per line
+/// would exhaust memory from a 1 KB `.env`; refused before expanding.
+#[test]
+fn a_dotenv_whose_substitutions_explode_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("ASYNCGATE_X=0123456789abcdef\n");
+    for _ in 0..60 {
+        text.push_str("ASYNCGATE_X=$ASYNCGATE_X$ASYNCGATE_X\n");
+    }
+    std::fs::write(dir.path().join(".env"), text).unwrap();
+    let errors = errors_for(dir.path(), &[]);
+    assert!(
+        errors[0].contains("would expand to more than 1024 KiB"),
+        "{errors:?}"
+    );
+}

@@ -49,6 +49,18 @@ impl DotEnv {
         };
         let lines = Lines::new(text);
         let mut vars = HashMap::new();
+        // `$NAME` references are expanded by the parser: `A=$B$B` lines can
+        // double a value per line. Refuse before expanding anything.
+        if expansion_bound(text) > EXPANSION_LIMIT {
+            findings.push(cannot_read(format!(
+                "uses ${{NAME}} substitutions that would expand to more than {} KiB",
+                EXPANSION_LIMIT / 1024
+            )));
+            return DotEnv {
+                path: path.into(),
+                vars,
+            };
+        }
         for item in dotenvy::from_read_iter(text.as_bytes()) {
             match item {
                 Ok((name, value)) => {
@@ -78,6 +90,58 @@ impl DotEnv {
             vars,
         }
     }
+}
+
+/// The most the values of a `.env` file may expand to, in bytes.
+const EXPANSION_LIMIT: u64 = 1024 * 1024;
+
+/// An upper bound of the total length of every value after substitution:
+/// each value's length plus, for every `$NAME` or `${NAME}` in it, the
+/// bound of `NAME` so far (or the process variable's length, which the
+/// parser also substitutes). Saturates instead of overflowing.
+fn expansion_bound(text: &str) -> u64 {
+    let mut lengths: HashMap<&str, u64> = HashMap::new();
+    let mut total: u64 = 0;
+    for line in text.split(['\n', '\r']) {
+        let line = line.trim_start();
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((name, value)) = line.split_once('=') else {
+            continue;
+        };
+        let mut bound = value.len() as u64;
+        let bytes = value.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] != b'$' {
+                i += 1;
+                continue;
+            }
+            i += 1;
+            let braced = bytes.get(i) == Some(&b'{');
+            if braced {
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let reference = &value[start..i];
+            if reference.is_empty() {
+                continue;
+            }
+            let referenced = lengths
+                .get(reference)
+                .copied()
+                .unwrap_or_else(|| std::env::var_os(reference).map_or(0, |v| v.len() as u64));
+            bound = bound.saturating_add(referenced);
+        }
+        lengths.insert(name.trim(), bound);
+        total = total.saturating_add(bound);
+        if total > EXPANSION_LIMIT {
+            return total;
+        }
+    }
+    total
 }
 
 /// The file's lines, to say where a parse error is without quoting it.
@@ -166,6 +230,38 @@ mod tests {
                 "{secret_part} leaked: {shown}"
             );
         }
+    }
+
+    #[test]
+    fn substitutions_that_would_explode_are_refused_before_expanding() {
+        // Found by the fuzzer: each line doubles the value before it.
+        let mut text = String::from("e=0123456789abcdef\n");
+        for _ in 0..40 {
+            text.push_str("e=$e$e\n");
+        }
+        assert!(expansion_bound(&text) > EXPANSION_LIMIT);
+        let mut findings = Vec::new();
+        let parsed = DotEnv::parse(Path::new(".env"), &text, &mut findings);
+        assert!(parsed.vars.is_empty());
+        assert!(
+            findings[0]
+                .message()
+                .contains("would expand to more than 1024 KiB"),
+            "{}",
+            findings[0]
+        );
+        // Ordinary substitution still works.
+        let mut findings = Vec::new();
+        let parsed = DotEnv::parse(
+            Path::new(".env"),
+            "HOST=db\nURL=postgres://${HOST}/app\n",
+            &mut findings,
+        );
+        assert_eq!(
+            parsed.vars.get("URL").map(String::as_str),
+            Some("postgres://db/app")
+        );
+        assert!(findings.is_empty());
     }
 
     #[test]
