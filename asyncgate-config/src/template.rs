@@ -39,6 +39,15 @@ fn facts(field: &FieldSchema) -> String {
     facts.join("; ")
 }
 
+/// A blank line, the setting's doc and its facts, as comments.
+fn comment_header(out: &mut String, field: &FieldSchema, facts: &str) {
+    out.push('\n');
+    for line in field.doc().lines() {
+        let _ = writeln!(out, "# {line}");
+    }
+    let _ = writeln!(out, "# {facts}");
+}
+
 impl Schema {
     /// A commented `.env.example`: each setting's doc, type, default, where
     /// it is required and whether it is a secret, then a commented-out
@@ -67,11 +76,7 @@ impl Schema {
             self.config_file_env()
         );
         for f in self.fields() {
-            out.push('\n');
-            for line in f.doc().lines() {
-                let _ = writeln!(out, "# {line}");
-            }
-            let _ = writeln!(out, "# {}", facts(f));
+            comment_header(&mut out, f, &facts(f));
             let _ = writeln!(out, "#{}={}", f.env(), f.default().unwrap_or(""));
         }
         out
@@ -152,11 +157,7 @@ impl Schema {
             self.config_file_env()
         );
         for f in self.fields() {
-            out.push('\n');
-            for line in f.doc().lines() {
-                let _ = writeln!(out, "# {line}");
-            }
-            let _ = writeln!(out, "# {}; env: {}", facts(f), f.env());
+            comment_header(&mut out, f, &format!("{}; env: {}", facts(f), f.env()));
             if f.is_secret() {
                 let _ = writeln!(
                     out,

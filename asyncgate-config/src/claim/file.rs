@@ -171,7 +171,7 @@ impl FileStore {
             )));
         }
         let path = self.lock_path(id);
-        let mut file = match open_lock_file(&path) {
+        let mut file = match open_no_follow(&path, true) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
                 return Err(self.foreign_file(id, &path));
@@ -518,10 +518,6 @@ fn open_no_follow(path: &Path, create: bool) -> io::Result<File> {
         }
     }
     options.open(path)
-}
-
-fn open_lock_file(path: &Path) -> io::Result<File> {
-    open_no_follow(path, true)
 }
 
 /// Whether the file at `path` is the one described by `meta` (same device
