@@ -17,6 +17,8 @@ pub(crate) struct ContainerAttrs {
     /// `crate = "path"`: where the runtime is, for renamed dependencies.
     pub(crate) krate: Option<syn::Path>,
     pub(crate) deny_unknown: Option<Span>,
+    /// `section`: a group of settings that another struct nests.
+    pub(crate) section: Option<Span>,
 }
 
 /// A name in a list such as `required_in(staging, production)`.
@@ -57,6 +59,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) aliases: Vec<LitStr>,
     /// `names(qa = "staging", ...)`: the key's span and each name with its tier.
     pub(crate) names: Option<(Span, Vec<(Named, LitStr)>)>,
+    /// `nested`: the field holds a `#[gate(section)]` struct.
+    pub(crate) nested: Option<Span>,
 }
 
 fn key_name(meta: &ParseNestedMeta<'_>) -> String {
@@ -148,6 +152,14 @@ impl ContainerAttrs {
                         duplicate(cx, &meta);
                     } else {
                         out.deny_unknown = Some(span);
+                    }
+                } else if meta.path.is_ident(SECTION) {
+                    // #[gate(section)]
+                    let span = flag(cx, &meta)?;
+                    if out.section.is_some() {
+                        duplicate(cx, &meta);
+                    } else {
+                        out.section = Some(span);
                     }
                 } else if meta.path.is_ident(CRATE) {
                     // #[gate(crate = "my_facade::asyncgate_config")]
@@ -244,7 +256,7 @@ impl FieldAttrs {
         for attr in attrs.iter().filter(|a| a.path().is_ident(GATE)) {
             let result = attr.parse_nested_meta(|meta| {
                 let span = meta.path.span();
-                let is_flag = [ENVIRONMENT, INSTANCE_ID, STRICT, SECRET]
+                let is_flag = [ENVIRONMENT, INSTANCE_ID, STRICT, SECRET, NESTED]
                     .iter()
                     .any(|key| meta.path.is_ident(key));
                 if is_flag {
@@ -305,6 +317,9 @@ impl FieldAttrs {
                         Ok(())
                     })?;
                     set_once!(out.names, (span, names));
+                } else if meta.path.is_ident(NESTED) {
+                    // #[gate(nested)]
+                    set_once!(out.nested, span);
                 } else if meta.path.is_ident(ALIAS) {
                     // #[gate(alias = "OLD_NAME")], repeatable
                     out.aliases.push(meta.value()?.parse::<LitStr>()?);

@@ -16,6 +16,10 @@ pub(crate) struct Model<'a> {
     /// The team's own environment names, with the variant of their tier.
     pub(crate) environment_names: Vec<(String, &'static str)>,
     pub(crate) deny_unknown: bool,
+    /// `#[gate(section)]`: implements `Section`, not `GateConfig`.
+    pub(crate) section: bool,
+    /// Whether some field is `#[gate(nested)]`.
+    pub(crate) has_nested: bool,
     pub(crate) doc: &'a str,
     pub(crate) prefix: String,
     pub(crate) check: Option<&'a syn::Path>,
@@ -39,6 +43,8 @@ pub(crate) struct FieldModel<'a> {
     pub(crate) ty: &'a Type,
     pub(crate) env: String,
     pub(crate) secret: bool,
+    /// `#[gate(secret)]` was written (its type is checked at compile time).
+    pub(crate) secret_attr: bool,
     pub(crate) doc: &'a str,
     pub(crate) default: Option<&'a DefaultLit>,
     /// The type a typed default literal must have (the `T` of `Option<T>`).
@@ -48,6 +54,10 @@ pub(crate) struct FieldModel<'a> {
     pub(crate) required_in: Vec<&'static str>,
     pub(crate) forbidden_in: Vec<&'static str>,
     pub(crate) aliases: Vec<String>,
+    /// In a section, `env` is a segment that the enclosing names compose.
+    pub(crate) relative: bool,
+    /// `#[gate(nested)]`: the field holds a section.
+    pub(crate) nested: bool,
 }
 
 impl FieldModel<'_> {
@@ -59,14 +69,27 @@ impl FieldModel<'_> {
 pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<Model<'a>> {
     let input = container.original;
     reject_generics(cx, input);
-    let prefix = check_prefix(cx, container);
+    let section = container.attrs.section.is_some();
+    let prefix = if section {
+        check_section(cx, container);
+        Some(String::new())
+    } else {
+        check_prefix(cx, container)
+    };
     let fields: Vec<FieldModel<'a>> = container
         .fields
         .iter()
-        .map(|f| check_field(cx, f, prefix.as_deref().unwrap_or("PREFIX")))
+        .map(|f| check_field(cx, f, prefix.as_deref().unwrap_or("PREFIX"), section))
         .collect();
-    check_roles(cx, container);
-    check_env_collisions(cx, container, &fields);
+    for field in &container.fields {
+        check_nested(cx, field);
+    }
+    if !section {
+        check_roles(cx, container);
+        // Names inside sections are only known once composed: a `const`
+        // the derive emits checks them all (`var_names` in the runtime).
+        check_env_collisions(cx, container, &fields);
+    }
     let environment_names = container
         .fields
         .iter()
@@ -77,6 +100,8 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
         input,
         environment_names,
         deny_unknown: container.attrs.deny_unknown.is_some(),
+        section,
+        has_nested: fields.iter().any(|f| f.nested),
         doc: &container.doc,
         prefix: prefix?,
         check: container.attrs.check.as_ref(),
@@ -140,12 +165,91 @@ fn check_prefix(cx: &mut Ctxt, container: &Container<'_>) -> Option<String> {
     Some(value)
 }
 
-fn check_field<'a>(cx: &mut Ctxt, field: &'a Field<'a>, prefix: &str) -> FieldModel<'a> {
+/// A section is named by the field that nests it: it has no prefix, and
+/// the struct-level keys (`check`, `deny_unknown`) belong on the struct
+/// that is loaded; its fields are settings, not the environment or id.
+fn check_section(cx: &mut Ctxt, container: &Container<'_>) {
+    let attrs = &container.attrs;
+    if let Some(prefix) = &attrs.prefix {
+        cx.error_spanned_by(
+            prefix,
+            "a `section` has no prefix: its variables are named after the field that nests it (`#[gate(nested)] http: Http` in a struct with prefix `APP` reads `APP_HTTP_PORT`); remove `prefix`",
+        );
+    }
+    if let Some(check) = &attrs.check {
+        cx.error_spanned_by(
+            check,
+            "`check` goes on the struct that is loaded, not on a `section`: its check function sees the section as a field (`settings.http.port`)",
+        );
+    }
+    if let Some(span) = attrs.deny_unknown {
+        cx.error_at(
+            span,
+            "`deny_unknown` goes on the struct that is loaded, not on a `section`: it applies to every variable and key under its prefix",
+        );
+    }
+    for field in &container.fields {
+        for (role, span) in [
+            ("environment", field.attrs.environment),
+            ("instance_id", field.attrs.instance_id),
+        ] {
+            if let Some(span) = span {
+                cx.error_at(
+                    span,
+                    format!("a `section` has no `{role}` field: the struct that nests it has the one `#[gate({role})]` field; remove it here"),
+                );
+            }
+        }
+    }
+}
+
+/// `nested` takes a section; keys that describe one value belong on the
+/// section's own fields (only `env`, which renames the section's part of
+/// the variable names, goes with it).
+fn check_nested(cx: &mut Ctxt, field: &Field<'_>) {
+    let attrs = &field.attrs;
+    if attrs.nested.is_none() {
+        return;
+    }
+    let others = [
+        ("environment", attrs.environment),
+        ("instance_id", attrs.instance_id),
+        ("detect", attrs.detect.as_ref().map(|l| l.key)),
+        ("strict", attrs.strict),
+        ("default", attrs.default.as_ref().map(|(span, _)| *span)),
+        ("secret", attrs.secret),
+        ("required_in", attrs.required_in.as_ref().map(|l| l.key)),
+        ("forbidden_in", attrs.forbidden_in.as_ref().map(|l| l.key)),
+        ("names", attrs.names.as_ref().map(|(span, _)| *span)),
+    ];
+    for (key, span) in others {
+        if let Some(span) = span {
+            cx.error_at(
+                span,
+                format!("`{key}` cannot go with `nested`: put it on the fields inside the section"),
+            );
+        }
+    }
+    if let Some(alias) = attrs.aliases.first() {
+        cx.error_spanned_by(
+            alias,
+            "`alias` cannot go with `nested`: a section is not one variable; put `alias` on the fields inside it",
+        );
+    }
+}
+
+fn check_field<'a>(
+    cx: &mut Ctxt,
+    field: &'a Field<'a>,
+    prefix: &str,
+    section: bool,
+) -> FieldModel<'a> {
     let attrs = &field.attrs;
     let ty = &field.original.ty;
     let name = field.ident.to_string().trim_start_matches("r#").to_owned();
     let env = match &attrs.env {
         Some(lit) => check_env_name(cx, lit),
+        None if section => name.to_ascii_uppercase(),
         None => format!("{prefix}_{}", name.to_ascii_uppercase()),
     };
     let aliases: Vec<String> = attrs
@@ -154,7 +258,10 @@ fn check_field<'a>(cx: &mut Ctxt, field: &'a Field<'a>, prefix: &str) -> FieldMo
         .map(|lit| check_env_name(cx, lit))
         .collect();
     let role = check_role(cx, field);
-    check_secret(cx, field);
+    if attrs.nested.is_none() {
+        // On `nested`, `check_nested` names every value key as misplaced.
+        check_secret(cx, field);
+    }
     let option_inner = ty::inner(ty, "Option");
     let required_in = env_list(cx, attrs.required_in.as_ref());
     let forbidden_in = env_list(cx, attrs.forbidden_in.as_ref());
@@ -167,7 +274,12 @@ fn check_field<'a>(cx: &mut Ctxt, field: &'a Field<'a>, prefix: &str) -> FieldMo
         name,
         ty,
         env,
-        secret: attrs.secret.is_some(),
+        // A secret type is a secret without the attribute too: its value
+        // is never shown, and `NAME_FILE` can hold it.
+        secret: attrs.secret.is_some()
+            || ty::is(default_ty, "SecretString")
+            || ty::is(default_ty, "Secret"),
+        secret_attr: attrs.secret.is_some(),
         doc: &field.doc,
         default: attrs.default.as_ref().map(|(_, lit)| lit),
         default_ty,
@@ -176,6 +288,8 @@ fn check_field<'a>(cx: &mut Ctxt, field: &'a Field<'a>, prefix: &str) -> FieldMo
         required_in,
         forbidden_in,
         aliases,
+        relative: section && attrs.env.is_none(),
+        nested: attrs.nested.is_some(),
     }
 }
 

@@ -34,9 +34,19 @@ pub(crate) fn impl_stub(input: &DeriveInput) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let krate = stub_runtime_path(input);
     let private = private_path(&krate);
+    // Both traits, whichever the struct was meant to be: a top-level
+    // struct or a `#[gate(section)]` used by another derive.
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::asyncgate_config::GateConfig for #ident #ty_generics #where_clause {
+        impl #impl_generics #krate::Section for #ident #ty_generics #where_clause {
+            const __FIELDS: &'static [#krate::FieldSchema] = &[];
+            fn __resolve(_: &mut #private::Resolver<'_>) -> ::core::option::Option<Self> {
+                ::core::unreachable!()
+            }
+        }
+        #[automatically_derived]
+        impl #impl_generics #krate::GateConfig for #ident #ty_generics #where_clause {
+            const __FIELDS: &'static [#krate::FieldSchema] = &[];
             fn schema() -> &'static #krate::Schema {
                 ::core::unreachable!()
             }

@@ -30,30 +30,42 @@ fn emit(model: &Model<'_>) -> TokenStream {
     let krate = &model.krate;
     let private = crate::paths::private_path(krate);
     let (major, minor) = crate::paths::version();
-    let name = ident.to_string();
-    let prefix = &model.prefix;
-    let config_file_env = format!("{prefix}_CONFIG_FILE");
-    let doc = model.doc;
-    let count = model.fields.len();
     let field_schemas = model.fields.iter().map(|f| field_schema(f, krate));
-    let resolve = resolve_fn(model, &private);
-    let check = check_fn(model, krate);
-    let check_name = model.check.map(|path| {
-        let text = quote!(#path).to_string().replace(' ', "");
-        quote!(.__check_fn(#text))
-    });
-    let deny_unknown = model.deny_unknown.then(|| quote!(.__deny_unknown()));
-    let environment_names = (!model.environment_names.is_empty()).then(|| {
-        let names = model.environment_names.iter().map(|(name, tier)| {
-            let tier = format_ident!("{}", tier);
-            quote!((#name, #krate::Environment::#tier))
-        });
-        quote!(.__environment_names(&[#(#names),*]))
-    });
+    let fields_const = quote! {
+        const __FIELDS: &'static [#krate::FieldSchema] = &[#(#field_schemas),*];
+    };
+    let trait_path = if model.section {
+        quote!(#krate::Section)
+    } else {
+        quote!(#krate::GateConfig)
+    };
+    let resolve = resolve_fn(model, &private, &trait_path);
     let assertions = model
         .fields
         .iter()
         .map(|f| compile_time_checks(f, &private));
+    let body = if model.section {
+        quote! {
+            #fields_const
+            #resolve
+        }
+    } else {
+        let schema = schema_fn(model, krate);
+        let check = check_fn(model, krate);
+        quote! {
+            #fields_const
+            #schema
+            #resolve
+            #check
+        }
+    };
+    // Names composed across sections are only known here, at compile time.
+    let distinct = (model.has_nested && !model.section).then(|| {
+        let config_file_env = format!("{}_CONFIG_FILE", model.prefix);
+        quote_spanned! {ident.span()=>
+            const _: () = #private::assert_distinct_vars(#config_file_env, <#ident as #trait_path>::__FIELDS);
+        }
+    });
 
     quote! {
         // A derive and a runtime of different versions: one clear error first.
@@ -69,20 +81,41 @@ fn emit(model: &Model<'_>) -> TokenStream {
             clippy::nursery,
             clippy::used_underscore_binding
         )]
-        impl #krate::GateConfig for #ident {
-            fn schema() -> &'static #krate::Schema {
-                static __GATE_FIELDS: [#krate::FieldSchema; #count] = [#(#field_schemas),*];
-                static __GATE_SCHEMA: #krate::Schema =
-                    #krate::Schema::__new(#name, #prefix, #config_file_env, #doc, &__GATE_FIELDS)#check_name #deny_unknown #environment_names;
-                &__GATE_SCHEMA
-            }
-
-            #resolve
-
-            #check
+        impl #trait_path for #ident {
+            #body
         }
 
+        #distinct
         #(#assertions)*
+    }
+}
+
+fn schema_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
+    let ident = &model.input.ident;
+    let name = ident.to_string();
+    let prefix = &model.prefix;
+    let config_file_env = format!("{prefix}_CONFIG_FILE");
+    let doc = model.doc;
+    let check_name = model.check.map(|path| {
+        let text = quote!(#path).to_string().replace(' ', "");
+        quote!(.__check_fn(#text))
+    });
+    let deny_unknown = model.deny_unknown.then(|| quote!(.__deny_unknown()));
+    let environment_names = (!model.environment_names.is_empty()).then(|| {
+        let names = model.environment_names.iter().map(|(name, tier)| {
+            let tier = format_ident!("{}", tier);
+            quote!((#name, #krate::Environment::#tier))
+        });
+        quote!(.__environment_names(&[#(#names),*]))
+    });
+    quote! {
+        fn schema() -> &'static #krate::Schema {
+            static __GATE_SCHEMA: #krate::Schema = #krate::Schema::__new(
+                #name, #prefix, #config_file_env, #doc,
+                <#ident as #krate::GateConfig>::__FIELDS,
+            )#check_name #deny_unknown #environment_names;
+            &__GATE_SCHEMA
+        }
     }
 }
 
@@ -91,6 +124,16 @@ fn field_schema(f: &FieldModel<'_>, krate: &TokenStream) -> TokenStream {
     let env = &f.env;
     let type_name = ty::display(f.ty);
     let mut tokens = quote!(#krate::FieldSchema::__new(#name, #env, #type_name));
+    if f.relative {
+        tokens.extend(quote!(.__relative()));
+    }
+    if f.nested {
+        // Spanned on the type: "`String` is not a section" points at it.
+        let ty = f.ty;
+        tokens.extend(quote_spanned! {ty.span()=>
+            .__nested(<#ty as #krate::Section>::__FIELDS)
+        });
+    }
     if !f.doc.is_empty() {
         let doc = f.doc;
         tokens.extend(quote!(.__doc(#doc)));
@@ -135,37 +178,59 @@ fn field_schema(f: &FieldModel<'_>, krate: &TokenStream) -> TokenStream {
     tokens
 }
 
-fn resolve_fn(model: &Model<'_>, private: &TokenStream) -> TokenStream {
+fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream) -> TokenStream {
+    let ident = &model.input.ident;
+    // A field's index among the flat settings: its own index, unless
+    // sections before it hold several settings each.
+    let flat_index = |index: usize| {
+        if model.has_nested {
+            quote!(const { #private::flat_offset(<#ident as #trait_path>::__FIELDS, #index) })
+        } else {
+            quote!(#index)
+        }
+    };
     let locals: Vec<_> = (0..model.fields.len())
         .map(|i| format_ident!("__gate_{}", i))
         .collect();
+    // Interpolated, not spelled, inside `quote_spanned!`: an identifier
+    // spelled there takes the user's span, and a field type written by a
+    // `macro_rules!` would then not see the parameter (hygiene).
+    let r = format_ident!("__gate_resolver");
     let lets = model
         .fields
         .iter()
         .zip(&locals)
         .enumerate()
         .map(|(index, (f, local))| match f.role {
-            Role::Environment => quote!(let #local = __gate_resolver.environment();),
-            Role::InstanceId { .. } => quote!(let #local = __gate_resolver.instance_id();),
+            Role::Environment => quote!(let #local = #r.environment();),
+            Role::InstanceId { .. } => quote!(let #local = #r.instance_id();),
+            Role::Setting if f.nested => {
+                let ty = f.ty;
+                let index = flat_index(index);
+                quote_spanned! {ty.span()=>
+                    let #local = #r.__section(#index, <#ty as #private::Section>::__resolve);
+                }
+            }
             Role::Setting => {
+                let index = flat_index(index);
                 let ty = f.ty;
                 // Through `Setting`, so a type that is not `Deserialize` gets
                 // our message on the field, not a bound inside the resolver.
                 let mut tokens = quote_spanned! {ty.span()=>
-                    let #local = <#ty as #private::Setting>::resolve(__gate_resolver, #index);
+                    let #local = <#ty as #private::Setting>::resolve(#r, #index);
                 };
                 // Whether the setting is on or present, for the rules that validation runs.
                 if !f.required_in.is_empty() {
                     tokens.extend(quote_spanned! {ty.span()=>
                         if let ::core::option::Option::Some(__gate_value) = &#local {
-                            __gate_resolver.__set_on(#index, #private::Optional::is_some_value(__gate_value));
+                            #r.__set_on(#index, #private::Optional::is_some_value(__gate_value));
                         }
                     });
                 }
                 if !f.forbidden_in.is_empty() {
                     tokens.extend(quote_spanned! {ty.span()=>
                         if let ::core::option::Option::Some(__gate_value) = &#local {
-                            __gate_resolver.__set_on(#index, #private::IsSet::is_set(__gate_value));
+                            #r.__set_on(#index, #private::IsSet::is_set(__gate_value));
                         }
                     });
                 }
@@ -208,7 +273,7 @@ fn compile_time_checks(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream
     let mut out = TokenStream::new();
     // Paths are spelled inside `quote_spanned!` so that errors point at the
     // user's tokens, not at the derive.
-    if f.secret {
+    if f.secret_attr {
         let ty = f.ty;
         out.extend(quote_spanned! {ty.span()=>
             const _: () = <#ty as #private::SecretField>::OK;

@@ -7,7 +7,8 @@ pub(crate) const PREFIX: &str = "prefix";
 pub(crate) const CHECK: &str = "check";
 pub(crate) const CRATE: &str = "crate";
 pub(crate) const DENY_UNKNOWN: &str = "deny_unknown";
-pub(crate) const CONTAINER_KEYS: &[&str] = &[PREFIX, CHECK, CRATE, DENY_UNKNOWN];
+pub(crate) const SECTION: &str = "section";
+pub(crate) const CONTAINER_KEYS: &[&str] = &[PREFIX, CHECK, CRATE, DENY_UNKNOWN, SECTION];
 
 // On a field.
 pub(crate) const ENVIRONMENT: &str = "environment";
@@ -21,6 +22,7 @@ pub(crate) const FORBIDDEN_IN: &str = "forbidden_in";
 pub(crate) const ENV: &str = "env";
 pub(crate) const ALIAS: &str = "alias";
 pub(crate) const NAMES: &str = "names";
+pub(crate) const NESTED: &str = "nested";
 pub(crate) const FIELD_KEYS: &[&str] = &[
     ENVIRONMENT,
     INSTANCE_ID,
@@ -33,6 +35,7 @@ pub(crate) const FIELD_KEYS: &[&str] = &[
     ENV,
     ALIAS,
     NAMES,
+    NESTED,
 ];
 
 /// Environment names accepted in `required_in(...)` / `forbidden_in(...)`,

@@ -84,6 +84,7 @@ mod report;
 mod schema;
 mod secret;
 mod text;
+mod var_names;
 
 // The stages, in pipeline order.
 #[cfg(feature = "claims")]
@@ -141,10 +142,70 @@ pub trait GateConfig: Sized {
     }
 
     #[doc(hidden)]
+    const __FIELDS: &'static [FieldSchema];
+
+    #[doc(hidden)]
     fn __resolve(resolver: &mut __private_0_1::Resolver<'_>) -> Option<Self>;
 
     #[doc(hidden)]
     fn __check(&self, checks: &mut validate::Checks<'_>);
+}
+
+/// A group of settings nested in a settings struct: implemented by
+/// `#[derive(GateConfig)]` with `#[gate(section)]`.
+///
+/// A section has no prefix of its own: its variables are named after the
+/// field that nests it (`#[gate(nested)] database: Database` in a struct
+/// with prefix `ORDERS` reads `url` from `ORDERS_DATABASE_URL`), its keys
+/// sit in a TOML table (`[database]`), and each of its fields is a setting
+/// of its own, named by its dotted path (`database.url`) in every report
+/// and template. A section is loaded only as part of a struct that nests it.
+///
+/// ```
+/// use asyncgate_config::{Environment, GateConfig, InstanceId};
+///
+/// /// The database connection.
+/// #[derive(Debug, GateConfig)]
+/// #[gate(section)]
+/// pub struct Database {
+///     #[gate(default = "postgres://localhost/orders")]
+///     pub url: String,
+///     #[gate(default = 10)]
+///     pub pool_size: u32,
+/// }
+///
+/// #[derive(Debug, GateConfig)]
+/// #[gate(prefix = "ORDERS")]
+/// pub struct Settings {
+///     #[gate(environment, default = "development")]
+///     pub env: Environment,
+///     #[gate(instance_id, default = "orders-1")]
+///     pub instance_id: InstanceId,
+///     #[gate(nested)]
+///     pub database: Database,
+/// }
+///
+/// let settings = Settings::loader()
+///     .env([("ORDERS_DATABASE_POOL_SIZE", "25")])
+///     .dotenv(false)
+///     .load()?
+///     .validate()?;
+/// assert_eq!(settings.database.pool_size, 25);
+/// assert_eq!(settings.database.url, "postgres://localhost/orders");
+/// assert_eq!(Settings::schema().field("database.pool_size").unwrap().env(), "ORDERS_DATABASE_POOL_SIZE");
+/// # Ok::<(), asyncgate_config::Report>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a section: `#[gate(nested)]` needs a struct that derives `GateConfig` with `#[gate(section)]`",
+    label = "not a section",
+    note = "add `#[gate(section)]` to a struct that derives `GateConfig`; a plain value (a number, a string, a list) needs no `nested`"
+)]
+pub trait Section: Sized {
+    #[doc(hidden)]
+    const __FIELDS: &'static [FieldSchema];
+
+    #[doc(hidden)]
+    fn __resolve(resolver: &mut __private_0_1::Resolver<'_>) -> Option<Self>;
 }
 
 /// Not public API: the parsers the fuzz targets (`fuzz/`) drive directly.
@@ -194,6 +255,7 @@ pub mod __private_0_1 {
     use crate::SecretString;
     use serde::de::DeserializeOwned;
 
+    pub use crate::Section;
     pub use crate::load::fields::Resolver;
 
     /// A type a setting can have: generated code resolves each field
@@ -280,6 +342,18 @@ pub mod __private_0_1 {
     }
     impl<T> SecretField for Option<crate::Secret<T>> {
         const OK: () = ();
+    }
+
+    /// The flat index of own field `index` of `fields` (settings of the
+    /// sections before it counted), for a struct with sections.
+    pub const fn flat_offset(fields: &[crate::FieldSchema], index: usize) -> usize {
+        crate::schema::flat_offset(fields, index)
+    }
+
+    /// Fails to compile (evaluated in a `const`) when two settings of a
+    /// struct with sections read the same variable.
+    pub const fn assert_distinct_vars(config_file_env: &str, fields: &[crate::FieldSchema]) {
+        crate::var_names::assert_distinct(config_file_env, fields);
     }
 
     /// Whether a `default = "..."` of a `Duration` field parses: evaluated

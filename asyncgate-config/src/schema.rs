@@ -15,7 +15,10 @@ pub struct Schema {
     prefix: &'static str,
     config_file_env: &'static str,
     doc: &'static str,
-    fields: &'static [FieldSchema],
+    /// The struct's own fields; a `#[gate(nested)]` field holds its section's.
+    own: &'static [FieldSchema],
+    /// Every setting, sections flattened depth-first, built on first use.
+    flat: OnceLock<&'static [FieldSchema]>,
     check_fn: Option<&'static str>,
     deny_unknown: bool,
     environment_names: &'static [(&'static str, Environment)],
@@ -51,10 +54,15 @@ pub enum Role {
 }
 
 /// The description of one setting.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct FieldSchema {
     name: &'static str,
     env: &'static str,
+    /// Whether `env` is the whole variable name; `false` in a section for
+    /// the segment (`URL`) that the enclosing names compose into one.
+    env_exact: bool,
+    /// For a `#[gate(nested)]` field, the section's own fields.
+    nested: Option<&'static [FieldSchema]>,
     file_env: Option<&'static str>,
     type_name: &'static str,
     doc: &'static str,
@@ -81,7 +89,8 @@ impl Schema {
             prefix,
             config_file_env,
             doc,
-            fields,
+            own: fields,
+            flat: OnceLock::new(),
             check_fn: None,
             deny_unknown: false,
             environment_names: &[],
@@ -123,18 +132,35 @@ impl Schema {
     pub fn doc(&self) -> &'static str {
         self.doc
     }
-    /// Every field, in declaration order.
+    /// Every setting, in declaration order; the settings of a
+    /// `#[gate(nested)]` section take its place, named by their dotted
+    /// path (`database.url`) and composed env var (`ORDERS_DATABASE_URL`).
     pub fn fields(&self) -> &'static [FieldSchema] {
-        self.fields
+        self.flat.get_or_init(|| {
+            if self.own.iter().all(|f| f.nested.is_none()) {
+                return self.own;
+            }
+            let mut out = Vec::with_capacity(leaf_count(self.own));
+            flatten(self.own, None, &mut out);
+            Box::leak(out.into_boxed_slice())
+        })
     }
-    /// The field with this name.
+    /// The setting with this name (a dotted path for a section's: `http.port`).
     pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
-        self.fields.iter().find(|f| f.name == name)
+        self.fields().iter().find(|f| f.name == name)
+    }
+    /// Whether `name` names a section (`http`, `database.pool`).
+    pub(crate) fn is_section(&self, name: &str) -> bool {
+        self.fields().iter().any(|f| {
+            f.name
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
     }
     fn names(&self) -> &Names {
         self.names.get_or_init(|| {
             let mut known: Vec<&'static str> = self
-                .fields
+                .fields()
                 .iter()
                 .flat_map(|f| {
                     std::iter::once(f.env)
@@ -243,7 +269,72 @@ impl Schema {
         self.check_fn
     }
     pub(crate) fn index_of(&self, role: fn(&Role) -> bool) -> Option<usize> {
-        self.fields.iter().position(|f| role(&f.role))
+        self.fields().iter().position(|f| role(&f.role))
+    }
+}
+
+/// How many settings `fields` holds once its sections are flattened.
+pub(crate) const fn leaf_count(fields: &[FieldSchema]) -> usize {
+    let mut count = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        count += match fields[i].nested {
+            Some(section) => leaf_count(section),
+            None => 1,
+        };
+        i += 1;
+    }
+    count
+}
+
+/// The flat index of own field `index`: how many settings come before it.
+pub(crate) const fn flat_offset(fields: &[FieldSchema], index: usize) -> usize {
+    let mut count = 0;
+    let mut i = 0;
+    while i < index {
+        count += match fields[i].nested {
+            Some(section) => leaf_count(section),
+            None => 1,
+        };
+        i += 1;
+    }
+    count
+}
+
+/// A composed name, leaked: built once per schema and kept for the process.
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+/// Appends the settings of `fields` to `out`, names and env vars composed
+/// under `parent` (the enclosing section's dotted path and env var).
+fn flatten(
+    fields: &'static [FieldSchema],
+    parent: Option<(&'static str, &'static str)>,
+    out: &mut Vec<FieldSchema>,
+) {
+    for f in fields {
+        let (name, env) = match parent {
+            None => (f.name, f.env),
+            Some((path, env)) => (
+                leak(format!("{path}.{}", f.name)),
+                if f.env_exact {
+                    f.env
+                } else {
+                    leak(format!("{env}_{}", f.env))
+                },
+            ),
+        };
+        match f.nested {
+            Some(section) => flatten(section, Some((name, env)), out),
+            None => out.push(FieldSchema {
+                name,
+                env,
+                file_env: f.secret.then(|| leak(format!("{env}_FILE"))),
+                env_exact: true,
+                ..*f
+            }),
+        }
     }
 }
 
@@ -253,6 +344,8 @@ impl FieldSchema {
         FieldSchema {
             name,
             env,
+            env_exact: true,
+            nested: None,
             file_env: None,
             type_name,
             doc: "",
@@ -264,6 +357,18 @@ impl FieldSchema {
             required_in: &[],
             forbidden_in: &[],
         }
+    }
+    /// In a section: `env` is a segment that the enclosing names compose.
+    #[doc(hidden)]
+    pub const fn __relative(mut self) -> Self {
+        self.env_exact = false;
+        self
+    }
+    /// A `#[gate(nested)]` field holding the section with these fields.
+    #[doc(hidden)]
+    pub const fn __nested(mut self, section: &'static [FieldSchema]) -> Self {
+        self.nested = Some(section);
+        self
     }
     #[doc(hidden)]
     pub const fn __doc(mut self, doc: &'static str) -> Self {
@@ -308,16 +413,24 @@ impl FieldSchema {
     }
 
     /// The field's name.
-    pub fn name(&self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         self.name
     }
     /// The environment variable that sets it.
-    pub fn env(&self) -> &'static str {
+    pub const fn env(&self) -> &'static str {
         self.env
     }
     /// Older names that still set it, with a deprecation warning.
-    pub fn aliases(&self) -> &'static [&'static str] {
+    pub const fn aliases(&self) -> &'static [&'static str] {
         self.aliases
+    }
+    /// Whether `env` is a whole variable name, not a section's segment.
+    pub(crate) const fn env_is_exact(&self) -> bool {
+        self.env_exact
+    }
+    /// For a `#[gate(nested)]` field, the section's own fields.
+    pub(crate) const fn section(&self) -> Option<&'static [FieldSchema]> {
+        self.nested
     }
     /// For secrets, the `NAME_FILE` variable that names a file holding it.
     pub fn file_env(&self) -> Option<&'static str> {
@@ -357,7 +470,7 @@ impl FieldSchema {
         self.optional
     }
     /// Whether it is a secret: never shown, and may be read from `NAME_FILE`.
-    pub fn is_secret(&self) -> bool {
+    pub const fn is_secret(&self) -> bool {
         self.secret
     }
     /// What part it plays.

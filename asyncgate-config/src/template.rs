@@ -26,6 +26,10 @@ fn first_line(doc: &str) -> &str {
 /// `type: u16; default: 8080; required in: staging, production; secret; ...`
 fn facts(field: &FieldSchema) -> String {
     let mut facts = vec![format!("type: {}", field.type_label())];
+    // A section's setting: its dotted path, as reports and `Loader::set` name it.
+    if field.name().contains('.') {
+        facts.insert(0, format!("setting: {}", field.name()));
+    }
     if let Some(d) = field.default() {
         facts.push(format!("default: {d}"));
     }
@@ -37,6 +41,16 @@ fn facts(field: &FieldSchema) -> String {
         facts.push(format!("secret; or {file_env}=/path/to/file"));
     }
     facts.join("; ")
+}
+
+/// ` (http.port)` for a section's setting, whose variable alone does not
+/// say which setting it is; empty for a top-level one.
+fn section_path(field: &FieldSchema) -> String {
+    if field.name().contains('.') {
+        format!(" ({})", field.name())
+    } else {
+        String::new()
+    }
 }
 
 /// A blank line, the setting's doc and its facts, as comments.
@@ -108,8 +122,9 @@ impl Schema {
         for f in self.fields() {
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | {} | {} | {} | {} |",
+                "| `{}`{} | `{}` | {} | {} | {} | {} |",
                 f.env(),
+                section_path(f),
                 cell(f.type_label()),
                 f.default()
                     .map(|d| format!("`{}`", cell(d)))
@@ -156,24 +171,21 @@ impl Schema {
             self.name(),
             self.config_file_env()
         );
+        // Top-level keys come before any table; then one table per section.
+        let table_of = |f: &FieldSchema| f.name().rsplit_once('.').map_or("", |(table, _)| table);
+        let mut tables: Vec<&str> = Vec::new();
         for f in self.fields() {
-            comment_header(&mut out, f, &format!("{}; env: {}", facts(f), f.env()));
-            if f.is_secret() {
-                let _ = writeln!(
-                    out,
-                    "# (a secret: set {} or {} rather than writing it here)",
-                    f.env(),
-                    f.file_env().unwrap_or_default()
-                );
-                continue;
+            if !tables.contains(&table_of(f)) {
+                tables.push(table_of(f));
             }
-            match f.default() {
-                Some(default) => {
-                    let _ = writeln!(out, "#{} = {}", f.name(), toml_literal(f, default));
-                }
-                None => {
-                    let _ = writeln!(out, "#{} = ", f.name());
-                }
+        }
+        tables.sort_by_key(|t| !t.is_empty());
+        for table in tables {
+            if !table.is_empty() {
+                let _ = writeln!(out, "\n[{table}]");
+            }
+            for f in self.fields().iter().filter(|f| table_of(f) == table) {
+                toml_entry(&mut out, f);
             }
         }
         out
@@ -194,7 +206,7 @@ impl Schema {
             .iter()
             .map(|f| {
                 [
-                    f.env().to_owned(),
+                    format!("{}{}", f.env(), section_path(f)),
                     f.type_label().to_owned(),
                     f.default().unwrap_or("").to_owned(),
                     required_in(f),
@@ -229,6 +241,29 @@ impl Schema {
             line(row.each_ref().map(String::as_str));
         }
         out
+    }
+}
+
+/// One setting of the TOML template: its comment and its commented line.
+fn toml_entry(out: &mut String, f: &FieldSchema) {
+    comment_header(out, f, &format!("{}; env: {}", facts(f), f.env()));
+    let key = f.name().rsplit('.').next().unwrap_or_default();
+    if f.is_secret() {
+        let _ = writeln!(
+            out,
+            "# (a secret: set {} or {} rather than writing it here)",
+            f.env(),
+            f.file_env().unwrap_or_default()
+        );
+        return;
+    }
+    match f.default() {
+        Some(default) => {
+            let _ = writeln!(out, "#{key} = {}", toml_literal(f, default));
+        }
+        None => {
+            let _ = writeln!(out, "#{key} = ");
+        }
     }
 }
 

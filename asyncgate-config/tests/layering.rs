@@ -22,6 +22,7 @@ const STAGES: &[(&str, u8)] = &[
     ("schema", 0),
     ("secret", 0),
     ("text", 0),
+    ("var_names", 0),
     // The stages, in pipeline order.
     ("load", 1),
     ("detect", 2),
@@ -34,7 +35,7 @@ const STAGES: &[(&str, u8)] = &[
 ];
 
 /// Root items every stage may name: the trait all settings implement.
-const ROOT_CONTRACT: &[&str] = &["GateConfig"];
+const ROOT_CONTRACT: &[&str] = &["GateConfig", "Section"];
 
 fn rank(module: &str) -> Option<u8> {
     STAGES.iter().find(|(m, _)| *m == module).map(|(_, r)| *r)

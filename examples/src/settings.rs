@@ -109,6 +109,148 @@ impl LogLevel {
     }
 }
 
+/// ReceiptGate: where receipts go in `receiptgate_integrated` mode (`ASYNCGATE_RECEIPTGATE_*`).
+#[derive(Debug, GateConfig)]
+#[gate(section)]
+pub struct ReceiptGate {
+    /// ReceiptGate's URL (http, https, redis or rediss).
+    #[gate(
+        alias = "ASYNCGATE_RECEIPTGATE_URL",
+        alias = "RECEIPTGATE_ENDPOINT",
+        alias = "RECEIPTGATE_URL"
+    )]
+    pub endpoint: Option<String>,
+
+    /// Token for ReceiptGate.
+    #[gate(
+        secret,
+        alias = "ASYNCGATE_RECEIPTGATE_API_KEY",
+        alias = "RECEIPTGATE_AUTH_TOKEN",
+        alias = "RECEIPTGATE_API_KEY"
+    )]
+    pub auth_token: Option<SecretString>,
+
+    /// Tenant of the receipts sent to ReceiptGate.
+    pub tenant_id: Option<String>,
+
+    /// Milliseconds an emission to ReceiptGate may take.
+    #[gate(default = 500)]
+    pub emission_timeout_ms: u32,
+
+    /// Receipts buffered while ReceiptGate is unreachable.
+    #[gate(default = 10000)]
+    pub emission_buffer_size: u32,
+
+    /// Seconds between retries of a failed emission.
+    #[gate(default = 30)]
+    pub emission_retry_interval_seconds: u32,
+
+    /// Retries of one emission.
+    #[gate(default = 10)]
+    pub emission_max_retries: u32,
+
+    /// Whether a circuit breaker guards ReceiptGate.
+    #[gate(default = true)]
+    pub circuit_breaker_enabled: bool,
+
+    /// Failures that open the circuit.
+    #[gate(default = 5)]
+    pub circuit_breaker_failure_threshold: u32,
+
+    /// Seconds the circuit stays open.
+    #[gate(default = 60)]
+    pub circuit_breaker_timeout_seconds: u32,
+
+    /// Calls allowed while half open.
+    #[gate(default = 3)]
+    pub circuit_breaker_half_open_max_calls: u32,
+
+    /// Successes that close the circuit.
+    #[gate(default = 2)]
+    pub circuit_breaker_success_threshold: u32,
+}
+
+/// Rate limiting (`ASYNCGATE_RATE_LIMIT_*`): always on in staging and production.
+#[derive(Debug, GateConfig)]
+#[gate(section)]
+pub struct RateLimit {
+    /// Rate limiting (always on in staging and production).
+    #[gate(default = true)]
+    pub enabled: bool,
+
+    /// Where rate-limit counters live: memory or redis (needs ASYNCGATE_REDIS_URL).
+    #[gate(default = "memory")]
+    pub backend: RateLimitBackend,
+
+    /// Calls per window and client.
+    #[gate(default = 100)]
+    pub default_calls: u32,
+
+    /// The rate-limit window, in seconds.
+    #[gate(default = 60)]
+    pub default_window_seconds: u32,
+}
+
+/// Escalation of expired tasks (`ASYNCGATE_ESCALATION_*`).
+#[derive(Debug, GateConfig)]
+#[gate(section)]
+pub struct Escalation {
+    /// Whether expired tasks escalate.
+    #[gate(default = false)]
+    pub enabled: bool,
+
+    /// Who is told per class: a JSON array such as `[{"class":1,"to_id":"ops"}]`.
+    pub targets: Vec<EscalationTarget>,
+
+    /// The class a lease expiry escalates as.
+    #[gate(default = 1)]
+    pub lease_expiry_class: i32,
+}
+
+/// CORS (`ASYNCGATE_CORS_*`).
+#[derive(Debug, GateConfig)]
+#[gate(section)]
+pub struct Cors {
+    /// Allowed CORS origins (explicit allowlist; `*` is refused with credentials).
+    #[gate(default = "http://localhost:3000,http://localhost:8080")]
+    pub allowed_origins: Vec<String>,
+
+    /// Whether CORS requests may carry credentials.
+    #[gate(default = true)]
+    pub allow_credentials: bool,
+
+    /// Allowed CORS methods.
+    #[gate(default = "GET,POST,PUT,DELETE,OPTIONS")]
+    pub allowed_methods: Vec<String>,
+
+    /// Allowed CORS request headers.
+    #[gate(default = "Authorization,Content-Type,X-Tenant-ID,X-Trace-ID,X-Request-ID")]
+    pub allowed_headers: Vec<String>,
+}
+
+/// JWT signing (`ASYNCGATE_JWT_*`).
+#[derive(Debug, GateConfig)]
+#[gate(section)]
+pub struct Jwt {
+    /// JWT signing algorithm.
+    #[gate(default = "RS256")]
+    pub algorithm: String,
+
+    /// PEM file of the JWT signing key.
+    pub private_key_path: Option<PathBuf>,
+
+    /// PEM file of the JWT verification key.
+    pub public_key_path: Option<PathBuf>,
+
+    /// Days an access token is valid.
+    #[gate(default = 30)]
+    pub access_token_ttl_days: u32,
+
+    /// Days a refresh token is valid.
+    #[gate(default = 90)]
+    pub refresh_token_ttl_days: u32,
+}
+
 /// AsyncGate server settings.
 #[derive(Debug, GateConfig)]
 #[gate(prefix = "ASYNCGATE", check = rules)]
@@ -153,77 +295,13 @@ pub struct Settings {
     #[gate(default = "standalone")]
     pub receipt_mode: ReceiptMode,
 
-    /// ReceiptGate's URL (http, https, redis or rediss).
-    #[gate(
-        alias = "ASYNCGATE_RECEIPTGATE_URL",
-        alias = "RECEIPTGATE_ENDPOINT",
-        alias = "RECEIPTGATE_URL"
-    )]
-    pub receiptgate_endpoint: Option<String>,
+    /// ReceiptGate: where receipts go in `receiptgate_integrated` mode (`ASYNCGATE_RECEIPTGATE_*`).
+    #[gate(nested)]
+    pub receiptgate: ReceiptGate,
 
-    /// Token for ReceiptGate.
-    #[gate(
-        secret,
-        alias = "ASYNCGATE_RECEIPTGATE_API_KEY",
-        alias = "RECEIPTGATE_AUTH_TOKEN",
-        alias = "RECEIPTGATE_API_KEY"
-    )]
-    pub receiptgate_auth_token: Option<SecretString>,
-
-    /// Tenant of the receipts sent to ReceiptGate.
-    pub receiptgate_tenant_id: Option<String>,
-
-    /// Milliseconds an emission to ReceiptGate may take.
-    #[gate(default = 500)]
-    pub receiptgate_emission_timeout_ms: u32,
-
-    /// Receipts buffered while ReceiptGate is unreachable.
-    #[gate(default = 10000)]
-    pub receiptgate_emission_buffer_size: u32,
-
-    /// Seconds between retries of a failed emission.
-    #[gate(default = 30)]
-    pub receiptgate_emission_retry_interval_seconds: u32,
-
-    /// Retries of one emission.
-    #[gate(default = 10)]
-    pub receiptgate_emission_max_retries: u32,
-
-    /// Whether a circuit breaker guards ReceiptGate.
-    #[gate(default = true)]
-    pub receiptgate_circuit_breaker_enabled: bool,
-
-    /// Failures that open the circuit.
-    #[gate(default = 5)]
-    pub receiptgate_circuit_breaker_failure_threshold: u32,
-
-    /// Seconds the circuit stays open.
-    #[gate(default = 60)]
-    pub receiptgate_circuit_breaker_timeout_seconds: u32,
-
-    /// Calls allowed while half open.
-    #[gate(default = 3)]
-    pub receiptgate_circuit_breaker_half_open_max_calls: u32,
-
-    /// Successes that close the circuit.
-    #[gate(default = 2)]
-    pub receiptgate_circuit_breaker_success_threshold: u32,
-
-    /// Rate limiting (always on in staging and production).
-    #[gate(default = true)]
-    pub rate_limit_enabled: bool,
-
-    /// Where rate-limit counters live: memory or redis (needs ASYNCGATE_REDIS_URL).
-    #[gate(default = "memory")]
-    pub rate_limit_backend: RateLimitBackend,
-
-    /// Calls per window and client.
-    #[gate(default = 100)]
-    pub rate_limit_default_calls: u32,
-
-    /// The rate-limit window, in seconds.
-    #[gate(default = 60)]
-    pub rate_limit_default_window_seconds: u32,
+    /// Rate limiting (`ASYNCGATE_RATE_LIMIT_*`): always on in staging and production.
+    #[gate(nested)]
+    pub rate_limit: RateLimit,
 
     /// Default lease TTL in seconds.
     #[gate(default = 120)]
@@ -289,16 +367,9 @@ pub struct Settings {
     #[gate(default = 7)]
     pub task_retention_days: u32,
 
-    /// Whether expired tasks escalate.
-    #[gate(default = false)]
-    pub escalation_enabled: bool,
-
-    /// Who is told per class: a JSON array such as `[{"class":1,"to_id":"ops"}]`.
-    pub escalation_targets: Vec<EscalationTarget>,
-
-    /// The class a lease expiry escalates as.
-    #[gate(default = 1)]
-    pub escalation_lease_expiry_class: i32,
+    /// Escalation of expired tasks (`ASYNCGATE_ESCALATION_*`).
+    #[gate(nested)]
+    pub escalation: Escalation,
 
     /// Shared API token for `Authorization: Bearer <token>`.
     #[gate(secret, required_in(staging, production))]
@@ -308,39 +379,13 @@ pub struct Settings {
     #[gate(default = false)]
     pub allow_insecure_dev: bool,
 
-    /// Allowed CORS origins (explicit allowlist; `*` is refused with credentials).
-    #[gate(default = "http://localhost:3000,http://localhost:8080")]
-    pub cors_allowed_origins: Vec<String>,
+    /// CORS (`ASYNCGATE_CORS_*`).
+    #[gate(nested)]
+    pub cors: Cors,
 
-    /// Whether CORS requests may carry credentials.
-    #[gate(default = true)]
-    pub cors_allow_credentials: bool,
-
-    /// Allowed CORS methods.
-    #[gate(default = "GET,POST,PUT,DELETE,OPTIONS")]
-    pub cors_allowed_methods: Vec<String>,
-
-    /// Allowed CORS request headers.
-    #[gate(default = "Authorization,Content-Type,X-Tenant-ID,X-Trace-ID,X-Request-ID")]
-    pub cors_allowed_headers: Vec<String>,
-
-    /// JWT signing algorithm.
-    #[gate(default = "RS256")]
-    pub jwt_algorithm: String,
-
-    /// PEM file of the JWT signing key.
-    pub jwt_private_key_path: Option<PathBuf>,
-
-    /// PEM file of the JWT verification key.
-    pub jwt_public_key_path: Option<PathBuf>,
-
-    /// Days an access token is valid.
-    #[gate(default = 30)]
-    pub jwt_access_token_ttl_days: u32,
-
-    /// Days a refresh token is valid.
-    #[gate(default = 90)]
-    pub jwt_refresh_token_ttl_days: u32,
+    /// JWT signing (`ASYNCGATE_JWT_*`).
+    #[gate(nested)]
+    pub jwt: Jwt,
 
     /// Address to listen on.
     #[gate(default = "0.0.0.0")]
@@ -384,8 +429,13 @@ pub fn rules(settings: &Settings, checks: &mut Checks<'_>) {
 impl Settings {
     /// Whether rate limiting is on: always, outside development.
     pub fn rate_limit_effective(&self) -> bool {
-        self.rate_limit_enabled || !self.env.is_development()
+        self.rate_limit.enabled || !self.env.is_development()
     }
+}
+
+/// The variable that sets the setting at `path` (`cors.allowed_origins`).
+fn var(path: &str) -> &'static str {
+    Settings::schema().field(path).map_or("", |f| f.env())
 }
 
 /// A URL setting must use one of `schemes`.
@@ -397,10 +447,7 @@ fn url_scheme(checks: &mut Checks<'_>, name: &str, value: Option<&str>, schemes:
                 name,
                 format!("{name} must start with {}", schemes.join(", ")),
             )
-            .with_remedy(format!(
-                "set ASYNCGATE_{} to such a URL",
-                name.to_ascii_uppercase()
-            )),
+            .with_remedy(format!("set {} to such a URL", var(name))),
         );
     }
 }
@@ -409,13 +456,8 @@ fn url_scheme(checks: &mut Checks<'_>, name: &str, value: Option<&str>, schemes:
 fn not_above(checks: &mut Checks<'_>, (default, dv): (&str, u64), (max, mv): (&str, u64)) {
     if dv > mv {
         checks.push(
-            Finding::error(default, format!("{default}={dv} exceeds {max}={mv}")).with_remedy(
-                format!(
-                    "lower ASYNCGATE_{} or raise ASYNCGATE_{}",
-                    default.to_ascii_uppercase(),
-                    max.to_ascii_uppercase()
-                ),
-            ),
+            Finding::error(default, format!("{default}={dv} exceeds {max}={mv}"))
+                .with_remedy(format!("lower {} or raise {}", var(default), var(max))),
         );
     }
 }
@@ -434,34 +476,35 @@ pub fn service_rules(settings: &Settings, checks: &mut Checks<'_>) {
     url_scheme(checks, "redis_url", settings.redis_url.as_deref(), &web);
     url_scheme(
         checks,
-        "receiptgate_endpoint",
-        settings.receiptgate_endpoint.as_deref(),
+        "receiptgate.endpoint",
+        settings.receiptgate.endpoint.as_deref(),
         &web,
     );
-    if settings.cors_allow_credentials
+    if settings.cors.allow_credentials
         && settings
-            .cors_allowed_origins
+            .cors
+            .allowed_origins
             .iter()
             .any(|o| o.trim() == "*")
     {
         checks.push(
-            Finding::error("cors_allowed_origins", "cors_allowed_origins contains `*` while cors_allow_credentials is on: any site could make credentialed requests")
+            Finding::error("cors.allowed_origins", "cors.allowed_origins contains `*` while cors.allow_credentials is on: any site could make credentialed requests")
                 .with_remedy("list the allowed origins in ASYNCGATE_CORS_ALLOWED_ORIGINS, or set ASYNCGATE_CORS_ALLOW_CREDENTIALS=false"),
         );
     }
-    if settings.rate_limit_backend == RateLimitBackend::Redis && settings.redis_url.is_none() {
+    if settings.rate_limit.backend == RateLimitBackend::Redis && settings.redis_url.is_none() {
         checks.push(
             Finding::error(
-                "rate_limit_backend",
-                "rate_limit_backend=redis needs redis_url",
+                "rate_limit.backend",
+                "rate_limit.backend=redis needs redis_url",
             )
             .with_remedy("set ASYNCGATE_REDIS_URL, or ASYNCGATE_RATE_LIMIT_BACKEND=memory"),
         );
     }
-    if !settings.rate_limit_enabled && !env.is_development() {
+    if !settings.rate_limit.enabled && !env.is_development() {
         checks.push(Finding::warning(
-            "rate_limit_enabled",
-            format!("rate_limit_enabled=false has no effect in {env} environment: rate limiting is always on outside development"),
+            "rate_limit.enabled",
+            format!("rate_limit.enabled=false has no effect in {env} environment: rate limiting is always on outside development"),
         ));
     }
     // Each default within its maximum.

@@ -59,7 +59,7 @@ ASYNCGATE_PORT=8080
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["findings"], serde_json::json!([]), "{json:#}");
     assert_eq!(
-        json["settings"]["cors_allowed_headers"]["source_kind"],
+        json["settings"]["cors.allowed_headers"]["source_kind"],
         "dotenv"
     );
 }
@@ -155,11 +155,11 @@ fn the_originals_rules_hold() {
     let cases: [(&[(&str, &str)], &str); 7] = [
         (
             &[("ASYNCGATE_CORS_ALLOWED_ORIGINS", "*")],
-            "cors_allowed_origins contains `*` while cors_allow_credentials is on",
+            "cors.allowed_origins contains `*` while cors.allow_credentials is on",
         ),
         (
             &[("ASYNCGATE_RATE_LIMIT_BACKEND", "redis")],
-            "rate_limit_backend=redis needs redis_url",
+            "rate_limit.backend=redis needs redis_url",
         ),
         (
             &[("ASYNCGATE_DATABASE_URL", "mysql://db/x")],
@@ -171,7 +171,7 @@ fn the_originals_rules_hold() {
         ),
         (
             &[("RECEIPTGATE_URL", "file:///tmp/x")],
-            "receiptgate_endpoint must start with",
+            "receiptgate.endpoint must start with",
         ),
         (
             &[("ASYNCGATE_DEFAULT_LIST_LIMIT", "500")],
@@ -208,7 +208,7 @@ fn the_originals_rules_hold() {
         (
             "ASYNCGATE_RATE_LIMIT_ENABLED",
             "false",
-            "rate_limit_enabled=false has no effect",
+            "rate_limit.enabled=false has no effect",
         ),
     ] {
         let json = check_passes(dir.path(), &plus(&base, name, value));

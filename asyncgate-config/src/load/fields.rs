@@ -27,6 +27,8 @@ pub struct Resolver<'a> {
     /// The environment's name as configured (`qa`), when it has one of its own.
     environment_name: Option<&'static str>,
     instance_id: Option<InstanceId>,
+    /// Where the section being resolved starts among the flat settings.
+    base: usize,
 }
 
 impl<'a> Resolver<'a> {
@@ -43,6 +45,7 @@ impl<'a> Resolver<'a> {
             environment: None,
             environment_name: None,
             instance_id: None,
+            base: 0,
         }
     }
 
@@ -115,6 +118,7 @@ impl<'a> Resolver<'a> {
     /// Resolves the field at `index` of the schema as a `T`. `None` when it
     /// is missing or invalid; the reason is recorded.
     pub fn field<T: DeserializeOwned>(&mut self, index: usize) -> Option<T> {
+        let index = self.base + index;
         let field = &self.schema.fields()[index];
         let found = match self.layers.lookup(field, &mut self.findings) {
             Ok(found) => found,
@@ -175,7 +179,22 @@ impl<'a> Resolver<'a> {
     /// `required_in` / `forbidden_in` rules (which validation runs).
     #[doc(hidden)]
     pub fn __set_on(&mut self, index: usize, on: bool) {
-        self.records[index].set_on(on);
+        self.records[self.base + index].set_on(on);
+    }
+
+    /// Resolves a `#[gate(nested)]` section whose settings start at flat
+    /// index `offset` of the section being resolved.
+    #[doc(hidden)]
+    pub fn __section<S>(
+        &mut self,
+        offset: usize,
+        resolve: fn(&mut Self) -> Option<S>,
+    ) -> Option<S> {
+        let outer = self.base;
+        self.base += offset;
+        let value = resolve(self);
+        self.base = outer;
+        value
     }
 
     /// Ends resolution: every record, and every finding so far.

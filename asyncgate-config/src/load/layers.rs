@@ -66,7 +66,7 @@ impl Layers {
             return Ok(Some(found));
         }
         if let Some(file) = &self.file
-            && let Some(value) = file.table.get(field.name())
+            && let Some(value) = file.get(field.name())
             && !matches!(value, toml::Value::String(s) if s.trim().is_empty())
         {
             let source = Source::File {

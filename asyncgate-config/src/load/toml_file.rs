@@ -14,6 +14,17 @@ pub(crate) struct ConfigFile {
 }
 
 impl ConfigFile {
+    /// The value at a setting's dotted path (`database.url` is `url` in
+    /// the table `[database]`).
+    pub(crate) fn get(&self, path: &str) -> Option<&toml::Value> {
+        let mut parts = path.split('.');
+        let mut value = self.table.get(parts.next()?)?;
+        for part in parts {
+            value = value.as_table()?.get(part)?;
+        }
+        Some(value)
+    }
+
     /// Reads and parses the file named by `named_by` (a variable, or the loader).
     pub(crate) fn read(
         path: &Path,

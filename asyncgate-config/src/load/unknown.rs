@@ -103,24 +103,32 @@ pub(crate) fn unknown_names(
         }
     }
     if let Some(file) = file {
-        for key in file.table.keys() {
-            if schema.field(key).is_none() {
-                if listed == MAX_LISTED {
-                    unlisted += 1;
-                    continue;
-                }
-                listed += 1;
-                let hint = suggest_name(key, "", schema.fields().iter().map(|f| f.name()))
+        let mut unknown = Vec::new();
+        unknown_keys(schema, &file.table, "", &mut unknown);
+        for (key, is_section) in unknown {
+            if listed == MAX_LISTED {
+                unlisted += 1;
+                continue;
+            }
+            listed += 1;
+            let path = file.path.display();
+            let found = if is_section {
+                finding(format!(
+                    "key `{key}` in config file {path} is ignored: `{key}` is a section, not a value"
+                ))
+                .with_remedy(format!(
+                    "write its settings in a table: `[{key}]` and a line per setting under it"
+                ))
+            } else {
+                let hint = suggest_name(&key, "", schema.fields().iter().map(|f| f.name()))
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
-                findings.push(
-                    finding(format!(
-                        "unknown key `{key}` in config file {} is ignored{hint}",
-                        file.path.display()
-                    ))
-                    .with_remedy("remove it, or rename it to a setting's field name"),
-                );
-            }
+                finding(format!(
+                    "unknown key `{key}` in config file {path} is ignored{hint}"
+                ))
+                .with_remedy("remove it, or rename it to a setting's field name")
+            };
+            findings.push(found);
         }
     }
     if unlisted > 0 {
@@ -130,6 +138,31 @@ pub(crate) fn unknown_names(
             ))
             .with_remedy("remove the names no setting reads"),
         );
+    }
+}
+
+/// The keys of `table` (under the dotted `prefix`) that no setting reads,
+/// with whether each names a section given as a value. Tables are entered
+/// only where they name a section, so the walk is as deep as the schema.
+fn unknown_keys(schema: &Schema, table: &toml::Table, prefix: &str, out: &mut Vec<(String, bool)>) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        if schema.field(&path).is_some() {
+            continue;
+        }
+        match value {
+            toml::Value::Table(inner) if schema.is_section(&path) => {
+                unknown_keys(schema, inner, &path, out);
+            }
+            _ => {
+                let is_section = schema.is_section(&path);
+                out.push((path, is_section));
+            }
+        }
     }
 }
 

@@ -135,11 +135,21 @@ fn settings_text(f: &mut fmt::Formatter<'_>, res: &Resolution) -> fmt::Result {
         .map(|(field, _)| field.env().len())
         .max()
         .unwrap_or(0);
+    // With sections, a variable does not say which setting it sets: the
+    // dotted path goes first.
+    let path_width = res
+        .settings()
+        .any(|(field, _)| field.name().contains('.'))
+        .then(|| res.settings().map(|(field, _)| field.name().len()).max())
+        .flatten();
     for (field, record) in res.settings() {
         let value = record.value().unwrap_or("(unset)");
         let source = record
             .source()
             .map_or_else(|| "-".to_owned(), ToString::to_string);
+        if let Some(path_width) = path_width {
+            write!(f, "  {:path_width$}", field.name())?;
+        }
         writeln!(f, "  {:width$}  {value}  [{source}]", field.env())?;
     }
     if !res.detection_trace().is_empty() {

@@ -1,0 +1,261 @@
+//! The compile-time check that no two settings of a struct with sections
+//! read the same variable.
+//!
+//! A struct's derive sees only its own fields; the names inside a
+//! `#[gate(nested)]` section compose with the field that nests it
+//! (`ORDERS_` + `DATABASE_` + `URL`), so a collision across sections
+//! (`database_url` next to a `database` section with a `url`) can only be
+//! found once every name is known: in a `const` that the derive emits,
+//! which fails to compile with the names of both settings.
+
+use crate::schema::FieldSchema;
+
+/// Longest name (or dotted path) compared; longer ones are compared by
+/// this many bytes, which no real variable name reaches.
+const MAX_TEXT: usize = 120;
+/// Most names checked (settings, `NAME_FILE`s and aliases together).
+const MAX_NAMES: usize = 1024;
+
+/// A fixed-size string, for `const fn`s that cannot allocate.
+#[derive(Clone, Copy)]
+struct Text {
+    bytes: [u8; MAX_TEXT],
+    len: usize,
+}
+
+impl Text {
+    const EMPTY: Text = Text {
+        bytes: [0; MAX_TEXT],
+        len: 0,
+    };
+
+    const fn push(mut self, text: &str) -> Text {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && self.len < MAX_TEXT {
+            self.bytes[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    const fn push_text(self, other: &Text) -> Text {
+        self.push(other.as_str())
+    }
+
+    const fn eq(&self, other: &Text) -> bool {
+        if self.len != other.len {
+            return false;
+        }
+        let mut i = 0;
+        while i < self.len {
+            if self.bytes[i] != other.bytes[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    const fn as_str(&self) -> &str {
+        let (head, _) = self.bytes.split_at(self.len);
+        match core::str::from_utf8(head) {
+            Ok(text) => text,
+            // Only ASCII names reach here (the derive checks them); a cut
+            // inside a multi-byte character shows nothing rather than fail.
+            Err(_) => "",
+        }
+    }
+}
+
+/// One variable a setting reads, and the setting's dotted path.
+#[derive(Clone, Copy)]
+struct Entry {
+    var: Text,
+    path: Text,
+}
+
+struct Table {
+    entries: [Entry; MAX_NAMES],
+    len: usize,
+}
+
+impl Table {
+    const fn add(&mut self, var: Text, path: Text) {
+        if self.len < MAX_NAMES {
+            self.entries[self.len] = Entry { var, path };
+            self.len += 1;
+        }
+    }
+}
+
+/// Adds every variable the settings of `fields` read, composed under the
+/// enclosing section's path and variable (`parent`).
+const fn collect(fields: &[FieldSchema], parent: Option<(&Text, &Text)>, table: &mut Table) {
+    let mut i = 0;
+    while i < fields.len() {
+        let field = &fields[i];
+        let (path, var) = match parent {
+            None => (
+                Text::EMPTY.push(field.name()),
+                Text::EMPTY.push(field.env()),
+            ),
+            Some((path, var)) => (
+                Text::EMPTY.push_text(path).push(".").push(field.name()),
+                if field.env_is_exact() {
+                    Text::EMPTY.push(field.env())
+                } else {
+                    Text::EMPTY.push_text(var).push("_").push(field.env())
+                },
+            ),
+        };
+        match field.section() {
+            Some(section) => collect(section, Some((&path, &var)), table),
+            None => {
+                table.add(var, path);
+                if field.is_secret() {
+                    table.add(var.push("_FILE"), path);
+                }
+                let aliases = field.aliases();
+                let mut a = 0;
+                while a < aliases.len() {
+                    table.add(Text::EMPTY.push(aliases[a]), path);
+                    a += 1;
+                }
+            }
+        }
+        i += 1;
+    }
+}
+
+/// The first clash among the variables of `fields` and the config-file
+/// variable, as a message naming both settings.
+const fn first_clash(config_file_env: &str, fields: &[FieldSchema]) -> Option<Text> {
+    let mut table = Table {
+        entries: [Entry {
+            var: Text::EMPTY,
+            path: Text::EMPTY,
+        }; MAX_NAMES],
+        len: 0,
+    };
+    collect(fields, None, &mut table);
+    let config_file = Text::EMPTY.push(config_file_env);
+    let mut i = 0;
+    while i < table.len {
+        let a = &table.entries[i];
+        if a.var.eq(&config_file) {
+            return Some(
+                Text::EMPTY
+                    .push("`")
+                    .push_text(&a.path)
+                    .push("` would read ")
+                    .push_text(&a.var)
+                    .push(", which names the config file: rename it or give it `env = \"...\"`"),
+            );
+        }
+        let mut j = i + 1;
+        while j < table.len {
+            let b = &table.entries[j];
+            if a.var.eq(&b.var) {
+                return Some(
+                    Text::EMPTY
+                        .push("`")
+                        .push_text(&a.path)
+                        .push("` and `")
+                        .push_text(&b.path)
+                        .push("` would both read ")
+                        .push_text(&a.var)
+                        .push(": give one of them `env = \"...\"`, or rename one"),
+                );
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Fails (at compile time, in the derive's `const`) when two settings read
+/// the same variable.
+pub(crate) const fn assert_distinct(config_file_env: &str, fields: &[FieldSchema]) {
+    if let Some(message) = first_clash(config_file_env, fields) {
+        panic!("{}", message.as_str());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECTION: &[FieldSchema] = &[
+        FieldSchema::__new("url", "URL", "String").__relative(),
+        FieldSchema::__new("token", "TOKEN", "SecretString")
+            .__relative()
+            .__secret("TOKEN_FILE"),
+    ];
+
+    fn clash(fields: &[FieldSchema]) -> Option<String> {
+        first_clash("APP_CONFIG_FILE", fields).map(|t| t.as_str().to_owned())
+    }
+
+    #[test]
+    fn distinct_names_pass() {
+        let fields = [
+            FieldSchema::__new("port", "APP_PORT", "u16"),
+            FieldSchema::__new("database", "APP_DATABASE", "Database").__nested(SECTION),
+        ];
+        assert_eq!(clash(&fields), None);
+        assert_distinct("APP_CONFIG_FILE", &fields);
+    }
+
+    #[test]
+    fn names_composed_across_a_section_clash() {
+        let fields = [
+            FieldSchema::__new("database_url", "APP_DATABASE_URL", "String"),
+            FieldSchema::__new("database", "APP_DATABASE", "Database").__nested(SECTION),
+        ];
+        assert_eq!(
+            clash(&fields).as_deref(),
+            Some(
+                "`database_url` and `database.url` would both read APP_DATABASE_URL: give one of them `env = \"...\"`, or rename one"
+            )
+        );
+    }
+
+    #[test]
+    fn a_secret_file_variable_and_an_alias_clash_too() {
+        let fields = [
+            FieldSchema::__new("database", "APP_DATABASE", "Database").__nested(SECTION),
+            FieldSchema::__new("old", "APP_OLD", "String").__aliases(&["APP_DATABASE_TOKEN_FILE"]),
+        ];
+        let message = clash(&fields).unwrap();
+        assert!(message.contains("`database.token` and `old`"), "{message}");
+    }
+
+    #[test]
+    fn the_config_file_variable_is_taken() {
+        const SECTION: &[FieldSchema] =
+            &[FieldSchema::__new("file", "FILE", "String").__relative()];
+        let fields = [FieldSchema::__new("config", "APP_CONFIG", "Config").__nested(SECTION)];
+        let message = clash(&fields).unwrap();
+        assert!(
+            message.starts_with("`config.file` would read APP_CONFIG_FILE"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_exact_name_in_a_section_is_not_composed() {
+        const SECTION: &[FieldSchema] = &[FieldSchema::__new("url", "DATABASE_URL", "String")];
+        let fields = [
+            FieldSchema::__new("db", "APP_DB", "Db").__nested(SECTION),
+            FieldSchema::__new("other", "DATABASE_URL", "String"),
+        ];
+        assert!(
+            clash(&fields)
+                .unwrap()
+                .contains("would both read DATABASE_URL")
+        );
+    }
+}
