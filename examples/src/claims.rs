@@ -1,17 +1,22 @@
 //! Instance claims for the reference server: choosing the store, and the
 //! partition work that runs only while the claim is held.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use asyncgate_config::InstanceId;
 #[cfg(feature = "postgres")]
 use asyncgate_config::claim::PgStore;
 use asyncgate_config::claim::{
-    BoxFuture, ClaimConfig, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, Claimed,
-    FileStore, HeldClaim,
+    Adopted, BoxFuture, ClaimConfig, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch,
+    Claimed, FileStore, HeldClaim, Partition,
 };
 
 use crate::settings::{ClaimStoreKind, Settings};
+#[cfg(feature = "postgres")]
+use crate::tasks::PgTasks;
+use crate::tasks::{LocalTasks, TaskError, Tasks};
 
 /// The claim store the settings select.
 #[derive(Debug)]
@@ -68,106 +73,251 @@ impl Store {
         }
     }
 
-    /// Prepares what partition work writes to.
-    pub async fn prepare(&self) -> Result<(), ClaimError> {
-        #[cfg(feature = "postgres")]
-        if let Store::Postgres(store) = self {
-            let mut client = store.client().await?;
-            let tx = client.transaction().await.map_err(store_error)?;
-            tx.execute("SELECT pg_advisory_xact_lock(74657373)", &[])
+    /// Opens the task store partition work writes to, for `owner`: the
+    /// PostgreSQL tables (created on start) with the postgres claim store,
+    /// else the embedded SQLite file in the private claim directory.
+    pub async fn tasks(&self, owner: &Partition) -> Result<Tasks, String> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Store::Postgres(store) => PgTasks::open(store)
                 .await
-                .map_err(store_error)?;
-            tx.batch_execute(SWEEPS_SCHEMA).await.map_err(store_error)?;
-            tx.commit().await.map_err(store_error)?;
+                .map(|tasks| Tasks::Postgres(Arc::new(tasks)))
+                .map_err(|e| e.to_string()),
+            Store::File(store) => local_tasks(store.dir(), owner).await,
+            Store::Disabled(_) => {
+                let dir = FileStore::default_dir();
+                FileStore::new(&dir).map_err(|e| {
+                    format!(
+                        "cannot use the directory {} for the task store: {e}",
+                        dir.display()
+                    )
+                })?;
+                local_tasks(&dir, owner).await
+            }
         }
-        Ok(())
     }
 }
 
-/// The audit table of partition sweeps: one row per fenced write, written
-/// in the same transaction, so that no epoch can be shown to have had two
-/// writers.
-#[cfg(feature = "postgres")]
-const SWEEPS_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS asyncgate_sweeps (
-    id          bigserial   PRIMARY KEY,
-    instance_id text        NOT NULL,
-    epoch       bigint      NOT NULL,
-    writer_pid  integer     NOT NULL,
-    written_at  timestamptz NOT NULL DEFAULT clock_timestamp()
-)";
+async fn local_tasks(dir: &Path, owner: &Partition) -> Result<Tasks, String> {
+    let path = dir.join("tasks.sqlite3");
+    let owner = owner.clone();
+    tokio::task::spawn_blocking(move || LocalTasks::open(&path, &owner))
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|tasks| Tasks::Local(Arc::new(tasks)))
+        .map_err(|e| e.to_string())
+}
 
-#[cfg(feature = "postgres")]
-fn store_error(e: tokio_postgres::Error) -> ClaimError {
-    ClaimError::Store {
-        store: "postgres store".to_owned(),
-        reason: e.to_string(),
+/// The partitions this replica holds, for `GET /v1/instance`: its own and
+/// those it adopted, with their epochs.
+#[derive(Debug, Default)]
+pub struct Holdings {
+    partitions: std::sync::Mutex<Vec<(Partition, bool)>>,
+}
+
+impl Holdings {
+    /// Starts with this replica's own partition.
+    pub fn new(own: Partition) -> Holdings {
+        Holdings {
+            partitions: std::sync::Mutex::new(vec![(own, false)]),
+        }
+    }
+
+    fn set_adopted(&self, adopted: &[Adopted]) {
+        if let Ok(mut partitions) = self.partitions.lock() {
+            partitions.truncate(1);
+            partitions.extend(adopted.iter().map(|a| (a.partition().clone(), true)));
+        }
+    }
+
+    /// Each partition as JSON: id, epoch, whether adopted.
+    pub fn to_json(&self) -> serde_json::Value {
+        let partitions = self
+            .partitions
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default();
+        serde_json::Value::Array(
+            partitions
+                .iter()
+                .map(|(p, adopted)| {
+                    serde_json::json!({"instance_id": p.id.as_str(), "epoch": p.epoch, "adopted": adopted})
+                })
+                .collect(),
+        )
     }
 }
 
-/// Sweeps this replica's lease partition every `interval` until the claim
-/// is lost (returned as `Err`) or `stop` resolves. With PostgreSQL each
-/// sweep is a fenced write; a fence refusal means the claim is lost.
+/// How partition work runs.
+#[derive(Clone, Copy, Debug)]
+pub struct SweepPlan {
+    /// Between sweeps (each wait gets up to a tenth more, at random).
+    pub interval: Duration,
+    /// Past a lease's expiry before it is requeued.
+    pub grace: Duration,
+    /// Whether dead replicas' partitions are adopted (PostgreSQL only).
+    pub adopt: bool,
+}
+
+/// Sweeps this replica's partition, and the partitions it adopts, every
+/// interval until the claim is lost (returned as `Err`) or `stop`
+/// resolves. Each sweep is a fenced transaction: a fence refusal on the own
+/// partition means the claim is lost; on an adopted one, that the original
+/// holder took it back. While the claim's renew connection is down, work
+/// pauses.
 pub async fn partition_work(
     claimed: &Claimed<Settings>,
     store: &Store,
-    interval: Duration,
+    tasks: &Tasks,
+    holdings: &Holdings,
+    plan: SweepPlan,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), ClaimError> {
     let mut stop = std::pin::pin!(stop);
-    let id = claimed.validated().resolution().instance_id().clone();
-    let epoch = claimed.epoch();
-    #[cfg(feature = "postgres")]
-    let mut client: Option<tokio_postgres::Client> = None;
+    let own = claimed.partition();
+    let mut adopted: Vec<Adopted> = Vec::new();
+    let mut jitter = Jitter::new();
     loop {
+        let wait = plan.interval + jitter.up_to(plan.interval / 10);
         tokio::select! {
-            () = &mut stop => return Ok(()),
-            () = tokio::time::sleep(interval) => {}
+            () = &mut stop => break,
+            () = tokio::time::sleep(wait) => {}
         }
         if claimed.watch().is_set() {
-            return Ok(());
+            break;
         }
-        match store {
-            #[cfg(feature = "postgres")]
-            Store::Postgres(pg) => {
-                if client
-                    .as_ref()
-                    .is_none_or(tokio_postgres::Client::is_closed)
-                {
-                    client = pg.client().await.ok();
-                }
-                let Some(c) = client.as_mut() else {
-                    tracing::warn!("sweep skipped: the database is unreachable");
-                    continue;
-                };
-                match fenced_sweep(c, &id, epoch).await {
-                    Ok(()) => tracing::debug!("swept partition {id} (epoch {epoch})"),
-                    Err(lost @ ClaimError::Lost { .. }) => return Err(lost),
-                    Err(e) => tracing::warn!("sweep failed (will retry): {e}"),
-                }
-            }
-            _ => tracing::debug!("swept partition {id} (epoch {epoch})"),
+        if claimed.is_paused() {
+            tracing::warn!("partition work paused: the claim's renew connection is down");
+            continue;
+        }
+        match tasks.sweep(&own, &own.id, plan.grace).await {
+            Ok(n) if n > 0 => tracing::info!("requeued {n} expired leases of partition {own}"),
+            Ok(_) => tracing::debug!("swept partition {own}"),
+            Err(TaskError::Fenced(lost)) => return Err(lost),
+            Err(e) => tracing::warn!("sweep of {own} failed (will retry): {e}"),
+        }
+        if plan.adopt {
+            adopt_dead(store, tasks, &own, &mut adopted, plan.grace).await;
+        }
+        sweep_adopted(tasks, &own.id, &mut adopted, plan.grace).await;
+        holdings.set_adopted(&adopted);
+    }
+    for adoption in adopted {
+        let partition = adoption.partition().clone();
+        if let Err(e) = adoption.release().await {
+            tracing::warn!("could not release adopted partition {partition}: {e}");
         }
     }
+    Ok(())
 }
 
-#[cfg(feature = "postgres")]
-async fn fenced_sweep(
-    client: &mut tokio_postgres::Client,
-    id: &InstanceId,
-    epoch: u64,
-) -> Result<(), ClaimError> {
-    let tx = client.transaction().await.map_err(store_error)?;
-    PgStore::fence(&tx, id, epoch).await?;
-    let epoch = i64::try_from(epoch).unwrap_or(i64::MAX);
-    let pid = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
-    tx.execute(
-        "INSERT INTO asyncgate_sweeps (instance_id, epoch, writer_pid) VALUES ($1, $2, $3)",
-        &[&id.as_str(), &epoch, &pid],
-    )
-    .await
-    .map_err(store_error)?;
-    tx.commit().await.map_err(store_error)
+/// Adopts the partitions of owners whose expired leases nobody sweeps.
+async fn adopt_dead(
+    store: &Store,
+    tasks: &Tasks,
+    own: &Partition,
+    adopted: &mut Vec<Adopted>,
+    grace: Duration,
+) {
+    #[cfg(feature = "postgres")]
+    if let Store::Postgres(pg) = store {
+        let mut except: Vec<&str> = vec![own.id.as_str()];
+        except.extend(adopted.iter().map(|a| a.partition().id.as_str()));
+        let owners = match tasks.owners_with_expired_leases(&except, grace).await {
+            Ok(owners) => owners,
+            Err(e) => {
+                tracing::warn!("cannot look for dead partitions: {e}");
+                return;
+            }
+        };
+        for owner in owners {
+            let Ok(id) = owner.parse::<InstanceId>() else {
+                continue;
+            };
+            match pg.adopt(&id, &own.id).await {
+                Ok(Some(adoption)) => {
+                    tracing::info!(
+                        "adopted the partition of dead replica {}",
+                        adoption.partition()
+                    );
+                    adopted.push(adoption);
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!("cannot adopt the partition of {id}: {e}"),
+            }
+        }
+    }
+    #[cfg(not(feature = "postgres"))]
+    let _ = (store, tasks, own, adopted, grace);
+}
+
+/// Sweeps each adopted partition; gives back those that are empty, and
+/// drops those whose claim moved on (the original id came back).
+async fn sweep_adopted(
+    tasks: &Tasks,
+    by: &InstanceId,
+    adopted: &mut Vec<Adopted>,
+    grace: Duration,
+) {
+    let mut kept = Vec::with_capacity(adopted.len());
+    for adoption in adopted.drain(..) {
+        let partition = adoption.partition().clone();
+        if adoption.watch().is_set() {
+            tracing::info!("adopted partition {partition} was taken back");
+            continue;
+        }
+        if adoption.is_paused() {
+            kept.push(adoption);
+            continue;
+        }
+        match tasks.sweep(&partition, by, grace).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::info!("requeued {n} expired leases of adopted partition {partition}");
+                }
+                if matches!(tasks.has_leased(partition.id.as_str()).await, Ok(false)) {
+                    match adoption.release().await {
+                        Ok(()) => tracing::info!("released adopted partition {partition}: empty"),
+                        Err(e) => {
+                            tracing::warn!("could not release adopted partition {partition}: {e}")
+                        }
+                    }
+                    continue;
+                }
+                kept.push(adoption);
+            }
+            Err(TaskError::Fenced(e)) => {
+                tracing::info!("adopted partition {partition} moved on: {e}")
+            }
+            Err(e) => {
+                tracing::warn!("sweep of adopted partition {partition} failed (will retry): {e}");
+                kept.push(adoption);
+            }
+        }
+    }
+    *adopted = kept;
+}
+
+/// A little randomness for sweep intervals (so replicas started together
+/// do not sweep in lockstep), without a rand dependency.
+struct Jitter(u64);
+
+impl Jitter {
+    fn new() -> Jitter {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        Jitter(h.finish() | 1)
+    }
+
+    fn up_to(&mut self, max: Duration) -> Duration {
+        // xorshift64
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(if nanos == 0 { 0 } else { self.0 % nanos })
+    }
 }
 
 /// A store that grants every claim: `ASYNCGATE_CLAIM_STORE=none`, which

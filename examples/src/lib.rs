@@ -8,3 +8,4 @@ pub mod http;
 pub mod serve;
 pub mod server;
 pub mod settings;
+pub mod tasks;

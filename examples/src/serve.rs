@@ -8,10 +8,11 @@ use std::time::Duration;
 use asyncgate_config::Validated;
 use asyncgate_config::claim::{ClaimError, Claimed, Latch, LatchWatch};
 
-use crate::claims::{self, Store};
+use crate::claims::{self, Holdings, Store, SweepPlan};
 use crate::http::{self, Limits};
 use crate::server;
 use crate::settings::Settings;
+use crate::tasks::Tasks;
 
 /// sysexits.h EX_CONFIG: the configuration is invalid.
 pub const EX_CONFIG: u8 = 78;
@@ -51,14 +52,17 @@ pub async fn claim_and_serve(settings: Validated<Settings>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = store.prepare().await {
-        eprintln!("asyncgate: not starting: {e}");
-        return ExitCode::FAILURE;
-    }
-    serve(claimed, store).await
+    let tasks = match store.tasks(&claimed.partition()).await {
+        Ok(tasks) => tasks,
+        Err(e) => {
+            eprintln!("asyncgate: not starting: task store: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    serve(claimed, store, tasks).await
 }
 
-async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
+async fn serve(claimed: Claimed<Settings>, store: Store, tasks: Tasks) -> ExitCode {
     let signal = match shutdown_signal() {
         Ok(signal) => signal,
         Err(e) => {
@@ -81,7 +85,8 @@ async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
         Ok(local) => tracing::info!("Listening on http://{local}"),
         Err(e) => tracing::warn!("listening, but the local address is unknown: {e}"),
     }
-    let app = server::router(&claimed);
+    let holdings = Arc::new(Holdings::new(claimed.partition()));
+    let app = server::router(&claimed, tasks.clone(), Arc::clone(&holdings));
 
     // Serving stops on SIGTERM/SIGINT or when the claim is lost (the first
     // reason wins); partition work stops first.
@@ -97,7 +102,11 @@ async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
             }
         })
     };
-    let interval = Duration::from_secs(u64::from(claimed.lease_sweep_interval_seconds.max(1)));
+    let plan = SweepPlan {
+        interval: Duration::from_secs(u64::from(claimed.lease_sweep_interval_seconds.max(1))),
+        grace: Duration::from_secs(u64::from(claimed.lease_grace_seconds)),
+        adopt: claimed.partition_adoption,
+    };
     let stopped = |mut watch: LatchWatch<Stop>| async move {
         watch.wait().await;
     };
@@ -109,7 +118,14 @@ async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
     };
     let http_result = {
         let http = http::serve(listener, app, limits, stopped(stop_watch.clone()));
-        let work = claims::partition_work(&claimed, &store, interval, stopped(stop_watch.clone()));
+        let work = claims::partition_work(
+            &claimed,
+            &store,
+            &tasks,
+            &holdings,
+            plan,
+            stopped(stop_watch.clone()),
+        );
         let (http_result, ()) = tokio::join!(http, async {
             // A fence refusal ends serving too.
             if let Err(e) = work.await {

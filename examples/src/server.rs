@@ -3,21 +3,38 @@
 //! `GET /healthz` and `GET /v1/config` answer without auth; every other
 //! `/v1/` route needs `Authorization: Bearer <api_key>` (compared in
 //! constant time), except in insecure dev mode.
+//!
+//! Tasks and leases:
+//! - `POST /v1/tasks` (body: a JSON payload) -> 201 `{"task_id"}`, in this
+//!   replica's partition;
+//! - `POST /v1/leases` (body `{"worker_id", "ttl_seconds"}`, ttl optional)
+//!   -> 200 `{"lease_id", "task_id", "expires_at"}`, or 204 when the queue
+//!   is empty;
+//! - `POST /v1/leases/{lease_id}/renew` (body `{"ttl_seconds"}`, optional)
+//!   -> 200 `{"lease_id", "expires_at"}`, or 409 with the reason;
+//! - `POST /v1/leases/{lease_id}/complete` -> 200, or 409 when the lease is
+//!   no longer held;
+//! - `GET /v1/tasks/{task_id}` -> `{"task_id", "status", "attempt",
+//!   "owner_instance", "requeues"}`, or 404.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use asyncgate_config::claim::Claimed;
+use asyncgate_config::claim::{Claimed, Partition};
 use asyncgate_config::{ExposeSecret, SecretString};
 use axum::Router;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::claims::Holdings;
 use crate::settings::Settings;
+use crate::tasks::{LeaseLimits, Renewed, TaskError, Tasks};
 
 /// The crate version, reported by `/v1/config`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -25,14 +42,19 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Debug)]
 struct AppState {
     config_body: String,
-    instance_body: String,
+    instance: serde_json::Value,
     api_key: Option<SecretString>,
     insecure_dev: bool,
+    tasks: Tasks,
+    partition: Partition,
+    holdings: Arc<Holdings>,
+    default_ttl: Duration,
+    limits: LeaseLimits,
 }
 
 /// The router for claimed settings (only a claimed replica serves).
 /// Response bodies that never change are serialized once, here.
-pub fn router(settings: &Claimed<Settings>) -> Router {
+pub fn router(settings: &Claimed<Settings>, tasks: Tasks, holdings: Arc<Holdings>) -> Router {
     let res = settings.validated().resolution();
     let identity = json!({
         "instance_id": res.instance_id().as_str(),
@@ -51,14 +73,35 @@ pub fn router(settings: &Claimed<Settings>) -> Router {
     instance["claim_epoch"] = json!(settings.epoch());
     let state = AppState {
         config_body: identity.to_string(),
-        instance_body: instance.to_string(),
+        instance,
         api_key: settings.api_key.clone(),
         insecure_dev: settings.allow_insecure_dev && settings.env.is_development(),
+        tasks,
+        partition: settings.partition(),
+        holdings,
+        default_ttl: Duration::from_secs(u64::from(settings.default_lease_ttl_seconds)),
+        limits: LeaseLimits {
+            max_ttl: Duration::from_secs(u64::from(settings.max_lease_ttl_seconds)),
+            max_renewals: settings.max_lease_renewals,
+            max_lifetime: Duration::from_secs(u64::from(settings.max_lease_lifetime_seconds)),
+            grace: Duration::from_secs(u64::from(settings.lease_grace_seconds)),
+        },
     };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/config", get(config))
         .route("/v1/instance", get(instance_info))
+        .route("/v1/tasks", post(create_task).fallback(wrong_method))
+        .route("/v1/tasks/{task_id}", get(get_task).fallback(wrong_method))
+        .route("/v1/leases", post(lease).fallback(wrong_method))
+        .route(
+            "/v1/leases/{lease_id}/renew",
+            post(renew).fallback(wrong_method),
+        )
+        .route(
+            "/v1/leases/{lease_id}/complete",
+            post(complete).fallback(wrong_method),
+        )
         .fallback(fallback)
         .with_state(Arc::new(state))
 }
@@ -87,7 +130,210 @@ async fn instance_info(State(state): State<Arc<AppState>>, headers: HeaderMap) -
     if !is_authorized(&state, &headers) {
         return unauthorized();
     }
-    json_body(StatusCode::OK, state.instance_body.clone())
+    let mut body = state.instance.clone();
+    body["partitions"] = state.holdings.to_json();
+    json_body(StatusCode::OK, body.to_string())
+}
+
+/// A route asked with the wrong method: 401 before anything else, then 405.
+async fn wrong_method(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if !is_authorized(&state, &headers) {
+        return unauthorized();
+    }
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this route",
+    )
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    json_body(status, json!({ "error": message }).to_string())
+}
+
+/// A task store failure: 503 (the replica cannot write its partition now).
+fn unavailable(e: &TaskError) -> Response {
+    tracing::warn!("task store: {e}");
+    let message = match e {
+        TaskError::Fenced(_) => "this replica no longer holds its partition",
+        TaskError::Store(_) => "the task store is unavailable",
+    };
+    error(StatusCode::SERVICE_UNAVAILABLE, message)
+}
+
+/// `ttl_seconds` from a body: absent is the default; at most the maximum.
+/// A request refused before it reached the store: status and message.
+type Rejection = (StatusCode, String);
+
+fn reject((status, message): Rejection) -> Response {
+    error(status, &message)
+}
+
+fn ttl_of(state: &AppState, body: &serde_json::Value) -> Result<Duration, Rejection> {
+    match body.get("ttl_seconds") {
+        None | Some(serde_json::Value::Null) => Ok(state.default_ttl),
+        Some(v) => match v.as_u64() {
+            Some(secs) if secs >= 1 && Duration::from_secs(secs) <= state.limits.max_ttl => {
+                Ok(Duration::from_secs(secs))
+            }
+            _ => Err((
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "ttl_seconds must be a whole number from 1 to {} (max_lease_ttl_seconds)",
+                    state.limits.max_ttl.as_secs()
+                ),
+            )),
+        },
+    }
+}
+
+/// A JSON body; empty is `{}`.
+fn json_of(body: &[u8]) -> Result<serde_json::Value, Rejection> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })
+}
+
+fn rfc3339_ms(ms: i64) -> String {
+    let at = std::time::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    humantime::format_rfc3339_millis(at).to_string()
+}
+
+async fn create_task(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !is_authorized(&state, &headers) {
+        return unauthorized();
+    }
+    let payload = match json_of(&body) {
+        Ok(payload) => payload,
+        Err(rejection) => return reject(rejection),
+    };
+    match state.tasks.create(&state.partition, &payload).await {
+        Ok(task_id) => json_body(
+            StatusCode::CREATED,
+            json!({ "task_id": task_id }).to_string(),
+        ),
+        Err(e) => unavailable(&e),
+    }
+}
+
+async fn get_task(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(task_id): Path<String>,
+) -> Response {
+    if !is_authorized(&state, &headers) {
+        return unauthorized();
+    }
+    let Ok(task_id) = task_id.parse::<i64>() else {
+        return error(StatusCode::BAD_REQUEST, "a task id is a whole number");
+    };
+    match state.tasks.get(task_id).await {
+        Ok(Some(view)) => json_body(StatusCode::OK, json!(view).to_string()),
+        Ok(None) => error(StatusCode::NOT_FOUND, "no such task"),
+        Err(e) => unavailable(&e),
+    }
+}
+
+async fn lease(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if !is_authorized(&state, &headers) {
+        return unauthorized();
+    }
+    let body = match json_of(&body) {
+        Ok(body) => body,
+        Err(rejection) => return reject(rejection),
+    };
+    let worker = match body.get("worker_id").and_then(serde_json::Value::as_str) {
+        Some(w) if !w.is_empty() && w.len() <= 200 => w.to_owned(),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "worker_id is required: a string of 1 to 200 bytes",
+            );
+        }
+    };
+    let ttl = match ttl_of(&state, &body) {
+        Ok(ttl) => ttl,
+        Err(rejection) => return reject(rejection),
+    };
+    match state.tasks.lease(&worker, ttl).await {
+        Ok(Some(lease)) => json_body(
+            StatusCode::OK,
+            json!({
+                "lease_id": lease.lease_id,
+                "task_id": lease.task_id,
+                "expires_at": rfc3339_ms(lease.expires_at_ms),
+            })
+            .to_string(),
+        ),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => unavailable(&e),
+    }
+}
+
+fn lease_id_of(text: &str) -> Result<i64, Rejection> {
+    text.parse::<i64>().map_err(|_| {
+        (
+            StatusCode::BAD_REQUEST,
+            "a lease id is a whole number".to_owned(),
+        )
+    })
+}
+
+async fn renew(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(lease_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if !is_authorized(&state, &headers) {
+        return unauthorized();
+    }
+    let (lease_id, ttl) = match (lease_id_of(&lease_id), json_of(&body)) {
+        (Ok(id), Ok(body)) => match ttl_of(&state, &body) {
+            Ok(ttl) => (id, ttl),
+            Err(rejection) => return reject(rejection),
+        },
+        (Err(rejection), _) | (_, Err(rejection)) => return reject(rejection),
+    };
+    match state.tasks.renew(lease_id, ttl, state.limits).await {
+        Ok(Renewed::Until(ms)) => json_body(
+            StatusCode::OK,
+            json!({ "lease_id": lease_id, "expires_at": rfc3339_ms(ms) }).to_string(),
+        ),
+        Ok(Renewed::Refused(reason)) => error(StatusCode::CONFLICT, reason),
+        Err(e) => unavailable(&e),
+    }
+}
+
+async fn complete(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(lease_id): Path<String>,
+) -> Response {
+    if !is_authorized(&state, &headers) {
+        return unauthorized();
+    }
+    let lease_id = match lease_id_of(&lease_id) {
+        Ok(id) => id,
+        Err(rejection) => return reject(rejection),
+    };
+    match state.tasks.complete(lease_id).await {
+        Ok(true) => json_body(
+            StatusCode::OK,
+            json!({ "lease_id": lease_id, "status": "completed" }).to_string(),
+        ),
+        Ok(false) => error(StatusCode::CONFLICT, "the lease is no longer held"),
+        Err(e) => unavailable(&e),
+    }
 }
 
 async fn fallback(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri) -> Response {

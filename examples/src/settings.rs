@@ -414,6 +414,10 @@ pub struct Settings {
     #[gate(default = 1024)]
     pub http_max_connections: u32,
 
+    /// Adopt the partitions of dead replicas (a pod replaced by one with a new id), so their expired leases are still requeued; needs the postgres claim store.
+    #[gate(default = true)]
+    pub partition_adoption: bool,
+
     /// Milliseconds a graceful shutdown waits for open requests before it closes them (0 to 300000).
     #[gate(default = 10000)]
     pub shutdown_timeout_ms: u64,

@@ -65,10 +65,20 @@ fn serves_config_without_auth_and_instance_with_the_key() {
     }
     // Other /v1/ routes need the key before they say anything.
     assert_eq!(get(server.addr, "/v1/tasks", &[]).0, 401);
+    // With the key: a route asked with the wrong method, and no route.
     assert_eq!(
         get(
             server.addr,
             "/v1/tasks",
+            &[("Authorization", bearer.as_str())]
+        )
+        .0,
+        405
+    );
+    assert_eq!(
+        get(
+            server.addr,
+            "/v1/no-such-route",
             &[("Authorization", bearer.as_str())]
         )
         .0,

@@ -376,6 +376,7 @@ impl FileStore {
                 epoch,
                 live,
                 trust,
+                adopted_by: None,
             });
         }
         claims.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));

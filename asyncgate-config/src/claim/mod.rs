@@ -135,6 +135,68 @@ pub struct ClaimInfo {
     pub live: bool,
     /// What of the holder's record could be checked.
     pub trust: Trust,
+    /// When a live replica adopted the partition of a dead holder: its id.
+    pub adopted_by: Option<String>,
+}
+
+/// A lease partition: the tasks owned by one instance id, written only
+/// under the claim that holds it.
+///
+/// A replica owns the partition named by its id ([`Claimed::partition`])
+/// and may adopt a dead replica's (`PgStore::adopt`). Every partition write
+/// carries the pair as a fence (`PgStore::fence`): once a successor or the
+/// original holder has taken the claim at a later epoch, the write fails.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Partition {
+    /// The instance id that names it.
+    pub id: InstanceId,
+    /// The epoch of the claim this process holds on it.
+    pub epoch: u64,
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (epoch {})", self.id, self.epoch)
+    }
+}
+
+/// The partition of a dead replica, adopted by this one: swept like its
+/// own until it is empty ([`Adopted::release`]), or until the claim moves on
+/// (the original id started again and took it back: [`Adopted::watch`]).
+#[derive(Debug)]
+pub struct Adopted {
+    partition: Partition,
+    held: Box<dyn HeldClaim>,
+}
+
+impl Adopted {
+    /// Wraps a claim taken on a dead replica's id (for stores).
+    pub fn new(id: InstanceId, held: Box<dyn HeldClaim>) -> Self {
+        Adopted {
+            partition: Partition {
+                id,
+                epoch: held.epoch(),
+            },
+            held,
+        }
+    }
+    /// The adopted partition, with the epoch this process holds it at.
+    pub fn partition(&self) -> &Partition {
+        &self.partition
+    }
+    /// Learns when the adoption ends: its claim was taken back or lost.
+    pub fn watch(&self) -> ClaimWatch {
+        self.held.watch()
+    }
+    /// Whether partition writes must wait: the claim's renew connection is
+    /// down and no renew on a new one has yet proved it still held.
+    pub fn is_paused(&self) -> bool {
+        self.held.paused()
+    }
+    /// Gives the partition back (it is empty): its claim ends now.
+    pub async fn release(self) -> Result<(), ClaimError> {
+        self.held.release().await
+    }
 }
 
 /// Marks a held claim lost: a store's claim keeps one; the first reason wins.
@@ -151,6 +213,11 @@ pub trait HeldClaim: Send + Sync + fmt::Debug {
     fn epoch(&self) -> u64;
     /// Learns when the claim is lost.
     fn watch(&self) -> ClaimWatch;
+    /// Whether partition writes must wait: the store cannot currently
+    /// prove the claim is still held (its renew connection is down).
+    fn paused(&self) -> bool {
+        false
+    }
     /// Gives the claim up so that a successor can take it at once.
     fn release(self: Box<Self>) -> BoxFuture<'static, Result<(), ClaimError>>;
 }
@@ -206,6 +273,22 @@ impl<T> Claimed<T> {
     /// Learns when the claim is lost: stop partition work then.
     pub fn watch(&self) -> ClaimWatch {
         self.held.watch()
+    }
+
+    /// The partition this replica owns: its id at its claim's epoch, the
+    /// fence every partition write carries.
+    pub fn partition(&self) -> Partition {
+        Partition {
+            id: self.validated.resolution().instance_id().clone(),
+            epoch: self.epoch(),
+        }
+    }
+
+    /// Whether partition work must pause: the store cannot currently prove
+    /// the claim is still held (with PostgreSQL, the renew connection is
+    /// down); it resumes once a renew on a new connection succeeds.
+    pub fn is_paused(&self) -> bool {
+        self.held.paused()
     }
 
     /// The validated settings.
@@ -265,6 +348,10 @@ pub fn table(claims: &[ClaimInfo]) -> String {
         let holder = match &c.trust {
             Trust::Verified => holder,
             other => format!("{holder} ({other})"),
+        };
+        let holder = match &c.adopted_by {
+            Some(adopter) => format!("{holder}, adopted by {adopter}"),
+            None => holder,
         };
         let _ = writeln!(
             out,

@@ -9,14 +9,21 @@
 //! - release: `expires_at = now()`, so a successor takes over at once;
 //! - [`PgStore::fence`]: run first in every partition-write transaction; it
 //!   holds the lease row `FOR SHARE`, so a takeover waits for the write to
-//!   commit, and a stale holder's write is refused.
+//!   commit, and a stale holder's write is refused;
+//! - [`PgStore::adopt`]: a live replica takes a dead replica's claim at
+//!   epoch + 1 (`adopted_by` = its own id) to sweep its partition; the
+//!   original id, started again, takes it back at once (its `acquire`
+//!   passes over an adopter's lease), and the adopter's fence then fails.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio_postgres::{Client, NoTls, Transaction};
 
 use super::{
-    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder, Trust,
+    Adopted, BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim,
+    Holder, Trust,
 };
 use crate::instance_id::InstanceId;
 
@@ -29,7 +36,8 @@ CREATE TABLE IF NOT EXISTS asyncgate_claims (
     acquired_at timestamptz NOT NULL,
     renewed_at  timestamptz NOT NULL,
     expires_at  timestamptz NOT NULL
-)";
+);
+ALTER TABLE asyncgate_claims ADD COLUMN IF NOT EXISTS adopted_by text";
 
 const ACQUIRE: &str = "
 INSERT INTO asyncgate_claims AS c
@@ -41,11 +49,12 @@ ON CONFLICT (instance_id) DO UPDATE
         holder_pid = EXCLUDED.holder_pid,
         acquired_at = now(),
         renewed_at = now(),
-        expires_at = EXCLUDED.expires_at
-    WHERE c.expires_at <= now()
+        expires_at = EXCLUDED.expires_at,
+        adopted_by = NULL
+    WHERE c.expires_at <= now() OR c.adopted_by IS NOT NULL
 RETURNING epoch";
 
-const HOLDER: &str = "SELECT epoch, holder_host, holder_pid, acquired_at FROM asyncgate_claims WHERE instance_id = $1";
+const HOLDER: &str = "SELECT epoch, holder_host, holder_pid, acquired_at, expires_at <= now() AS expired FROM asyncgate_claims WHERE instance_id = $1";
 
 /// The holder of epoch N keeps a session-level advisory lock on (id, N) on
 /// its renew connection: PostgreSQL frees it the moment that session ends
@@ -63,6 +72,14 @@ UPDATE asyncgate_claims
  WHERE instance_id = $1 AND epoch = $5
 RETURNING epoch";
 
+/// Adopts epoch `$5` of a dead replica's claim for the replica `$6`.
+const ADOPT: &str = "
+UPDATE asyncgate_claims
+   SET epoch = epoch + 1, holder_host = $2, holder_pid = $3, adopted_by = $6,
+       acquired_at = now(), renewed_at = now(), expires_at = now() + make_interval(secs => $4)
+ WHERE instance_id = $1 AND epoch = $5
+RETURNING epoch";
+
 const RENEW: &str = "
 UPDATE asyncgate_claims
    SET renewed_at = now(), expires_at = now() + make_interval(secs => $3)
@@ -75,7 +92,7 @@ const RELEASE: &str =
 const FENCE: &str = "SELECT epoch FROM asyncgate_claims WHERE instance_id = $1 AND epoch = $2 AND expires_at > now() FOR SHARE";
 
 const LIST: &str = "
-SELECT instance_id, epoch, holder_host, holder_pid, acquired_at, expires_at > now() AS live
+SELECT instance_id, epoch, holder_host, holder_pid, acquired_at, expires_at > now() AS live, adopted_by
   FROM asyncgate_claims ORDER BY instance_id";
 
 /// When a holder must consider its claim lost without a successful renew.
@@ -385,22 +402,123 @@ impl PgStore {
             });
         };
         let epoch = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+        Ok(self.hold(id, epoch, client, sent))
+    }
+
+    /// Adopts the partition of `id` for the live replica `adopter`, when
+    /// its holder is dead: its lease expired (a frozen holder, after its
+    /// ttl), or its database session is gone (a killed one, at once).
+    /// `Ok(None)` while a live holder keeps it, or when no claim on `id`
+    /// exists. Two replicas never adopt one partition at once: the claim
+    /// moves by compare-and-set on its epoch.
+    pub async fn adopt(
+        &self,
+        id: &InstanceId,
+        adopter: &InstanceId,
+    ) -> Result<Option<Adopted>, ClaimError> {
+        let (client, sent, row) = self
+            .within("adopting a partition", async {
+                let mut client = self.client().await?;
+                let me = Holder::current();
+                let pid = i32::try_from(me.pid).unwrap_or(i32::MAX);
+                let ttl = self.ttl.as_secs_f64();
+                let sent = Instant::now();
+                let tx = client.transaction().await.map_err(|e| self.pg(&e))?;
+                let row = self
+                    .adopt_in(&tx, id, adopter, (&me.host, pid), ttl)
+                    .await?;
+                tx.commit().await.map_err(|e| self.pg(&e))?;
+                Ok((client, sent, row))
+            })
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let epoch = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+        tracing::info!(
+            target: "asyncgate_config",
+            "adopted the partition of {id} at epoch {epoch}: its holder is gone"
+        );
+        let held = self.hold(id, epoch, client, sent);
+        Ok(Some(Adopted::new(id.clone(), held)))
+    }
+
+    /// The adoption transaction's work: `None` while the holder lives.
+    async fn adopt_in(
+        &self,
+        tx: &Transaction<'_>,
+        id: &InstanceId,
+        adopter: &InstanceId,
+        (host, pid): (&str, i32),
+        ttl: f64,
+    ) -> Result<Option<tokio_postgres::Row>, ClaimError> {
+        let Some(current) = tx
+            .query_opt(HOLDER, &[&id.as_str()])
+            .await
+            .map_err(|e| self.pg(&e))?
+        else {
+            return Ok(None);
+        };
+        let epoch: i64 = current.get(0);
+        let expired: bool = current.get(4);
+        // The holder's session lock: free once its backend ended.
+        let free: bool = tx
+            .query_one(TRY_LOCK, &[&id.as_str(), &epoch])
+            .await
+            .map_err(|e| self.pg(&e))?
+            .get(0);
+        if free {
+            tx.query_one(UNLOCK, &[&id.as_str(), &epoch])
+                .await
+                .map_err(|e| self.pg(&e))?;
+        }
+        if !(expired || free) {
+            return Ok(None);
+        }
+        let row = tx
+            .query_opt(
+                ADOPT,
+                &[&id.as_str(), &host, &pid, &ttl, &epoch, &adopter.as_str()],
+            )
+            .await
+            .map_err(|e| self.pg(&e))?;
+        if let Some(row) = &row {
+            let epoch: i64 = row.get(0);
+            tx.query_one(TRY_LOCK, &[&id.as_str(), &epoch])
+                .await
+                .map_err(|e| self.pg(&e))?;
+        }
+        Ok(row)
+    }
+
+    /// Starts renewing epoch `epoch` of `id` on `client` (which holds the
+    /// epoch's session lock).
+    fn hold(
+        &self,
+        id: &InstanceId,
+        epoch: u64,
+        client: Client,
+        sent: Instant,
+    ) -> Box<dyn HeldClaim> {
         let (signal, _) = ClaimSignal::new();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let paused = Arc::new(AtomicBool::new(false));
         let renewer = Renewer {
             store: self.clone(),
             id: id.clone(),
             epoch,
             client: Some(client),
             deadline: RenewDeadline::new(self.ttl, sent),
+            paused: Arc::clone(&paused),
         };
         let watch = signal.watch();
         tokio::spawn(renewer.run(signal, stop_rx));
-        Ok(Box::new(PgClaim {
+        Box::new(PgClaim {
             epoch,
             watch,
+            paused,
             stop: Some(stop_tx),
-        }))
+        })
     }
 
     async fn list_now(&self) -> Result<Vec<ClaimInfo>, ClaimError> {
@@ -422,6 +540,7 @@ impl PgStore {
                 }),
                 live: r.get(5),
                 trust: Trust::Verified,
+                adopted_by: r.get(6),
             })
             .collect())
     }
@@ -478,6 +597,8 @@ struct Renewer {
     epoch: u64,
     client: Option<Client>,
     deadline: RenewDeadline,
+    /// Set while the renew connection is down: partition work waits.
+    paused: Arc<AtomicBool>,
 }
 
 impl Renewer {
@@ -510,6 +631,7 @@ impl Renewer {
             match attempt {
                 Ok(Ok(true)) => {
                     self.deadline.renewed(sent);
+                    self.paused.store(false, Ordering::Release);
                     due = self.deadline.next_renew();
                 }
                 Ok(Ok(false)) => {
@@ -520,7 +642,8 @@ impl Renewer {
                     return;
                 }
                 Ok(Err(e)) => {
-                    tracing::warn!(target: "asyncgate_config", "renewing the claim on {} failed (will retry): {e}", self.id);
+                    tracing::warn!(target: "asyncgate_config", "renewing the claim on {} failed (will retry; partition work pauses): {e}", self.id);
+                    self.paused.store(true, Ordering::Release);
                     self.client = None;
                     due = (Instant::now() + self.store.ttl / 10).min(self.deadline.deadline());
                 }
@@ -592,6 +715,7 @@ type Release = tokio::sync::oneshot::Sender<Result<(), ClaimError>>;
 struct PgClaim {
     epoch: u64,
     watch: ClaimWatch,
+    paused: Arc<AtomicBool>,
     stop: Option<tokio::sync::oneshot::Sender<Release>>,
 }
 
@@ -602,6 +726,10 @@ impl HeldClaim for PgClaim {
 
     fn watch(&self) -> ClaimWatch {
         self.watch.clone()
+    }
+
+    fn paused(&self) -> bool {
+        self.paused.load(Ordering::Acquire)
     }
 
     fn release(mut self: Box<Self>) -> BoxFuture<'static, Result<(), ClaimError>> {

@@ -1,0 +1,213 @@
+//! The task and lease routes of `asyncgate start`, on the embedded store
+//! (file claim store) and on PostgreSQL: creation, leasing, renewal within
+//! limits, completion once, requeue of an expired lease by the owner's
+//! sweeper without consuming an attempt, and clear errors for bad input.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::{API_KEY, Server, database_url, request};
+
+fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    let auth = format!("Bearer {API_KEY}");
+    let (status, _, body) = request(
+        addr,
+        method,
+        path,
+        &[("Authorization", auth.as_str())],
+        body,
+    );
+    let json = if body.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {path}: {e}: {body}"))
+    };
+    (status, json)
+}
+
+fn scenario(server: &Server) {
+    let addr = server.addr;
+    // Unauthenticated: nothing.
+    assert_eq!(request(addr, "POST", "/v1/tasks", &[], "{}").0, 401);
+    let (status, created) = call(
+        addr,
+        "POST",
+        "/v1/tasks",
+        r#"{"kind":"email","to":"a@example.com"}"#,
+    );
+    assert_eq!(status, 201, "{created}");
+    let task = created["task_id"].as_i64().unwrap();
+    let (status, view) = call(addr, "GET", &format!("/v1/tasks/{task}"), "");
+    assert_eq!(status, 200);
+    assert_eq!(view["status"], "queued");
+    assert_eq!(view["owner_instance"], "tasks-node-1");
+
+    // A lease, renewed up to the limit (ASYNCGATE_MAX_LEASE_RENEWALS=2).
+    let (status, lease) = call(
+        addr,
+        "POST",
+        "/v1/leases",
+        r#"{"worker_id":"w1","ttl_seconds":30}"#,
+    );
+    assert_eq!(status, 200, "{lease}");
+    assert_eq!(lease["task_id"], task);
+    assert!(lease["expires_at"].as_str().unwrap().ends_with('Z'));
+    let lease_id = lease["lease_id"].as_i64().unwrap();
+    assert_eq!(
+        call(addr, "POST", "/v1/leases", r#"{"worker_id":"w2"}"#).0,
+        204
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            call(
+                addr,
+                "POST",
+                &format!("/v1/leases/{lease_id}/renew"),
+                r#"{"ttl_seconds":30}"#
+            )
+            .0,
+            200
+        );
+    }
+    let (status, refused) = call(addr, "POST", &format!("/v1/leases/{lease_id}/renew"), "");
+    assert_eq!(status, 409);
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("max_lease_renewals"),
+        "{refused}"
+    );
+    // Completed once; the second completion is refused.
+    assert_eq!(
+        call(addr, "POST", &format!("/v1/leases/{lease_id}/complete"), "").0,
+        200
+    );
+    assert_eq!(
+        call(addr, "POST", &format!("/v1/leases/{lease_id}/complete"), "").0,
+        409
+    );
+    let (_, view) = call(addr, "GET", &format!("/v1/tasks/{task}"), "");
+    assert_eq!(
+        (view["status"].as_str(), view["attempt"].as_i64()),
+        (Some("completed"), Some(1))
+    );
+
+    // An abandoned lease: the owner's sweeper requeues it, and the expiry
+    // does not consume an attempt.
+    let (_, created) = call(addr, "POST", "/v1/tasks", "[1,2,3]");
+    let task = created["task_id"].as_i64().unwrap();
+    let (_, lease) = call(
+        addr,
+        "POST",
+        "/v1/leases",
+        r#"{"worker_id":"w3","ttl_seconds":1}"#,
+    );
+    assert_eq!(lease["task_id"], task);
+    let lease_id = lease["lease_id"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let view = loop {
+        let (_, view) = call(addr, "GET", &format!("/v1/tasks/{task}"), "");
+        if view["requeues"] == 1 || Instant::now() > deadline {
+            break view;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(view["status"], "queued", "{view}");
+    assert_eq!(
+        (view["requeues"].as_i64(), view["attempt"].as_i64()),
+        (Some(1), Some(0)),
+        "{view}"
+    );
+    assert_eq!(
+        call(addr, "POST", &format!("/v1/leases/{lease_id}/complete"), "").0,
+        409
+    );
+
+    // Bad input: clear 400s and 404s.
+    let cases: &[(&str, &str, &str, u16, &str)] = &[
+        ("POST", "/v1/tasks", "{not json", 400, "not valid JSON"),
+        ("POST", "/v1/leases", "{}", 400, "worker_id is required"),
+        (
+            "POST",
+            "/v1/leases",
+            r#"{"worker_id":"w","ttl_seconds":999999}"#,
+            400,
+            "max_lease_ttl_seconds",
+        ),
+        (
+            "POST",
+            "/v1/leases",
+            r#"{"worker_id":"w","ttl_seconds":-1}"#,
+            400,
+            "ttl_seconds",
+        ),
+        ("POST", "/v1/leases/abc/complete", "", 400, "whole number"),
+        (
+            "POST",
+            "/v1/leases/987654321/renew",
+            "",
+            409,
+            "no longer held",
+        ),
+        ("GET", "/v1/tasks/987654321", "", 404, "no such task"),
+        ("GET", "/v1/tasks/x", "", 400, "whole number"),
+    ];
+    for (method, path, body, status, says) in cases {
+        let (got, json) = call(addr, method, path, body);
+        assert_eq!(got, *status, "{method} {path} {body}: {json}");
+        assert!(
+            json["error"].as_str().unwrap().contains(says),
+            "{method} {path}: {json}"
+        );
+    }
+    // The instance reports its partition.
+    let (_, instance) = call(addr, "GET", "/v1/instance", "");
+    assert_eq!(
+        instance["partitions"][0]["instance_id"], "tasks-node-1",
+        "{instance}"
+    );
+    assert_eq!(instance["partitions"][0]["adopted"], false);
+}
+
+const LIMITS: &[(&str, &str)] = &[
+    ("ASYNCGATE_INSTANCE_ID", "tasks-node-1"),
+    ("ASYNCGATE_API_KEY", API_KEY),
+    ("ASYNCGATE_LEASE_SWEEP_INTERVAL_SECONDS", "1"),
+    ("ASYNCGATE_MAX_LEASE_RENEWALS", "2"),
+];
+
+#[test]
+fn tasks_and_leases_on_the_embedded_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), LIMITS);
+    scenario(&server);
+    // The store is a file in the private claim directory.
+    assert!(dir.path().join("claims/tasks.sqlite3").exists());
+}
+
+#[test]
+fn tasks_and_leases_on_postgres() {
+    let Some(url) = database_url() else { return };
+    // A fresh database of this test's own: task ids and owners start clean.
+    let db = format!("tasks_{}", std::process::id());
+    common::psql(&url, &format!("DROP DATABASE IF EXISTS {db}"));
+    common::psql(&url, &format!("CREATE DATABASE {db}"));
+    let db_url = match url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{db}"),
+        None => panic!("unexpected database URL"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = LIMITS.to_vec();
+    env.extend([
+        ("ASYNCGATE_CLAIM_STORE", "postgres"),
+        ("ASYNCGATE_DATABASE_URL", db_url.as_str()),
+        ("ASYNCGATE_CLAIM_TTL_MS", "3000"),
+    ]);
+    let server = Server::start(dir.path(), &env);
+    scenario(&server);
+    drop(server);
+    common::psql(&url, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+}
