@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod claims;
+pub mod history;
 pub mod http;
 pub mod serve;
 pub mod server;

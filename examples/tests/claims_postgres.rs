@@ -5,11 +5,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{API_KEY, Server, Started, database_url, get, psql, start_many};
+use common::{API_KEY, OwnCluster, Server, Started, database_url, get, psql, start_many};
 
 /// Lease ttl for these tests (renewed every ttl/3).
 const TTL_MS: u64 = 1500;
@@ -276,62 +274,6 @@ fn wait_for_sweeps(url: &str, id: &str, epoch: u64, at_least: u64) {
     }
 }
 
-/// A PostgreSQL cluster of this test's own (restarting the shared one would
-/// disturb the other tests), through `.ci/pg-cluster`.
-struct OwnCluster {
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl OwnCluster {
-    fn start() -> (OwnCluster, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let cluster = OwnCluster { dir, port };
-        let url = cluster.up();
-        (cluster, url)
-    }
-
-    /// Runs `.ci/pg-cluster <command> DIR [PORT]`.
-    fn script(&self, command: &str) -> std::process::Output {
-        let mut cmd = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/pg-cluster"));
-        cmd.arg(command).arg(self.dir.path());
-        if command == "start" {
-            cmd.arg(self.port.to_string());
-        }
-        cmd.output().unwrap()
-    }
-
-    fn up(&self) -> String {
-        let out = self.script("start");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    }
-
-    fn down(&self) {
-        let out = self.script("stop");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let _ = self.script("stop");
-    }
-}
-
 #[test]
 fn a_database_restart_keeps_the_claim_and_a_long_outage_loses_it() {
     if database_url().is_none() {
@@ -369,4 +311,6 @@ fn a_database_restart_keeps_the_claim_and_a_long_outage_loses_it() {
     let (code, log) = a.wait_exit(Duration::from_secs(15));
     assert_eq!(code, Some(69), "{log}");
     assert!(log.contains("claim lost"), "{log}");
+    // While no renew could prove the claim, partition work waited.
+    assert!(log.contains("partition work paused"), "{log}");
 }

@@ -625,6 +625,11 @@ impl Renewer {
                 ));
                 return;
             }
+            if self.client.as_ref().is_none_or(Client::is_closed) {
+                // The session that held the lock is gone: writes wait until
+                // a renew on a new one proves the claim is still ours.
+                self.paused.store(true, Ordering::Release);
+            }
             let sent = Instant::now();
             let budget = self.deadline.deadline().saturating_duration_since(sent);
             let attempt = tokio::time::timeout(budget, self.renew_once(epoch, ttl_secs)).await;

@@ -294,3 +294,59 @@ pub fn start_many(dir: &Path, env: &[(&str, &str)], n: usize) -> Vec<Started> {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     })
 }
+
+/// A PostgreSQL cluster of this test's own (restarting the shared one would
+/// disturb the other tests), through `.ci/pg-cluster`.
+pub struct OwnCluster {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl OwnCluster {
+    pub fn start() -> (OwnCluster, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = OwnCluster { dir, port };
+        let url = cluster.up();
+        (cluster, url)
+    }
+
+    /// Runs `.ci/pg-cluster <command> DIR [PORT]`.
+    pub fn script(&self, command: &str) -> std::process::Output {
+        let mut cmd = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/pg-cluster"));
+        cmd.arg(command).arg(self.dir.path());
+        if command == "start" {
+            cmd.arg(self.port.to_string());
+        }
+        cmd.output().unwrap()
+    }
+
+    pub fn up(&self) -> String {
+        let out = self.script("start");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    pub fn down(&self) {
+        let out = self.script("stop");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = self.script("stop");
+    }
+}
