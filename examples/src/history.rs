@@ -9,7 +9,9 @@
 //! 3. no expired lease requeued twice, none requeued before it expired,
 //!    and none requeued after its completion was acknowledged;
 //! 4. every expired lease is requeued within `bound` of its expiry (ttl +
-//!    sweep interval + 1 s): a dead replica's tasks are not stranded;
+//!    sweep interval + 1 s), not counting time the store itself was down
+//!    (`outages`: nobody can requeue then): a dead replica's tasks are not
+//!    stranded;
 //! 5. no row written under a stale epoch: in each partition, writes in
 //!    commit order never go back to an older epoch.
 //!
@@ -132,6 +134,16 @@ pub struct Evidence {
     pub tasks: Vec<Task>,
     /// The longest an expired lease may wait to be requeued (ms).
     pub bound_ms: i64,
+    /// When the store was down (ms, from..to): not counted against the bound.
+    pub outages: Vec<(i64, i64)>,
+}
+
+/// How much of `from..to` falls inside the outages (ms).
+fn overlap(from: i64, to: i64, outages: &[(i64, i64)]) -> i64 {
+    outages
+        .iter()
+        .map(|&(start, end)| (to.min(end) - from.max(start)).max(0))
+        .sum()
 }
 
 /// A broken promise, with the evidence.
@@ -356,7 +368,8 @@ fn requeues(evidence: &Evidence, completed: &[i64], out: &mut Vec<Violation>) {
             });
         }
         let after_ms = r.requeued_ms - r.lease_expired_ms;
-        if after_ms > evidence.bound_ms {
+        let down_ms = overlap(r.lease_expired_ms, r.requeued_ms, &evidence.outages);
+        if after_ms - down_ms > evidence.bound_ms {
             out.push(Violation::RequeuedLate {
                 lease_id: r.lease_id,
                 after_ms,
@@ -507,6 +520,7 @@ mod tests {
             ],
             tasks: vec![task(1, "completed"), task(2, "leased")],
             bound_ms: 5_000,
+            outages: Vec::new(),
         }
     }
 
@@ -571,6 +585,18 @@ mod tests {
             lease_id: 10,
             after_ms: 5_001
         }));
+        // Time the store was down does not count; time around it does.
+        e.outages = vec![(2_000, 4_000)];
+        assert_eq!(check(&e), vec![]);
+        e.requeues[0].requeued_ms = 1_002 + 7_001;
+        assert!(check(&e).contains(&Violation::RequeuedLate {
+            lease_id: 10,
+            after_ms: 7_001
+        }));
+        // An outage outside the wait excuses nothing.
+        e.requeues[0].requeued_ms = 1_002 + 5_001;
+        e.outages = vec![(9_000, 20_000)];
+        assert_eq!(check(&e).len(), 1);
     }
 
     #[test]

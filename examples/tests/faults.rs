@@ -262,7 +262,7 @@ impl Fleet {
 }
 
 /// Reads what the store holds: requeues, fenced writes, tasks.
-fn evidence(url: &str, ops: Vec<Op>) -> Evidence {
+fn evidence(url: &str, ops: Vec<Op>, outages: Vec<(i64, i64)>) -> Evidence {
     let rows = |sql: &str| -> Vec<Vec<String>> {
         psql(url, sql)
             .lines()
@@ -334,6 +334,7 @@ fn evidence(url: &str, ops: Vec<Op>) -> Evidence {
         writes,
         tasks,
         bound_ms: BOUND_MS,
+        outages,
     }
 }
 
@@ -380,6 +381,7 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
         .collect();
 
     let mut frozen_exits = Vec::new();
+    let mut outages = Vec::new();
     for round in 0..rounds() {
         fleet.run_for(Duration::from_secs(3));
         // kill -9, restarted with the same id 2 s later.
@@ -422,10 +424,12 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
         fleet.publish();
         fleet.run_for(Duration::from_secs(4));
 
-        // A PostgreSQL restart.
+        // A PostgreSQL restart: while it is down, nobody can requeue.
+        let down = now_ms();
         cluster.down();
         std::thread::sleep(Duration::from_millis(800));
         cluster.up();
+        outages.push((down, now_ms()));
         fleet.run_for(Duration::from_secs(4));
     }
     stop.store(true, Ordering::Relaxed);
@@ -437,7 +441,7 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
         u64::try_from(BOUND_MS + 3000).unwrap(),
     ));
     let ops = std::mem::take(&mut *history.lock().unwrap());
-    let evidence = evidence(&fleet.url, ops);
+    let evidence = evidence(&fleet.url, ops, outages);
     let violations = history::check(&evidence);
 
     let count = |f: &dyn Fn(&Op) -> bool| evidence.ops.iter().filter(|op| f(op)).count();
@@ -464,13 +468,21 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
         by_adopters,
         fleet.exits,
     );
+    // A late requeue is shown with its partition and epoch, and the outages.
+    let explain = |v: &history::Violation| match v {
+        history::Violation::RequeuedLate { lease_id, .. } => {
+            let r = evidence.requeues.iter().find(|r| r.lease_id == *lease_id);
+            format!("{v} ({r:?}; outages {:?})", evidence.outages)
+        }
+        _ => v.to_string(),
+    };
     assert!(
         violations.is_empty(),
         "{} violations:\n{}",
         violations.len(),
         violations
             .iter()
-            .map(ToString::to_string)
+            .map(explain)
             .collect::<Vec<_>>()
             .join("\n")
     );
@@ -487,7 +499,7 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
 /// A pod replacement under one rule: the old replica's tasks are leased
 /// and abandoned, the old pod is killed and a new one (new id) starts;
 /// returns the checker's verdict once ttl + sweep + 1 s has passed.
-fn replacement(url: &str, adoption: bool) -> (Vec<history::Violation>, Vec<Task>) {
+fn replacement(url: &str, adoption: bool) -> (Vec<history::Violation>, Vec<Task>, Option<i64>) {
     let mut fleet = Fleet {
         url: url.to_owned(),
         dir: tempfile::tempdir().unwrap(),
@@ -547,8 +559,14 @@ fn replacement(url: &str, adoption: bool) -> (Vec<history::Violation>, Vec<Task>
     fleet.run_for(Duration::from_millis(
         u64::try_from(BOUND_MS + 2000).unwrap(),
     ));
-    let evidence = evidence(url, ops);
-    (history::check(&evidence), evidence.tasks)
+    let evidence = evidence(url, ops, Vec::new());
+    // How long after its expiry the slowest lease was requeued.
+    let recovery = evidence
+        .requeues
+        .iter()
+        .map(|r| r.requeued_ms - r.lease_expired_ms)
+        .max();
+    (history::check(&evidence), evidence.tasks, recovery)
 }
 
 /// A database of this test's own on the shared server.
@@ -568,7 +586,7 @@ fn the_originals_rule_strands_a_replaced_pods_tasks_and_adoption_does_not() {
 
     // The original's rule: each replica sweeps only its own id.
     let original = fresh_database(&url, &format!("faults_original_{pid}"));
-    let (violations, tasks) = replacement(&original, false);
+    let (violations, tasks, _) = replacement(&original, false);
     let stranded: Vec<_> = violations
         .iter()
         .filter(|v| matches!(v, history::Violation::Stranded { .. }))
@@ -583,8 +601,11 @@ fn the_originals_rule_strands_a_replaced_pods_tasks_and_adoption_does_not() {
 
     // Ours: a live replica adopts the dead id's partition and requeues them.
     let ours = fresh_database(&url, &format!("faults_adoption_{pid}"));
-    let (violations, tasks) = replacement(&ours, true);
+    let (violations, tasks, recovery) = replacement(&ours, true);
     assert_eq!(violations, vec![]);
+    eprintln!(
+        "stranded-task recovery after a pod replacement: {recovery:?} ms after lease expiry (bound {BOUND_MS} ms)"
+    );
     assert!(tasks.iter().all(|t| t.status == "queued"), "{tasks:?}");
     let adopters = psql(
         &ours,

@@ -193,8 +193,15 @@ impl PgStore {
             });
         }
         let deadline = call_deadline(ttl);
-        // The server ends any statement of ours that runs past the deadline.
-        let timeout = format!("-c statement_timeout={}", deadline.as_millis());
+        // The server ends any statement of ours that runs past the deadline,
+        // and any session of ours left idle inside a transaction that long:
+        // a holder frozen mid-write (SIGSTOP, a GC pause) would otherwise
+        // keep its rows and its fence's lock, and no successor or adopter
+        // could take over until it woke.
+        let timeout = format!(
+            "-c statement_timeout={ms} -c idle_in_transaction_session_timeout={ms}",
+            ms = deadline.as_millis()
+        );
         let options = match config.get_options() {
             Some(existing) if !existing.is_empty() => format!("{existing} {timeout}"),
             _ => timeout,
