@@ -137,6 +137,14 @@ impl RenewDeadline {
     }
 }
 
+/// What a contender learns of a claim's current holder.
+struct HolderState {
+    epoch: i64,
+    expired: bool,
+    /// Its database session ended: its advisory lock is free.
+    gone: bool,
+}
+
 /// Claims ids in a PostgreSQL lease table.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -331,6 +339,39 @@ impl PgStore {
         self.after_acquire(id, client, sent, row).await
     }
 
+    /// The current holder of `id`: its epoch, whether its lease expired,
+    /// and whether its database session is gone (its advisory lock is free:
+    /// probed, not kept). `None` when nobody ever claimed `id`.
+    async fn holder_state(
+        &self,
+        tx: &Transaction<'_>,
+        id: &InstanceId,
+    ) -> Result<Option<HolderState>, ClaimError> {
+        let Some(current) = tx
+            .query_opt(HOLDER, &[&id.as_str()])
+            .await
+            .map_err(|e| self.pg(&e))?
+        else {
+            return Ok(None);
+        };
+        let epoch: i64 = current.get(0);
+        let gone: bool = tx
+            .query_one(TRY_LOCK, &[&id.as_str(), &epoch])
+            .await
+            .map_err(|e| self.pg(&e))?
+            .get(0);
+        if gone {
+            tx.query_one(UNLOCK, &[&id.as_str(), &epoch])
+                .await
+                .map_err(|e| self.pg(&e))?;
+        }
+        Ok(Some(HolderState {
+            epoch,
+            expired: current.get(4),
+            gone,
+        }))
+    }
+
     /// Takes the claim over at once when the holder's session has ended (its
     /// advisory lock is free); `None` while the holder's session lives.
     async fn take_over_if_gone(
@@ -341,28 +382,15 @@ impl PgStore {
         pid: i32,
         ttl: f64,
     ) -> Result<Option<tokio_postgres::Row>, ClaimError> {
-        let Some(current) = tx
-            .query_opt(HOLDER, &[&id.as_str()])
-            .await
-            .map_err(|e| self.pg(&e))?
+        let Some(HolderState {
+            epoch, gone: true, ..
+        }) = self.holder_state(tx, id).await?
         else {
             return Ok(None);
         };
-        let epoch: i64 = current.get(0);
-        let free: bool = tx
-            .query_one(TRY_LOCK, &[&id.as_str(), &epoch])
-            .await
-            .map_err(|e| self.pg(&e))?
-            .get(0);
-        if !free {
-            return Ok(None);
-        }
+        // By compare-and-set on the epoch: one contender wins.
         let row = tx
             .query_opt(TAKE_OVER, &[&id.as_str(), &host, &pid, &ttl, &epoch])
-            .await
-            .map_err(|e| self.pg(&e))?;
-        // The old epoch's lock was only a probe.
-        tx.query_one(UNLOCK, &[&id.as_str(), &epoch])
             .await
             .map_err(|e| self.pg(&e))?;
         if row.is_some() {
@@ -459,27 +487,15 @@ impl PgStore {
         (host, pid): (&str, i32),
         ttl: f64,
     ) -> Result<Option<tokio_postgres::Row>, ClaimError> {
-        let Some(current) = tx
-            .query_opt(HOLDER, &[&id.as_str()])
-            .await
-            .map_err(|e| self.pg(&e))?
+        let Some(HolderState {
+            epoch,
+            expired,
+            gone,
+        }) = self.holder_state(tx, id).await?
         else {
             return Ok(None);
         };
-        let epoch: i64 = current.get(0);
-        let expired: bool = current.get(4);
-        // The holder's session lock: free once its backend ended.
-        let free: bool = tx
-            .query_one(TRY_LOCK, &[&id.as_str(), &epoch])
-            .await
-            .map_err(|e| self.pg(&e))?
-            .get(0);
-        if free {
-            tx.query_one(UNLOCK, &[&id.as_str(), &epoch])
-                .await
-                .map_err(|e| self.pg(&e))?;
-        }
-        if !(expired || free) {
+        if !(expired || gone) {
             return Ok(None);
         }
         let row = tx
