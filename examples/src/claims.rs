@@ -384,3 +384,56 @@ impl ClaimStore for Store {
         self.as_dyn().describe()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A claim held by nobody: for the view of adopted partitions.
+    #[derive(Debug)]
+    struct Held(u64, ClaimSignal);
+
+    impl HeldClaim for Held {
+        fn epoch(&self) -> u64 {
+            self.0
+        }
+        fn watch(&self) -> ClaimWatch {
+            self.1.watch()
+        }
+        fn release(self: Box<Self>) -> BoxFuture<'static, Result<(), ClaimError>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    #[test]
+    fn the_instance_view_lists_own_and_adopted_partitions_with_epochs() {
+        let own = Partition {
+            id: "replica-a".parse().unwrap(),
+            epoch: 4,
+        };
+        let holdings = Holdings::new(own);
+        let dead: InstanceId = "replica-c".parse().unwrap();
+        let adopted = [Adopted::new(dead, Box::new(Held(9, ClaimSignal::new().0)))];
+        holdings.set_adopted(&adopted);
+        assert_eq!(
+            holdings.to_json(),
+            serde_json::json!([
+                {"instance_id": "replica-a", "epoch": 4, "adopted": false},
+                {"instance_id": "replica-c", "epoch": 9, "adopted": true},
+            ])
+        );
+        // Given back: only the own partition is left.
+        holdings.set_adopted(&[]);
+        assert_eq!(holdings.to_json().as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn sweep_jitter_stays_within_its_bound() {
+        let mut jitter = Jitter::new();
+        let max = Duration::from_millis(100);
+        for _ in 0..1000 {
+            assert!(jitter.up_to(max) < max);
+        }
+        assert_eq!(jitter.up_to(Duration::ZERO), Duration::ZERO);
+    }
+}
