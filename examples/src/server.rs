@@ -36,6 +36,10 @@ use crate::claims::Holdings;
 use crate::settings::Settings;
 use crate::tasks::{LeaseLimits, Renewed, TaskError, Tasks};
 
+/// The largest request body accepted (a task's payload, a lease request):
+/// larger ones get 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// The crate version, reported by `/v1/config`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -103,6 +107,7 @@ pub fn router(settings: &Claimed<Settings>, tasks: Tasks, holdings: Arc<Holdings
             post(complete).fallback(wrong_method),
         )
         .fallback(fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(Arc::new(state))
 }
 

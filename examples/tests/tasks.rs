@@ -163,6 +163,17 @@ fn scenario(server: &Server) {
             "{method} {path}: {json}"
         );
     }
+    // A body over 64 KiB is refused before it is read.
+    let big = format!("[\"{}\"]", "x".repeat(70 * 1024));
+    let auth = format!("Bearer {API_KEY}");
+    let (status, _, _) = request(
+        addr,
+        "POST",
+        "/v1/tasks",
+        &[("Authorization", auth.as_str())],
+        &big,
+    );
+    assert_eq!(status, 413);
     // The instance reports its partition.
     let (_, instance) = call(addr, "GET", "/v1/instance", "");
     assert_eq!(
