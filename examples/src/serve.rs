@@ -26,6 +26,8 @@ pub const EX_UNAVAILABLE: u8 = 69;
 enum Stop {
     Signal,
     Lost(String),
+    /// What serving needs could not be set up (the task store).
+    Failed(String),
 }
 
 /// Claims the id in the configured store, then serves until stopped.
@@ -52,17 +54,10 @@ pub async fn claim_and_serve(settings: Validated<Settings>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let tasks = match store.tasks(&claimed.partition()).await {
-        Ok(tasks) => tasks,
-        Err(e) => {
-            eprintln!("asyncgate: not starting: task store: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    serve(claimed, store, tasks).await
+    serve(claimed, store).await
 }
 
-async fn serve(claimed: Claimed<Settings>, store: Store, tasks: Tasks) -> ExitCode {
+async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
     let signal = match shutdown_signal() {
         Ok(signal) => signal,
         Err(e) => {
@@ -86,7 +81,10 @@ async fn serve(claimed: Claimed<Settings>, store: Store, tasks: Tasks) -> ExitCo
         Err(e) => tracing::warn!("listening, but the local address is unknown: {e}"),
     }
     let holdings = Arc::new(Holdings::new(claimed.partition()));
-    let app = server::router(&claimed, tasks.clone(), Arc::clone(&holdings));
+    // The task store opens while the server already answers: `/healthz`
+    // and `/v1/config` need no database, and task routes wait for it.
+    let (tasks_tx, tasks_rx) = tokio::sync::watch::channel(None::<Tasks>);
+    let app = server::router(&claimed, tasks_rx, Arc::clone(&holdings));
 
     // Serving stops on SIGTERM/SIGINT or when the claim is lost (the first
     // reason wins); partition work stops first.
@@ -118,20 +116,34 @@ async fn serve(claimed: Claimed<Settings>, store: Store, tasks: Tasks) -> ExitCo
     };
     let http_result = {
         let http = http::serve(listener, app, limits, stopped(stop_watch.clone()));
-        let work = claims::partition_work(
-            &claimed,
-            &store,
-            &tasks,
-            &holdings,
-            plan,
-            stopped(stop_watch.clone()),
-        );
-        let (http_result, ()) = tokio::join!(http, async {
+        let work = async {
+            let own = claimed.partition();
+            let opened = tokio::select! {
+                opened = store.tasks(&own) => opened,
+                () = stopped(stop_watch.clone()) => return,
+            };
+            let tasks = match opened {
+                Ok(tasks) => tasks,
+                Err(e) => {
+                    stop.set(Stop::Failed(e));
+                    return;
+                }
+            };
+            let _ = tasks_tx.send(Some(tasks.clone()));
+            let work = claims::partition_work(
+                &claimed,
+                &store,
+                &tasks,
+                &holdings,
+                plan,
+                stopped(stop_watch.clone()),
+            );
             // A fence refusal ends serving too.
             if let Err(e) = work.await {
                 stop.set(Stop::Lost(e.to_string()));
             }
-        });
+        };
+        let (http_result, ()) = tokio::join!(http, work);
         http_result
     };
     watcher.abort();
@@ -140,6 +152,13 @@ async fn serve(claimed: Claimed<Settings>, store: Store, tasks: Tasks) -> ExitCo
             tracing::error!("Claim lost: {reason}; partition work stopped");
             eprintln!("asyncgate: claim lost: {reason}");
             ExitCode::from(EX_UNAVAILABLE)
+        }
+        (Some(Stop::Failed(reason)), _) => {
+            eprintln!("asyncgate: stopped: {reason}");
+            if let Err(e) = claimed.release().await {
+                tracing::warn!("could not release the instance claim: {e}");
+            }
+            ExitCode::FAILURE
         }
         (_, Err(e)) => {
             eprintln!("asyncgate: server error: {e}");

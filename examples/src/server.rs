@@ -49,7 +49,8 @@ struct AppState {
     instance: serde_json::Value,
     api_key: Option<SecretString>,
     insecure_dev: bool,
-    tasks: Tasks,
+    /// The task store, once it is open (it opens while serving starts).
+    tasks: tokio::sync::watch::Receiver<Option<Tasks>>,
     partition: Partition,
     holdings: Arc<Holdings>,
     default_ttl: Duration,
@@ -58,7 +59,11 @@ struct AppState {
 
 /// The router for claimed settings (only a claimed replica serves).
 /// Response bodies that never change are serialized once, here.
-pub fn router(settings: &Claimed<Settings>, tasks: Tasks, holdings: Arc<Holdings>) -> Router {
+pub fn router(
+    settings: &Claimed<Settings>,
+    tasks: tokio::sync::watch::Receiver<Option<Tasks>>,
+    holdings: Arc<Holdings>,
+) -> Router {
     let res = settings.validated().resolution();
     let identity = json!({
         "instance_id": res.instance_id().as_str(),
@@ -155,6 +160,29 @@ fn error(status: StatusCode, message: &str) -> Response {
     json_body(status, json!({ "error": message }).to_string())
 }
 
+/// How long a task route waits for the task store to open at start-up.
+const STORE_OPEN_WAIT: Duration = Duration::from_secs(10);
+
+impl AppState {
+    /// The task store; `None` when it did not open within [`STORE_OPEN_WAIT`].
+    async fn tasks(&self) -> Option<Tasks> {
+        let mut rx = self.tasks.clone();
+        let ready = tokio::time::timeout(STORE_OPEN_WAIT, rx.wait_for(Option::is_some)).await;
+        match ready {
+            Ok(Ok(tasks)) => tasks.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// 503 while the task store is not open.
+fn not_ready() -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the task store is not open yet",
+    )
+}
+
 /// A task store failure: 503 (the replica cannot write its partition now).
 fn unavailable(e: &TaskError) -> Response {
     tracing::warn!("task store: {e}");
@@ -221,7 +249,10 @@ async fn create_task(
         Ok(payload) => payload,
         Err(rejection) => return reject(rejection),
     };
-    match state.tasks.create(&state.partition, &payload).await {
+    let Some(tasks) = state.tasks().await else {
+        return not_ready();
+    };
+    match tasks.create(&state.partition, &payload).await {
         Ok(task_id) => json_body(
             StatusCode::CREATED,
             json!({ "task_id": task_id }).to_string(),
@@ -241,7 +272,10 @@ async fn get_task(
     let Ok(task_id) = task_id.parse::<i64>() else {
         return error(StatusCode::BAD_REQUEST, "a task id is a whole number");
     };
-    match state.tasks.get(task_id).await {
+    let Some(tasks) = state.tasks().await else {
+        return not_ready();
+    };
+    match tasks.get(task_id).await {
         Ok(Some(view)) => json_body(StatusCode::OK, json!(view).to_string()),
         Ok(None) => error(StatusCode::NOT_FOUND, "no such task"),
         Err(e) => unavailable(&e),
@@ -269,7 +303,10 @@ async fn lease(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Byt
         Ok(ttl) => ttl,
         Err(rejection) => return reject(rejection),
     };
-    match state.tasks.lease(&worker, ttl).await {
+    let Some(tasks) = state.tasks().await else {
+        return not_ready();
+    };
+    match tasks.lease(&worker, ttl).await {
         Ok(Some(lease)) => json_body(
             StatusCode::OK,
             json!({
@@ -309,7 +346,10 @@ async fn renew(
         },
         (Err(rejection), _) | (_, Err(rejection)) => return reject(rejection),
     };
-    match state.tasks.renew(lease_id, ttl, state.limits).await {
+    let Some(tasks) = state.tasks().await else {
+        return not_ready();
+    };
+    match tasks.renew(lease_id, ttl, state.limits).await {
         Ok(Renewed::Until(ms)) => json_body(
             StatusCode::OK,
             json!({ "lease_id": lease_id, "expires_at": rfc3339_ms(ms) }).to_string(),
@@ -331,7 +371,10 @@ async fn complete(
         Ok(id) => id,
         Err(rejection) => return reject(rejection),
     };
-    match state.tasks.complete(lease_id).await {
+    let Some(tasks) = state.tasks().await else {
+        return not_ready();
+    };
+    match tasks.complete(lease_id).await {
         Ok(true) => json_body(
             StatusCode::OK,
             json!({ "lease_id": lease_id, "status": "completed" }).to_string(),
