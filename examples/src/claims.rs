@@ -98,6 +98,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Opens the task store like [`Store::tasks`], retrying a shared
+    /// database for up to `within` (it may be restarting as the replica
+    /// starts); a local file that cannot be opened fails at once.
+    pub async fn tasks_within(&self, owner: &Partition, within: Duration) -> Result<Tasks, String> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match self.tasks(owner).await {
+                Ok(tasks) => return Ok(tasks),
+                Err(e) if self.is_shared() && tokio::time::Instant::now() < deadline => {
+                    tracing::warn!("opening the task store failed (will retry): {e}");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Whether the store is a database other hosts share.
+    fn is_shared(&self) -> bool {
+        match self {
+            #[cfg(feature = "postgres")]
+            Store::Postgres(_) => true,
+            _ => false,
+        }
+    }
+}
+
 async fn local_tasks(dir: &Path, owner: &Partition) -> Result<Tasks, String> {
     let path = dir.join("tasks.sqlite3");
     let owner = owner.clone();

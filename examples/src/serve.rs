@@ -119,7 +119,7 @@ async fn serve(claimed: Claimed<Settings>, store: Store) -> ExitCode {
         let work = async {
             let own = claimed.partition();
             let opened = tokio::select! {
-                opened = store.tasks(&own) => opened,
+                opened = store.tasks_within(&own, Duration::from_secs(30)) => opened,
                 () = stopped(stop_watch.clone()) => return,
             };
             let tasks = match opened {

@@ -81,6 +81,16 @@ pub enum TaskError {
     Store(String),
 }
 
+/// A fence that refused (the claim moved on) is `Fenced`; a fence query
+/// that could not run (the database restarting) is a store failure, to retry.
+#[cfg(feature = "postgres")]
+fn fence_error(e: ClaimError) -> TaskError {
+    match e {
+        lost @ ClaimError::Lost { .. } => TaskError::Fenced(lost),
+        other => TaskError::Store(other.to_string()),
+    }
+}
+
 /// Requeues per sweep transaction, at most: a sweep of many expired leases
 /// is several short transactions, not one long one.
 const SWEEP_BATCH: i64 = 1000;
@@ -403,7 +413,7 @@ impl PgTasks {
         self.with(move |c| {
             Box::pin(async move {
                 let tx = c.transaction().await.map_err(|e| pg_error(&e))?;
-                PgStore::fence(&tx, &owner.id, owner.epoch).await.map_err(TaskError::Fenced)?;
+                PgStore::fence(&tx, &owner.id, owner.epoch).await.map_err(fence_error)?;
                 let epoch = i64::try_from(owner.epoch).unwrap_or(i64::MAX);
                 let row = tx
                     .query_one(
@@ -534,7 +544,7 @@ impl PgTasks {
                         let tx = c.transaction().await.map_err(|e| pg_error(&e))?;
                         PgStore::fence(&tx, &partition.id, partition.epoch)
                             .await
-                            .map_err(TaskError::Fenced)?;
+                            .map_err(fence_error)?;
                         let epoch = i64::try_from(partition.epoch).unwrap_or(i64::MAX);
                         let pid = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
                         tx.execute(
@@ -985,6 +995,22 @@ mod tests {
         assert!(store.complete(lease.lease_id).unwrap());
         assert!(!store.complete(lease.lease_id).unwrap());
         assert_eq!(store.get(task).unwrap().unwrap().status, "completed");
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn only_a_refused_fence_counts_as_fenced_a_failed_query_is_retried() {
+        let lost = ClaimError::Lost {
+            id: "node-a".parse().unwrap(),
+            reason: "epoch 1 no longer holds the claim".to_owned(),
+        };
+        assert!(matches!(fence_error(lost), TaskError::Fenced(_)));
+        // A database restarting under the sweep: not a lost claim.
+        let down = ClaimError::Store {
+            store: "postgres store".to_owned(),
+            reason: "fence query failed: connection closed".to_owned(),
+        };
+        assert!(matches!(fence_error(down), TaskError::Store(_)));
     }
 
     #[test]

@@ -291,6 +291,11 @@ fn a_database_restart_keeps_the_claim_and_a_long_outage_loses_it() {
     std::thread::sleep(Duration::from_millis(300));
     let _ = cluster.up();
     std::thread::sleep(Duration::from_millis(6000));
+    let mut a = a;
+    if let Some(status) = a.child.try_wait().unwrap() {
+        let (_, log) = a.wait_exit(Duration::from_secs(1));
+        panic!("A exited ({status}) after a short outage:\n{log}");
+    }
     assert_eq!(
         get(a.addr, "/v1/config", &[]).0,
         200,

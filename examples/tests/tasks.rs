@@ -228,13 +228,19 @@ fn a_task_store_that_cannot_open_stops_the_server_with_the_reason() {
     use std::os::unix::fs::DirBuilderExt;
     let dir = tempfile::tempdir().unwrap();
     let claims = dir.path().join("claims");
-    std::fs::DirBuilder::new().mode(0o700).create(&claims).unwrap();
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&claims)
+        .unwrap();
     // A directory where the database file should be.
     std::fs::create_dir(claims.join("tasks.sqlite3")).unwrap();
     let server = Server::start(dir.path(), LIMITS);
     // It answers what needs no database meanwhile, then stops.
     let (code, log) = server.wait_exit(Duration::from_secs(10));
     assert_eq!(code, Some(1), "{log}");
-    assert!(log.contains("asyncgate: stopped: task store: cannot open the task store"), "{log}");
+    assert!(
+        log.contains("asyncgate: stopped: task store: cannot open the task store"),
+        "{log}"
+    );
     assert!(log.contains("tasks.sqlite3"), "{log}");
 }
