@@ -131,3 +131,98 @@ proptest! {
         prop_assert!(!masked.contains(&password), "{} -> {}", value, masked);
     }
 }
+
+/// A section holding a secret, nested two deep, for config files of any shape.
+mod sectioned {
+    use asyncgate_config::{Environment, GateConfig, InstanceId, SecretString};
+
+    #[derive(Debug, GateConfig)]
+    #[gate(section)]
+    pub struct Pool {
+        #[gate(default = 10)]
+        pub max: u32,
+        #[gate(default = "5s")]
+        pub timeout: std::time::Duration,
+    }
+
+    #[derive(Debug, GateConfig)]
+    #[gate(section)]
+    pub struct Database {
+        #[gate(secret)]
+        pub password: Option<SecretString>,
+        pub url: Option<String>,
+        #[gate(nested)]
+        pub pool: Pool,
+    }
+
+    #[derive(Debug, GateConfig)]
+    #[gate(prefix = "FZS")]
+    pub struct Settings {
+        #[gate(environment, default = "development")]
+        pub env: Environment,
+        #[gate(instance_id, default = "fzs-1")]
+        pub instance_id: InstanceId,
+        #[gate(nested)]
+        pub database: Database,
+        #[gate(default = 8080)]
+        pub port: u16,
+    }
+}
+
+/// Pieces a config file of the sectioned schema is made of, right and wrong.
+const TOML_PIECES: [&str; 16] = [
+    "[database]\n",
+    "[database.pool]\n",
+    "[database.pool.deeper]\n",
+    "[other]\n",
+    "database = 1\n",
+    "database.pool = \"x\"\n",
+    "url = \"postgres://u:pw@db/x\"\n",
+    "max = 7\n",
+    "max = \"seven\"\n",
+    "timeout = 5\n",
+    "timeout = \"250ms\"\n",
+    "port = 9090\n",
+    "port = [1, 2]\n",
+    "pool = { max = 3 }\n",
+    "x = { y = { z = 1 } }\n",
+    "password = \"",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Config files of any shape against a schema with sections: never a
+    /// panic, and a secret written into the file never shows.
+    #[test]
+    fn sectioned_config_files_never_panic_or_leak(
+        pieces in prop::collection::vec(0..TOML_PIECES.len(), 0..14),
+        secret in "[A-Za-z0-9]{12,24}",
+    ) {
+        use asyncgate_config::GateConfig;
+        let mut text = String::new();
+        for i in pieces {
+            text.push_str(TOML_PIECES[i]);
+            if TOML_PIECES[i].ends_with('"') {
+                text.push_str(&secret);
+                text.push_str("\"\n");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("c.toml"), &text).unwrap();
+        let result = sectioned::Settings::loader()
+            .env([("FZS_CONFIG_FILE", "c.toml")])
+            .current_dir(dir.path())
+            .dotenv(false)
+            .hostname("h")
+            .seed(1)
+            .load()
+            .and_then(Loaded::validate);
+        let report = match result {
+            Ok(validated) => validated.report(),
+            Err(report) => report,
+        };
+        let shown = format!("{report}\n{}\n{}", report.detailed(), serde_json::to_string(&report).unwrap());
+        prop_assert!(!shown.contains(&secret), "{}\n---\n{}", text, shown);
+    }
+}
