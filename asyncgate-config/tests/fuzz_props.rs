@@ -133,6 +133,7 @@ proptest! {
 }
 
 /// A section holding a secret, nested two deep, for config files of any shape.
+#[allow(dead_code)]
 mod sectioned {
     use asyncgate_config::{Environment, GateConfig, InstanceId, SecretString};
 
