@@ -139,34 +139,34 @@ mod sectioned {
 
     #[derive(Debug, GateConfig)]
     #[gate(section)]
-    pub struct Pool {
+    pub(crate) struct Pool {
         #[gate(default = 10)]
-        pub max: u32,
+        pub(crate) max: u32,
         #[gate(default = "5s")]
-        pub timeout: std::time::Duration,
+        pub(crate) timeout: std::time::Duration,
     }
 
     #[derive(Debug, GateConfig)]
     #[gate(section)]
-    pub struct Database {
+    pub(crate) struct Database {
         #[gate(secret)]
-        pub password: Option<SecretString>,
-        pub url: Option<String>,
+        pub(crate) password: Option<SecretString>,
+        pub(crate) url: Option<String>,
         #[gate(nested)]
-        pub pool: Pool,
+        pub(crate) pool: Pool,
     }
 
     #[derive(Debug, GateConfig)]
     #[gate(prefix = "FZS")]
-    pub struct Settings {
+    pub(crate) struct Settings {
         #[gate(environment, default = "development")]
-        pub env: Environment,
+        pub(crate) env: Environment,
         #[gate(instance_id, default = "fzs-1")]
-        pub instance_id: InstanceId,
+        pub(crate) instance_id: InstanceId,
         #[gate(nested)]
-        pub database: Database,
+        pub(crate) database: Database,
         #[gate(default = 8080)]
-        pub port: u16,
+        pub(crate) port: u16,
     }
 }
 
