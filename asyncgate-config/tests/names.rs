@@ -192,3 +192,30 @@ fn a_setting_holding_a_service_link_explains_it_and_both_fixes() {
         "{fix}"
     );
 }
+
+#[test]
+fn unknown_names_with_control_characters_are_escaped_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A quoted TOML key may hold an escape sequence; so may a variable name.
+    std::fs::write(dir.path().join("c.toml"), "\"\\u001b[2Jwipe\" = 1\n").unwrap();
+    let loaded = common::loader_in::<Settings>(
+        dir.path(),
+        &[
+            ("ASYNCGATE_CONFIG_FILE", "c.toml"),
+            ("ASYNCGATE_\u{1b}[31mRED", "1"),
+        ],
+    )
+    .load()
+    .unwrap();
+    let shown: String = loaded
+        .warnings()
+        .iter()
+        .map(|w| format!("{w}\n{:?}\n", w.env_var()))
+        .collect();
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    assert!(shown.contains("unknown key `\\u{1b}[2Jwipe`"), "{shown}");
+    assert!(
+        shown.contains("unknown variable ASYNCGATE_\\u{1b}[31mRED"),
+        "{shown}"
+    );
+}

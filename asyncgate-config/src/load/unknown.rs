@@ -6,7 +6,7 @@ use super::env::Env;
 use super::toml_file::ConfigFile;
 use crate::report::Finding;
 use crate::schema::Schema;
-use crate::text::suggest_name;
+use crate::text::{printable, suggest_name};
 
 /// At most this many unknown names are listed one by one; the rest are
 /// counted in one more warning (a file of a million keys stays readable).
@@ -85,9 +85,12 @@ pub(crate) fn unknown_names(
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
             findings.push(
-                finding(format!("unknown variable {name}{place} is ignored{hint}"))
-                    .with_env_var(name)
-                    .with_remedy("remove it, or rename it to a setting listed by the schema"),
+                finding(format!(
+                    "unknown variable {}{place} is ignored{hint}",
+                    printable(name)
+                ))
+                .with_env_var(printable(name))
+                .with_remedy("remove it, or rename it to a setting listed by the schema"),
             );
         }
     };
@@ -105,7 +108,9 @@ pub(crate) fn unknown_names(
     if let Some(file) = file {
         let mut unknown = Vec::new();
         unknown_keys(schema, &file.table, "", &mut unknown);
-        for (key, is_section) in unknown {
+        for (raw_key, is_section) in unknown {
+            // A quoted TOML key can hold control characters: escape them.
+            let key = printable(&raw_key);
             if listed == MAX_LISTED {
                 unlisted += 1;
                 continue;
@@ -120,7 +125,7 @@ pub(crate) fn unknown_names(
                     "write its settings in a table: `[{key}]` and a line per setting under it"
                 ))
             } else {
-                let hint = suggest_name(&key, "", schema.fields().iter().map(|f| f.name()))
+                let hint = suggest_name(&raw_key, "", schema.fields().iter().map(|f| f.name()))
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
                 finding(format!(
