@@ -93,7 +93,6 @@ pub fn router(
             max_ttl: Duration::from_secs(u64::from(settings.max_lease_ttl_seconds)),
             max_renewals: settings.max_lease_renewals,
             max_lifetime: Duration::from_secs(u64::from(settings.max_lease_lifetime_seconds)),
-            grace: Duration::from_secs(u64::from(settings.lease_grace_seconds)),
         },
     };
     Router::new()

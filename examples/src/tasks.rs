@@ -65,8 +65,6 @@ pub struct LeaseLimits {
     pub max_renewals: u32,
     /// Longest a lease may last, renewals included.
     pub max_lifetime: Duration,
-    /// How long past its expiry a lease is left before it is requeued.
-    pub grace: Duration,
 }
 
 /// A task store failure (not a refusal): the store is unreachable, or a
@@ -942,7 +940,6 @@ mod tests {
         max_ttl: Duration::from_secs(60),
         max_renewals: 2,
         max_lifetime: Duration::from_secs(600),
-        grace: Duration::ZERO,
     };
 
     #[test]
