@@ -58,7 +58,8 @@ pub(crate) fn unknown_names(
     };
     let service_links = env
         .names()
-        .filter(|n| !schema.is_known_var(n) && is_service_link(schema.prefix(), n))
+        // The cheap pattern first: most names are no service link.
+        .filter(|n| is_service_link(schema.prefix(), n) && !schema.is_known_var(n))
         .count();
     if service_links > 0 {
         tracing::info!(
