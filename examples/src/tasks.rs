@@ -343,7 +343,7 @@ fn pg_error(e: &tokio_postgres::Error) -> TaskError {
 impl PgTasks {
     /// Creates the schema (serialised across replicas) and opens the store.
     pub async fn open(store: &PgStore) -> Result<PgTasks, TaskError> {
-        let within = store.ttl().max(Duration::from_secs(5));
+        let within = store.call_deadline();
         let mut client = store
             .client()
             .await
@@ -376,8 +376,7 @@ impl PgTasks {
             Box<dyn std::future::Future<Output = Result<T, TaskError>> + Send + 'c>,
         >,
     ) -> Result<T, TaskError> {
-        let deadline =
-            (self.store.ttl() / 2).clamp(Duration::from_secs(1), Duration::from_secs(30));
+        let deadline = self.store.call_deadline();
         let mut guard = tokio::time::timeout(deadline, self.client.lock())
             .await
             .map_err(|_| TaskError::Store("the task store is busy".to_owned()))?;

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use asyncgate_examples::history::{
     self, Call, Evidence, Op, Outcome, Requeue, Task, Write as Fenced,
 };
-use common::{API_KEY, OwnCluster, Server, database_url, psql};
+use common::{API_KEY, OwnCluster, Server, database_url, fresh_database, psql};
 
 /// The claim ttl of every replica, and the sweep interval.
 const CLAIM_TTL_MS: i64 = 3000;
@@ -574,16 +574,6 @@ fn replacement(url: &str, adoption: bool) -> (Vec<history::Violation>, Vec<Task>
         .map(|r| r.requeued_ms - r.lease_expired_ms)
         .max();
     (history::check(&evidence), evidence.tasks, recovery)
-}
-
-/// A database of this test's own on the shared server.
-fn fresh_database(url: &str, name: &str) -> String {
-    psql(url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    psql(url, &format!("CREATE DATABASE {name}"));
-    match url.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
-        None => panic!("unexpected database URL {url}"),
-    }
 }
 
 #[test]

@@ -204,12 +204,7 @@ fn tasks_and_leases_on_postgres() {
     let Some(url) = database_url() else { return };
     // A fresh database of this test's own: task ids and owners start clean.
     let db = format!("tasks_{}", std::process::id());
-    common::psql(&url, &format!("DROP DATABASE IF EXISTS {db}"));
-    common::psql(&url, &format!("CREATE DATABASE {db}"));
-    let db_url = match url.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{db}"),
-        None => panic!("unexpected database URL"),
-    };
+    let db_url = common::fresh_database(&url, &db);
     let dir = tempfile::tempdir().unwrap();
     let mut env = LIMITS.to_vec();
     env.extend([

@@ -261,6 +261,13 @@ impl PgStore {
         self.ttl
     }
 
+    /// How long any one call to the database may take (half the ttl,
+    /// between 1 s and 30 s): connect, statement, and time idle inside a
+    /// transaction. Callers that wait on the store use it as their deadline.
+    pub fn call_deadline(&self) -> Duration {
+        self.deadline
+    }
+
     /// A new connection, for partition writes that must be fenced.
     pub async fn client(&self) -> Result<Client, ClaimError> {
         let (client, connection) = self

@@ -350,3 +350,14 @@ impl Drop for OwnCluster {
         let _ = self.script("stop");
     }
 }
+
+/// A database of this test's own on the shared server (dropped first if a
+/// previous run left it); returns its URL.
+pub fn fresh_database(url: &str, name: &str) -> String {
+    psql(url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    psql(url, &format!("CREATE DATABASE {name}"));
+    match url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("unexpected database URL {url}"),
+    }
+}
