@@ -4,6 +4,11 @@
 started the same way, in the same run, interleaved; peak RSS of both.
 Then throughput and p99 of /v1/config under a bounded load on loopback.
 
+Both servers say "Listening on" on stderr once the port is bound; the
+bench waits for that line (a blocking read: no polling loop that would
+round every start up to its period or take a core from the server), then
+sends the request at once. The time is exec -> the first 200.
+
     cargo build --release -p asyncgate-examples --bin asyncgate --example hello_axum --example load
     python3 bench/startup.py [--runs 21]
 """
@@ -11,6 +16,7 @@ import argparse
 import json
 import os
 import pathlib
+import select
 import socket
 import statistics
 import subprocess
@@ -47,16 +53,33 @@ def peak_rss_kib(pid: int) -> int:
     return 0
 
 
+def wait_listening(proc, deadline: float) -> bool:
+    """Reads the server's stderr until it says it listens."""
+    seen = b""
+    fd = proc.stderr.fileno()
+    while b"Listening on" not in seen:
+        left = deadline - time.perf_counter()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return False
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return False
+        seen = seen[-64:] + chunk
+    return True
+
+
 def start_once(cmd, env, path):
     port = free_port()
-    env = dict(env, PORT=str(port), ASYNCGATE_PORT=str(port))
+    env = dict(env, PORT=str(port), ASYNCGATE_PORT=str(port), NO_COLOR="1")
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ok = first_200(port, path, start + 10)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = start + 10
+    ok = wait_listening(proc, deadline) and first_200(port, path, deadline)
     took = time.perf_counter() - start
     rss = peak_rss_kib(proc.pid)
     proc.terminate()
     proc.wait()
+    proc.stderr.close()
     if not ok:
         raise SystemExit(f"{cmd[0]} did not answer 200 on {path}")
     return took, rss
@@ -67,6 +90,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--conns", type=int, default=16)
     parser.add_argument("--per-conn", type=int, default=5000)
+    parser.add_argument(
+        "--compare", action="append", default=[], metavar="BINARY",
+        help="another build of asyncgate to start in the same interleaved runs",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
@@ -81,6 +108,8 @@ def main() -> None:
             "asyncgate start (/v1/config)": ([str(RELEASE / "asyncgate"), "start"], gate_env, "/v1/config"),
             "axum hello-world (/)": ([str(RELEASE / "examples" / "hello_axum")], base, "/"),
         }
+        for other in args.compare:
+            variants[f"{other} start"] = ([other, "start"], gate_env, "/v1/config")
         results = {name: [] for name in variants}
         for _ in range(args.runs):
             for name, (cmd, env, path) in variants.items():

@@ -145,6 +145,13 @@ fn process_env(c: &mut Criterion) {
     group.bench_function("hand-written std::env", |b| {
         b.iter(|| black_box(hand_written().expect("valid")))
     });
+    // Not a loader: the copy of the whole environment that std makes for
+    // `vars_os()`/`vars()`, which envy, config, figment and we all pay (std
+    // has no borrowing iterator). What each loader spends on top of it is
+    // its own work.
+    group.bench_function("floor: std::env::vars_os() copied and dropped", |b| {
+        b.iter(|| black_box(std::env::vars_os().count()))
+    });
     group.finish();
 }
 

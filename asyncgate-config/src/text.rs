@@ -72,11 +72,21 @@ pub(crate) fn suggest_name<'a, I>(input: &str, prefix: &str, candidates: I) -> O
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let rest = |name: &'a str| name.strip_prefix(prefix).unwrap_or(name);
     let input = input.strip_prefix(prefix).unwrap_or(input);
-    candidates
-        .into_iter()
-        .find(|candidate| is_typo(input, rest(candidate)))
+    let input_letters = letters(input);
+    candidates.into_iter().find(|candidate| {
+        let rest = candidate.strip_prefix(prefix).unwrap_or(candidate);
+        // A candidate has at most as many letters as bytes: one shorter
+        // than the input by two letters or more is rejected unread.
+        rest.len() + 1 >= input_letters && typo_of(input, input_letters, rest)
+    })
+}
+
+/// The letters of a name: what is left without separators.
+fn letters(name: &str) -> usize {
+    name.bytes()
+        .filter(|c| !matches!(c, b'-' | b'_' | b'.'))
+        .count()
 }
 
 /// Whether `a` is a plausible typo of `b` (compared case-insensitively):
@@ -85,17 +95,17 @@ where
 /// letters or fewer only match on separators or a transposition: one
 /// wrong letter in a short name makes a different word.
 pub(crate) fn is_typo(a: &str, b: &str) -> bool {
+    typo_of(a, letters(a), b)
+}
+
+/// [`is_typo`], with the letters of `a` counted once by the caller.
+fn typo_of(a: &str, a_letters: usize, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return false;
     }
     // Most candidates differ in length by more than one edit: reject them
     // without allocating.
-    let letters = |s: &str| {
-        s.bytes()
-            .filter(|c| !matches!(c, b'-' | b'_' | b'.'))
-            .count()
-    };
-    if letters(a).abs_diff(letters(b)) > 1 {
+    if a_letters.abs_diff(letters(b)) > 1 {
         return false;
     }
     let fold = |s: &str| -> Vec<u8> {
@@ -213,6 +223,50 @@ mod tests {
                 "{typo}"
             );
         }
+    }
+
+    /// `suggest_name` skips candidates by length before reading them: it
+    /// must name exactly the first candidate `is_typo` accepts, for names
+    /// with and without separators, one letter apart or two.
+    #[test]
+    fn the_length_shortcut_never_changes_the_suggestion() {
+        let names = [
+            "P_AB",
+            "P_ABC",
+            "P_A_B_C",
+            "P_ABCD",
+            "P_AB_CD",
+            "P_A-B.C_D",
+            "P_ABCDE",
+            "P_ABDC",
+            "P_ABCDEF",
+            "P_A_B_C_D_E_F",
+            "P_ABCDEFG",
+            "P_BACDEFG",
+            "P_",
+            "P__",
+            "P_X",
+        ];
+        for input in names {
+            for (i, _) in names.iter().enumerate() {
+                // Every rotation, so each candidate is first in some order.
+                let candidates: Vec<&str> = names[i..].iter().chain(&names[..i]).copied().collect();
+                let expected = candidates.iter().copied().find(|c| {
+                    is_typo(
+                        input.strip_prefix("P_").unwrap_or(input),
+                        c.strip_prefix("P_").unwrap_or(c),
+                    )
+                });
+                assert_eq!(
+                    suggest_name(input, "P_", candidates.iter().copied()),
+                    expected,
+                    "{input} among {candidates:?}"
+                );
+            }
+        }
+        // The shortcut's edge: a candidate one letter shorter is still read.
+        assert_eq!(suggest_name("P_ABCDE", "P_", ["P_ABCD"]), Some("P_ABCD"));
+        assert_eq!(suggest_name("P_ABCDE", "P_", ["P_ABC"]), None);
     }
 
     /// The original service's own unrelated names get no suggestion.

@@ -1,5 +1,6 @@
 //! The floor for `asyncgate start`'s start-up benchmark: a minimal axum
-//! hello-world, started the same way (`PORT` env var, 127.0.0.1).
+//! hello-world, started the same way (`PORT` env var, 127.0.0.1), which
+//! says on stderr when it listens, as `asyncgate start` does.
 //!
 //! `PORT=8081 cargo run --release -p asyncgate-examples --example hello_axum`
 
@@ -14,5 +15,6 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or(8081);
     let app = Router::new().route("/", get(|| async { "hello" }));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    eprintln!("Listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app).await
 }

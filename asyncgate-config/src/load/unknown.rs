@@ -85,13 +85,11 @@ pub(crate) fn unknown_names(
             let hint = suggest_name(name, &env_prefix, schema.known_vars())
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
+            let shown = printable(name);
             findings.push(
-                finding(format!(
-                    "unknown variable {}{place} is ignored{hint}",
-                    printable(name)
-                ))
-                .with_env_var(printable(name))
-                .with_remedy("remove it, or rename it to a setting listed by the schema"),
+                finding(format!("unknown variable {shown}{place} is ignored{hint}"))
+                    .with_env_var(shown)
+                    .with_remedy("remove it, or rename it to a setting listed by the schema"),
             );
         }
     };
