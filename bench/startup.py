@@ -74,12 +74,15 @@ def start_once(cmd, env, path):
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = start + 10
-    ok = wait_listening(proc, deadline) and first_200(port, path, deadline)
+    listening = wait_listening(proc, deadline)
+    ok = listening and first_200(port, path, deadline)
     took = time.perf_counter() - start
     rss = peak_rss_kib(proc.pid)
     proc.terminate()
     proc.wait()
     proc.stderr.close()
+    if not listening:
+        raise SystemExit(f"{cmd[0]} did not print 'Listening on' on stderr within 10 s (exit status {proc.returncode})")
     if not ok:
         raise SystemExit(f"{cmd[0]} did not answer 200 on {path}")
     return took, rss
