@@ -166,20 +166,14 @@ fn check_prefix(cx: &mut Ctxt, container: &Container<'_>) -> Option<String> {
 }
 
 /// A section is named by the field that nests it: it has no prefix, and
-/// the struct-level keys (`check`, `deny_unknown`) belong on the struct
-/// that is loaded; its fields are settings, not the environment or id.
+/// `deny_unknown` belongs on the struct that is loaded; its fields are
+/// settings, not the environment or id. (A section may have a `check`.)
 fn check_section(cx: &mut Ctxt, container: &Container<'_>) {
     let attrs = &container.attrs;
     if let Some(prefix) = &attrs.prefix {
         cx.error_spanned_by(
             prefix,
             "a `section` has no prefix: its variables are named after the field that nests it (`#[gate(nested)] http: Http` in a struct with prefix `APP` reads `APP_HTTP_PORT`); remove `prefix`",
-        );
-    }
-    if let Some(check) = &attrs.check {
-        cx.error_spanned_by(
-            check,
-            "`check` goes on the struct that is loaded, not on a `section`: its check function sees the section as a field (`settings.http.port`)",
         );
     }
     if let Some(span) = attrs.deny_unknown {

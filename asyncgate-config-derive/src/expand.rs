@@ -44,14 +44,23 @@ fn emit(model: &Model<'_>) -> TokenStream {
         .fields
         .iter()
         .map(|f| compile_time_checks(f, &private));
+    let check = check_fn(model, krate);
     let body = if model.section {
+        let check_name = match model.check {
+            Some(path) => {
+                let text = check_fn_name(path);
+                quote!(::core::option::Option::Some(#text))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         quote! {
             #fields_const
+            const __CHECK_FN: ::core::option::Option<&'static str> = #check_name;
             #resolve
+            #check
         }
     } else {
         let schema = schema_fn(model, krate);
-        let check = check_fn(model, krate);
         quote! {
             #fields_const
             #schema
@@ -97,7 +106,7 @@ fn schema_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
     let config_file_env = format!("{prefix}_CONFIG_FILE");
     let doc = model.doc;
     let check_name = model.check.map(|path| {
-        let text = quote!(#path).to_string().replace(' ', "");
+        let text = check_fn_name(path);
         quote!(.__check_fn(#text))
     });
     let deny_unknown = model.deny_unknown.then(|| quote!(.__deny_unknown()));
@@ -132,6 +141,7 @@ fn field_schema(f: &FieldModel<'_>, krate: &TokenStream) -> TokenStream {
         let ty = f.ty;
         tokens.extend(quote_spanned! {ty.span()=>
             .__nested(<#ty as #krate::Section>::__FIELDS)
+            .__section_check(<#ty as #krate::Section>::__CHECK_FN)
         });
     }
     if !f.doc.is_empty() {
@@ -249,22 +259,46 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
     }
 }
 
+/// How reports name a `check` function: its path as written.
+fn check_fn_name(path: &syn::Path) -> String {
+    quote!(#path).to_string().replace(' ', "")
+}
+
+/// `__check`: the checks of the nested sections (each under its path),
+/// then the struct's own `check` function.
 fn check_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
-    match model.check {
-        Some(path) => {
-            let check = quote_spanned! {path.span()=>
-                let __gate_check: fn(&Self, &mut #krate::validate::Checks<'_>) = #path;
-            };
-            quote! {
-                fn __check(&self, __gate_checks: &mut #krate::validate::Checks<'_>) {
-                    #check
-                    __gate_check(self, __gate_checks);
-                }
-            }
+    let sections = model.fields.iter().filter(|f| f.nested).map(|f| {
+        let (ident, ty, name) = (f.ident, f.ty, &f.name);
+        quote! {
+            __gate_checks.__section(#name, |__gate_section| {
+                <#ty as #krate::Section>::__check(&self.#ident, __gate_section);
+            });
         }
-        None => quote! {
+    });
+    let own = model.check.map(|path| {
+        // Spanned on the path, so a wrong signature points at it; the
+        // binding is interpolated, not spelled in `quote_spanned!`, or it
+        // would take the user's span and `macro_rules!` hygiene would hide
+        // it from the call below.
+        let binding = format_ident!("__gate_check");
+        let check = quote_spanned! {path.span()=>
+            let #binding: fn(&Self, &mut #krate::validate::Checks<'_>) = #path;
+        };
+        quote! {
+            #check
+            #binding(self, __gate_checks);
+        }
+    });
+    if model.check.is_none() && !model.has_nested {
+        return quote! {
             fn __check(&self, _: &mut #krate::validate::Checks<'_>) {}
-        },
+        };
+    }
+    quote! {
+        fn __check(&self, __gate_checks: &mut #krate::validate::Checks<'_>) {
+            #(#sections)*
+            #own
+        }
     }
 }
 

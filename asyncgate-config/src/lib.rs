@@ -204,8 +204,17 @@ pub trait Section: Sized {
     #[doc(hidden)]
     const __FIELDS: &'static [FieldSchema];
 
+    /// The path of the section's `check` function, for reports.
+    #[doc(hidden)]
+    const __CHECK_FN: Option<&'static str>;
+
     #[doc(hidden)]
     fn __resolve(resolver: &mut __private_0_1::Resolver<'_>) -> Option<Self>;
+
+    /// Runs the `check` functions of the section and of its own sections,
+    /// with findings named under the section's path.
+    #[doc(hidden)]
+    fn __check(&self, checks: &mut validate::Checks<'_>);
 }
 
 /// Not public API: the parsers the fuzz targets (`fuzz/`) drive directly.

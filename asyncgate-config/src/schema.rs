@@ -63,6 +63,8 @@ pub struct FieldSchema {
     env_exact: bool,
     /// For a `#[gate(nested)]` field, the section's own fields.
     nested: Option<&'static [FieldSchema]>,
+    /// For a `#[gate(nested)]` field, the section's `check` function.
+    section_check: Option<&'static str>,
     file_env: Option<&'static str>,
     type_name: &'static str,
     doc: &'static str,
@@ -268,6 +270,18 @@ impl Schema {
     pub fn check_fn(&self) -> Option<&'static str> {
         self.check_fn
     }
+
+    /// Every `check` function: the struct's (with an empty path), then each
+    /// section's, with the section's dotted path.
+    pub(crate) fn check_fns(&self) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &'static str)> = self
+            .check_fn
+            .map(|f| (String::new(), f))
+            .into_iter()
+            .collect();
+        section_checks(self.own, "", &mut out);
+        out
+    }
     pub(crate) fn index_of(&self, role: fn(&Role) -> bool) -> Option<usize> {
         self.fields().iter().position(|f| role(&f.role))
     }
@@ -299,6 +313,20 @@ pub(crate) const fn flat_offset(fields: &[FieldSchema], index: usize) -> usize {
         i += 1;
     }
     count
+}
+
+/// Appends the `check` functions of the sections among `fields`, depth
+/// first, each with its dotted path under `parent`.
+fn section_checks(fields: &[FieldSchema], parent: &str, out: &mut Vec<(String, &'static str)>) {
+    for f in fields {
+        if let Some(section) = f.nested {
+            let path = format!("{parent}{}", f.name);
+            if let Some(check) = f.section_check {
+                out.push((path.clone(), check));
+            }
+            section_checks(section, &format!("{path}."), out);
+        }
+    }
 }
 
 /// A composed name, leaked: built once per schema and kept for the process.
@@ -346,6 +374,7 @@ impl FieldSchema {
             env,
             env_exact: true,
             nested: None,
+            section_check: None,
             file_env: None,
             type_name,
             doc: "",
@@ -368,6 +397,13 @@ impl FieldSchema {
     #[doc(hidden)]
     pub const fn __nested(mut self, section: &'static [FieldSchema]) -> Self {
         self.nested = Some(section);
+        self
+    }
+
+    /// The `check` function of a `#[gate(nested)]` field's section.
+    #[doc(hidden)]
+    pub const fn __section_check(mut self, check: Option<&'static str>) -> Self {
+        self.section_check = check;
         self
     }
     #[doc(hidden)]

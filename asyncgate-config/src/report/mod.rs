@@ -96,6 +96,16 @@ impl Finding {
     pub fn setting(&self) -> Option<&str> {
         self.setting.as_deref()
     }
+    /// Puts the finding under a section's path: `max` becomes
+    /// `database.pool.max`; a finding about no one setting names the
+    /// section itself.
+    pub(crate) fn in_section(mut self, section: &str) -> Self {
+        self.setting = Some(match self.setting.take() {
+            Some(name) => format!("{section}.{name}"),
+            None => section.to_owned(),
+        });
+        self
+    }
     /// The environment variable involved, if any.
     pub fn env_var(&self) -> Option<&str> {
         self.env_var.as_deref()

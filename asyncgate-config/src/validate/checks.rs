@@ -38,6 +38,8 @@ use crate::report::Finding;
 pub struct Checks<'a> {
     resolution: &'a Resolution,
     findings: &'a mut Vec<Finding>,
+    /// The dotted path of the section whose check runs; empty at the top.
+    section: String,
 }
 
 impl<'a> Checks<'a> {
@@ -45,6 +47,7 @@ impl<'a> Checks<'a> {
         Checks {
             resolution,
             findings,
+            section: String::new(),
         }
     }
 }
@@ -71,10 +74,41 @@ impl Checks<'_> {
         self.resolution
     }
 
+    /// The dotted path of the section whose `check` function runs
+    /// (`database.pool`); `None` in the loaded struct's own check.
+    pub fn section(&self) -> Option<&str> {
+        (!self.section.is_empty()).then_some(self.section.as_str())
+    }
+
+    /// Runs a section's checks with findings named under `field`, the
+    /// field that nests it. Used by generated code.
+    #[doc(hidden)]
+    pub fn __section(&mut self, field: &str, check: impl FnOnce(&mut Checks<'_>)) {
+        let section = if self.section.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{}.{field}", self.section)
+        };
+        check(&mut Checks {
+            resolution: self.resolution,
+            findings: self.findings,
+            section,
+        });
+    }
+
     /// Adds a finding. When it names a setting of the schema, its env var
     /// and source are filled in; an identical finding is not added twice.
+    ///
+    /// In a section's `check` function, name the section's own fields
+    /// (`max`): the finding is reported under the full path
+    /// (`database.pool.max`, `ORDERS_DATABASE_POOL_MAX`), wherever the
+    /// section is nested. A finding about no one setting names the section.
     pub fn push(&mut self, finding: Finding) {
-        let mut finding = finding;
+        let mut finding = if self.section.is_empty() {
+            finding
+        } else {
+            finding.in_section(&self.section)
+        };
         if let Some(name) = finding.setting()
             && let Some((field, record)) =
                 self.resolution.settings().find(|(f, _)| f.name() == name)

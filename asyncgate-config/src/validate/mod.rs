@@ -49,19 +49,41 @@ pub(crate) fn run<T: GateConfig>(
     match value {
         Some(value) => value.__check(&mut checks),
         None => {
-            if let Some(check) = resolution.schema.check_fn() {
+            let skipped = resolution.schema.check_fns();
+            if !skipped.is_empty() {
                 let failed: Vec<&str> = resolution
                     .settings()
                     .filter(|(_, record)| record.is_failed())
                     .map(|(field, _)| field.name())
                     .collect();
-                checks.push(Finding::warning(
-                    "",
-                    format!(
-                        "the `{check}` check was not run: it needs every setting, and {} did not parse",
-                        failed.join(", ")
-                    ),
-                ).with_remedy("fix the errors above; the check runs once every setting parses"));
+                let named: Vec<String> = skipped
+                    .iter()
+                    .map(|(section, check)| {
+                        if section.is_empty() {
+                            format!("`{check}`")
+                        } else {
+                            format!("`{check}` (section {section})")
+                        }
+                    })
+                    .collect();
+                let (what, it, runs) = if named.len() == 1 {
+                    ("check was", "it needs", "the check runs")
+                } else {
+                    ("checks were", "they need", "the checks run")
+                };
+                checks.push(
+                    Finding::warning(
+                        "",
+                        format!(
+                            "the {} {what} not run: {it} every setting, and {} did not parse",
+                            named.join(", "),
+                            failed.join(", ")
+                        ),
+                    )
+                    .with_remedy(format!(
+                        "fix the errors above; {runs} once every setting parses"
+                    )),
+                );
             }
         }
     }

@@ -7,7 +7,7 @@ use asyncgate_config::{Environment, GateConfig, InstanceId, Secret, SecretString
 
 /// Pool limits.
 #[derive(Debug, GateConfig)]
-#[gate(section)]
+#[gate(section, check = pool_in_order)]
 pub struct Pool {
     #[gate(default = 10)]
     pub max: u32,
@@ -40,6 +40,12 @@ pub struct Settings {
     pub database: Database,
 }
 
+fn pool_in_order(pool: &Pool, checks: &mut asyncgate_config::validate::Checks<'_>) {
+    if pool.max == 0 {
+        checks.push(asyncgate_config::Finding::error("max", "a pool needs a connection"));
+    }
+}
+
 fn main() {
     let _ = Settings::schema().fields();
     let _ = GeneratedTop::schema().fields();
@@ -50,9 +56,12 @@ fn main() {
 macro_rules! section {
     ($name:ident, $($field:ident),*) => {
         #[derive(Debug, GateConfig)]
-        #[gate(section)]
+        #[gate(section, check = $name::in_order)]
         pub struct $name {
             $(#[gate(default = 1, forbidden_in(production))] pub $field: Option<u32>,)*
+        }
+        impl $name {
+            fn in_order(&self, _: &mut asyncgate_config::validate::Checks<'_>) {}
         }
     };
 }
@@ -61,7 +70,7 @@ section!(Generated, a, b);
 macro_rules! top {
     ($name:ident, $section:ident) => {
         #[derive(Debug, GateConfig)]
-        #[gate(prefix = "GEN")]
+        #[gate(prefix = "GEN", check = $name::top_check)]
         pub struct $name {
             #[gate(environment, default = "development")]
             pub env: Environment,
@@ -75,3 +84,7 @@ macro_rules! top {
     };
 }
 top!(GeneratedTop, Generated);
+
+impl GeneratedTop {
+    fn top_check(&self, _: &mut asyncgate_config::validate::Checks<'_>) {}
+}
