@@ -209,7 +209,7 @@ pub struct Escalation {
 
 /// CORS (`ASYNCGATE_CORS_*`).
 #[derive(Debug, GateConfig)]
-#[gate(section)]
+#[gate(section, check = cors_rules)]
 pub struct Cors {
     /// Allowed CORS origins (explicit allowlist; `*` is refused with credentials).
     #[gate(default = "http://localhost:3000,http://localhost:8080")]
@@ -466,8 +466,21 @@ fn not_above(checks: &mut Checks<'_>, (default, dv): (&str, u64), (max, mv): (&s
     }
 }
 
-/// The original service's rules: URL schemes, CORS, rate limiting, limits
-/// that must be consistent, and the port.
+/// The CORS section's own rule: `*` with credentials would let any site
+/// make credentialed requests. It names the section's fields; the report
+/// says `cors.allowed_origins` and `ASYNCGATE_CORS_ALLOWED_ORIGINS`.
+pub fn cors_rules(cors: &Cors, checks: &mut Checks<'_>) {
+    if cors.allow_credentials && cors.allowed_origins.iter().any(|o| o.trim() == "*") {
+        checks.push(
+            Finding::error("allowed_origins", "cors.allowed_origins contains `*` while cors.allow_credentials is on: any site could make credentialed requests")
+                .with_remedy("list the allowed origins in ASYNCGATE_CORS_ALLOWED_ORIGINS, or set ASYNCGATE_CORS_ALLOW_CREDENTIALS=false"),
+        );
+    }
+}
+
+/// The original service's rules: URL schemes, rate limiting, limits that
+/// must be consistent, and the port (CORS has its section's own check,
+/// [`cors_rules`]).
 pub fn service_rules(settings: &Settings, checks: &mut Checks<'_>) {
     let env = checks.environment();
     url_scheme(
@@ -484,18 +497,6 @@ pub fn service_rules(settings: &Settings, checks: &mut Checks<'_>) {
         settings.receiptgate.endpoint.as_deref(),
         &web,
     );
-    if settings.cors.allow_credentials
-        && settings
-            .cors
-            .allowed_origins
-            .iter()
-            .any(|o| o.trim() == "*")
-    {
-        checks.push(
-            Finding::error("cors.allowed_origins", "cors.allowed_origins contains `*` while cors.allow_credentials is on: any site could make credentialed requests")
-                .with_remedy("list the allowed origins in ASYNCGATE_CORS_ALLOWED_ORIGINS, or set ASYNCGATE_CORS_ALLOW_CREDENTIALS=false"),
-        );
-    }
     if settings.rate_limit.backend == RateLimitBackend::Redis && settings.redis_url.is_none() {
         checks.push(
             Finding::error(

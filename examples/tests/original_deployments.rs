@@ -197,6 +197,25 @@ fn the_originals_rules_hold() {
             "{extra:?}: {messages:?}"
         );
     }
+    // The CORS rule is the `Cors` section's own check: it names the
+    // section's field, and the report names the full path and variable.
+    let env = plus(&base, "ASYNCGATE_CORS_ALLOWED_ORIGINS", "*");
+    let (_, json) = check_json(dir.path(), &env);
+    let cors = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("cors.allowed_origins contains"))
+        })
+        .expect("the CORS finding");
+    assert_eq!(cors["setting"], "cors.allowed_origins", "{cors:#}");
+    assert_eq!(
+        cors["env_var"], "ASYNCGATE_CORS_ALLOWED_ORIGINS",
+        "{cors:#}"
+    );
     // Warnings, not errors, outside development: port 0 (tests use it;
     // clients cannot), and turning rate limiting off (it stays on).
     for (name, value, warning) in [
