@@ -33,6 +33,14 @@ struct Names {
     /// Variables outside `<PREFIX>_*` that a load reads: platform
     /// variables and settings' own `env = "..."` names.
     outside_prefix: Box<[&'static str]>,
+    /// Bit `n` is set when some name of `outside_prefix` has `n` bytes
+    /// (bit 127 for every name of 127 bytes or more).
+    outside_lengths: u128,
+}
+
+/// The bit of [`Names::outside_lengths`] for a name of `len` bytes.
+fn length_bit(len: usize) -> u128 {
+    1 << len.min(127)
 }
 
 /// What part a field plays.
@@ -182,9 +190,13 @@ impl Schema {
             outside_prefix.dedup();
             // Never empty: a prefix is required and starts with a letter.
             debug_assert!(!self.prefix.is_empty());
+            let outside_lengths = outside_prefix
+                .iter()
+                .fold(0, |bits, name| bits | length_bit(name.len()));
             Names {
                 known: known.into(),
                 outside_prefix: outside_prefix.into(),
+                outside_lengths,
             }
         })
     }
@@ -212,11 +224,15 @@ impl Schema {
     /// `<PREFIX>_*` (settings, and unknown names to warn about), a
     /// setting's own `env = "..."` name, or a variable detection reads.
     pub(crate) fn reads_var(&self, name: &[u8]) -> bool {
-        // Called for every variable of the process: compare lengths first,
-        // bytes only for names of the same length.
-        self.has_prefix(name)
-            || self
-                .names()
+        // Called for every variable of the process: many are rejected by
+        // their length alone; bytes are compared only for names of the
+        // same length (cheaper here than a binary search's comparisons).
+        if self.has_prefix(name) {
+            return true;
+        }
+        let names = self.names();
+        names.outside_lengths & length_bit(name.len()) != 0
+            && names
                 .outside_prefix
                 .iter()
                 .any(|n| n.len() == name.len() && n.as_bytes() == name)
@@ -528,5 +544,51 @@ impl FieldSchema {
     /// Environments where it must stay off.
     pub fn forbidden_in(&self) -> &'static [Environment] {
         self.forbidden_in
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static FIELDS: [FieldSchema; 2] = [
+        FieldSchema::__new("port", "APP_PORT", "u16"),
+        // A setting's own exact name, outside the prefix.
+        FieldSchema::__new("url", "DATABASE_URL", "String"),
+    ];
+    static SCHEMA: Schema = Schema::__new("Settings", "APP", "APP_CONFIG_FILE", "", &FIELDS);
+
+    /// The snapshot keeps what `reads_var` accepts: every `<PREFIX>_*`
+    /// name (unknown ones draw a warning), a setting's own name, every
+    /// platform variable; nothing else, of any length.
+    #[test]
+    fn reads_its_prefix_its_own_names_and_the_platforms_variables() {
+        assert!(SCHEMA.reads_var(b"APP_PORT"));
+        assert!(
+            SCHEMA.reads_var(b"APP_PROT"),
+            "an unknown name under the prefix"
+        );
+        assert!(SCHEMA.reads_var(b"DATABASE_URL"));
+        for name in Platform::ENV_VARS {
+            assert!(SCHEMA.reads_var(name.as_bytes()), "{name}");
+        }
+        let long = [b'K'; 300];
+        for other in [
+            &b"DATABASE_URX"[..],
+            b"DATABASE_UR",
+            b"DATABASE_URL_",
+            b"PATH",
+            b"APP",
+            b"APP_",
+            b"app_port",
+            b"",
+            &long,
+        ] {
+            assert!(
+                !SCHEMA.reads_var(other),
+                "{}",
+                String::from_utf8_lossy(other)
+            );
+        }
     }
 }
