@@ -1,5 +1,6 @@
 //! The configuration of an `orders` service with sections: an HTTP
-//! listener, a database and a Redis cache, each a `#[gate(section)]`;
+//! listener, a database (with a `check` of its own) and a Redis cache,
+//! each a `#[gate(section)]`;
 //! three replicas on Kubernetes that share one TOML file and differ in
 //! their environment; a command-line flag that overrides one setting with
 //! honest provenance.
@@ -17,7 +18,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use asyncgate_config::load::Loader;
-use asyncgate_config::{Environment, GateConfig, InstanceId, Report, Secret, Validated};
+use asyncgate_config::validate::Checks;
+use asyncgate_config::{Environment, Finding, GateConfig, InstanceId, Report, Secret, Validated};
 use clap::Parser;
 
 /// The HTTP listener.
@@ -37,7 +39,7 @@ pub struct Http {
 
 /// The orders database.
 #[derive(Debug, GateConfig)]
-#[gate(section)]
+#[gate(section, check = database_rules)]
 pub struct Database {
     /// Connection URL; its password never shows.
     #[gate(required_in(staging, production), alias = "DATABASE_URL")]
@@ -48,6 +50,18 @@ pub struct Database {
     /// Per-statement limit.
     #[gate(default = "5s")]
     pub statement_timeout: Duration,
+}
+
+/// The database section's own rule. It names its field (`pool_size`); the
+/// report says `database.pool_size` and `ORDERS_DB_POOL_SIZE`, wherever the
+/// section is nested and however its variables are renamed.
+fn database_rules(database: &Database, checks: &mut Checks<'_>) {
+    if database.pool_size == 0 {
+        checks.push(
+            Finding::error("pool_size", "a pool of 0 connections cannot serve a query")
+                .with_remedy("set a pool size of at least 1"),
+        );
+    }
 }
 
 /// The Redis cache.

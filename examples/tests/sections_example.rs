@@ -106,3 +106,34 @@ fn the_production_rules_of_a_section_still_hold() {
         "{toml}"
     );
 }
+
+#[test]
+fn a_sections_own_check_names_the_setting_by_its_path_and_variable() {
+    let dir = shared_dir();
+    let env = sections::pod_env("orders-7d9f8b6c5d-x2x9k", &[("ORDERS_DB_POOL_SIZE", "0")]);
+    let report = sections::loader(&Flags {
+        port: None,
+        process: false,
+    })
+    .env(env)
+    .current_dir(dir.path())
+    .dotenv(false)
+    .load()
+    .unwrap()
+    .validate()
+    .unwrap_err();
+    let error = report.errors().next().expect("one error");
+    assert_eq!(error.setting(), Some("database.pool_size"), "{report}");
+    assert_eq!(error.env_var(), Some("ORDERS_DB_POOL_SIZE"), "{report}");
+    assert_eq!(
+        error.message(),
+        "a pool of 0 connections cannot serve a query"
+    );
+    // The env var wins over the shared file's `pool_size = 20`: the source says so.
+    assert!(
+        report
+            .to_string()
+            .contains("environment variable ORDERS_DB_POOL_SIZE"),
+        "{report}"
+    );
+}
