@@ -78,19 +78,9 @@ fn bench(c: &mut Criterion) {
         "config crate (Environment::with_prefix + try_deserialize)",
         |b| {
             b.iter(|| {
-                let settings: Settings = config::Config::builder()
-                    .add_source(
-                        config::Environment::with_prefix("BENCH")
-                            .source(Some(baseline_env.clone()))
-                            .try_parsing(true)
-                            .list_separator(",")
-                            .with_list_parse_key("cors_origins")
-                            .with_list_parse_key("cors_methods"),
-                    )
-                    .build()
-                    .and_then(|c| c.try_deserialize())
-                    .expect("valid");
-                black_box(settings)
+                black_box(common::with_config(
+                    config::Environment::with_prefix("BENCH").source(Some(baseline_env.clone())),
+                ))
             })
         },
     );

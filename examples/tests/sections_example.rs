@@ -23,6 +23,24 @@ fn shared_dir() -> tempfile::TempDir {
     dir
 }
 
+/// The report of one production pod, with the shared file, that `extra`
+/// makes invalid.
+fn refused_pod(extra: &[(&str, &str)]) -> asyncgate_config::Report {
+    let dir = shared_dir();
+    let env = sections::pod_env("orders-7d9f8b6c5d-x2x9k", extra);
+    sections::loader(&Flags {
+        port: None,
+        process: false,
+    })
+    .env(env)
+    .current_dir(dir.path())
+    .dotenv(false)
+    .load()
+    .unwrap()
+    .validate()
+    .unwrap_err()
+}
+
 #[test]
 fn three_replicas_share_the_file_and_differ_where_their_env_does() {
     let dir = shared_dir();
@@ -82,22 +100,7 @@ fn the_port_flag_overrides_every_source_and_says_so() {
 
 #[test]
 fn the_production_rules_of_a_section_still_hold() {
-    let dir = shared_dir();
-    let env = sections::pod_env(
-        "orders-7d9f8b6c5d-x2x9k",
-        &[("ORDERS_HTTP_DEBUG_ROUTES", "true")],
-    );
-    let report = sections::loader(&Flags {
-        port: None,
-        process: false,
-    })
-    .env(env)
-    .current_dir(dir.path())
-    .dotenv(false)
-    .load()
-    .unwrap()
-    .validate()
-    .unwrap_err();
+    let report = refused_pod(&[("ORDERS_HTTP_DEBUG_ROUTES", "true")]);
     assert!(report.to_string().contains("http.debug_routes"), "{report}");
     // The template an operator hands to the team shows the tables.
     let toml = Orders::schema().toml_template();
@@ -109,19 +112,7 @@ fn the_production_rules_of_a_section_still_hold() {
 
 #[test]
 fn a_sections_own_check_names_the_setting_by_its_path_and_variable() {
-    let dir = shared_dir();
-    let env = sections::pod_env("orders-7d9f8b6c5d-x2x9k", &[("ORDERS_DB_POOL_SIZE", "0")]);
-    let report = sections::loader(&Flags {
-        port: None,
-        process: false,
-    })
-    .env(env)
-    .current_dir(dir.path())
-    .dotenv(false)
-    .load()
-    .unwrap()
-    .validate()
-    .unwrap_err();
+    let report = refused_pod(&[("ORDERS_DB_POOL_SIZE", "0")]);
     let error = report.errors().next().expect("one error");
     assert_eq!(error.setting(), Some("database.pool_size"), "{report}");
     assert_eq!(error.env_var(), Some("ORDERS_DB_POOL_SIZE"), "{report}");

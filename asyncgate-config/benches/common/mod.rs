@@ -35,3 +35,20 @@ pub(crate) struct Settings {
     workers: u16,
     timeout_ms: u64,
 }
+
+/// The `config` crate's loader of [`Settings`] from `source` (its prefix,
+/// and a map instead of the process environment where one is given):
+/// values parsed, lists split on commas.
+pub(crate) fn with_config(source: config::Environment) -> Settings {
+    config::Config::builder()
+        .add_source(
+            source
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("cors_origins")
+                .with_list_parse_key("cors_methods"),
+        )
+        .build()
+        .and_then(|c| c.try_deserialize())
+        .expect("valid")
+}

@@ -107,17 +107,7 @@ pub(crate) fn figment() -> Settings {
 }
 
 pub(crate) fn config() -> Settings {
-    config::Config::builder()
-        .add_source(
-            config::Environment::with_prefix("BASE")
-                .try_parsing(true)
-                .list_separator(",")
-                .with_list_parse_key("cors_origins")
-                .with_list_parse_key("cors_methods"),
-        )
-        .build()
-        .and_then(|c| c.try_deserialize())
-        .expect("valid")
+    crate::common::with_config(config::Environment::with_prefix("BASE"))
 }
 
 /// Not a loader: the copy of the whole environment that std makes for
