@@ -183,7 +183,7 @@ pub struct SweepPlan {
     pub interval: Duration,
     /// Past a lease's expiry before it is requeued.
     pub grace: Duration,
-    /// Whether dead replicas' partitions are adopted (PostgreSQL only).
+    /// Whether dead replicas' partitions are adopted.
     pub adopt: bool,
 }
 
@@ -247,36 +247,43 @@ async fn adopt_dead(
     adopted: &mut Vec<Adopted>,
     grace: Duration,
 ) {
-    #[cfg(feature = "postgres")]
-    if let Store::Postgres(pg) = store {
-        let mut except: Vec<&str> = vec![own.id.as_str()];
-        except.extend(adopted.iter().map(|a| a.partition().id.as_str()));
-        let owners = match tasks.owners_with_expired_leases(&except, grace).await {
-            Ok(owners) => owners,
-            Err(e) => {
-                tracing::warn!("cannot look for dead partitions: {e}");
-                return;
-            }
+    if matches!(store, Store::Disabled(_)) {
+        return; // without claims, nothing tells a dead replica from a live one
+    }
+    let mut except: Vec<&str> = vec![own.id.as_str()];
+    except.extend(adopted.iter().map(|a| a.partition().id.as_str()));
+    let owners = match tasks.owners_with_expired_leases(&except, grace).await {
+        Ok(owners) => owners,
+        Err(e) => {
+            tracing::warn!("cannot look for dead partitions: {e}");
+            return;
+        }
+    };
+    for owner in owners {
+        let Ok(id) = owner.parse::<InstanceId>() else {
+            continue;
         };
-        for owner in owners {
-            let Ok(id) = owner.parse::<InstanceId>() else {
-                continue;
-            };
-            match pg.adopt(&id, &own.id).await {
-                Ok(Some(adoption)) => {
-                    tracing::info!(
-                        "adopted the partition of dead replica {}",
-                        adoption.partition()
-                    );
-                    adopted.push(adoption);
+        let adoption = match store {
+            Store::File(file) => file.adopt(&id, &own.id),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(pg) => pg.adopt(&id, &own.id).await,
+            Store::Disabled(_) => Ok(None),
+        };
+        match adoption {
+            Ok(Some(adoption)) => {
+                let partition = adoption.partition().clone();
+                if let Err(e) = tasks.enter(&partition).await {
+                    tracing::warn!("cannot sweep the adopted partition {partition}: {e}");
+                    let _ = adoption.release().await;
+                    continue;
                 }
-                Ok(None) => {}
-                Err(e) => tracing::warn!("cannot adopt the partition of {id}: {e}"),
+                tracing::info!("adopted the partition of dead replica {partition}");
+                adopted.push(adoption);
             }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("cannot adopt the partition of {id}: {e}"),
         }
     }
-    #[cfg(not(feature = "postgres"))]
-    let _ = (store, tasks, own, adopted, grace);
 }
 
 /// Sweeps each adopted partition; gives back those that are empty, and

@@ -414,7 +414,7 @@ pub struct Settings {
     #[gate(default = 1024)]
     pub http_max_connections: u32,
 
-    /// Adopt the partitions of dead replicas (a pod replaced by one with a new id), so their expired leases are still requeued; needs the postgres claim store.
+    /// Adopt the partitions of dead replicas (a pod replaced by one with a new id), so their expired leases are still requeued (file and postgres claim stores).
     #[gate(default = true)]
     pub partition_adoption: bool,
 

@@ -91,6 +91,7 @@ fn fence_error(e: ClaimError) -> TaskError {
 
 /// Requeues per sweep transaction, at most: a sweep of many expired leases
 /// is several short transactions, not one long one.
+#[cfg(feature = "postgres")]
 const SWEEP_BATCH: i64 = 1000;
 
 /// The store of tasks and leases.
@@ -215,7 +216,25 @@ impl Tasks {
         match self {
             #[cfg(feature = "postgres")]
             Tasks::Postgres(pg) => pg.owners_with_expired_leases(except, grace).await,
-            Tasks::Local(_) => Ok(Vec::new()),
+            Tasks::Local(local) => {
+                let local = Arc::clone(local);
+                let except: Vec<String> = except.iter().map(|s| (*s).to_owned()).collect();
+                blocking(move || local.owners_with_expired_leases(&except, grace)).await
+            }
+        }
+    }
+
+    /// Starts writing to an adopted `partition` at its epoch. The embedded
+    /// store records the epoch, so that its fence refuses the dead holder's
+    /// lower one; PostgreSQL fences against the claim table itself.
+    pub async fn enter(&self, partition: &Partition) -> Result<(), TaskError> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Tasks::Postgres(_) => Ok(()),
+            Tasks::Local(local) => {
+                let (local, partition) = (Arc::clone(local), partition.clone());
+                blocking(move || local.enter(&partition)).await
+            }
         }
     }
 
@@ -225,7 +244,10 @@ impl Tasks {
         match self {
             #[cfg(feature = "postgres")]
             Tasks::Postgres(pg) => pg.has_leased(owner).await,
-            Tasks::Local(_) => Ok(false),
+            Tasks::Local(local) => {
+                let (local, owner) = (Arc::clone(local), owner.to_owned());
+                blocking(move || local.has_leased(&owner)).await
+            }
         }
     }
 }
@@ -238,6 +260,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| TaskError::Store(format!("task store worker: {e}")))?
 }
 
+#[cfg(feature = "postgres")]
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
@@ -699,6 +722,19 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// Records that `partition` is held at its epoch: the fence then refuses
+/// every lower one (epochs only grow).
+fn record_epoch(conn: &rusqlite::Connection, partition: &Partition) -> Result<(), TaskError> {
+    let epoch = i64::try_from(partition.epoch).unwrap_or(i64::MAX);
+    conn.execute(
+        "INSERT INTO asyncgate_partitions (instance_id, epoch) VALUES (?1, ?2)
+         ON CONFLICT (instance_id) DO UPDATE SET epoch = max(epoch, excluded.epoch)",
+        rusqlite::params![partition.id.as_str(), epoch],
+    )
+    .map(drop)
+    .map_err(|e| sqlite_error(&e))
+}
+
 impl LocalTasks {
     /// Opens (creating) the store at `path` and records `owner`'s epoch.
     pub fn open(path: &Path, owner: &Partition) -> Result<LocalTasks, TaskError> {
@@ -713,17 +749,15 @@ impl LocalTasks {
             .map_err(|e| sqlite_error(&e))?;
         conn.execute_batch(LOCAL_SCHEMA)
             .map_err(|e| sqlite_error(&e))?;
-        let epoch = i64::try_from(owner.epoch).unwrap_or(i64::MAX);
-        conn.execute(
-            "INSERT INTO asyncgate_partitions (instance_id, epoch) VALUES (?1, ?2)
-             ON CONFLICT (instance_id) DO UPDATE SET epoch = max(epoch, excluded.epoch)",
-            rusqlite::params![owner.id.as_str(), epoch],
-        )
-        .map_err(|e| sqlite_error(&e))?;
+        record_epoch(&conn, owner)?;
         Ok(LocalTasks {
             path: path.to_owned(),
             conn: Mutex::new(conn),
         })
+    }
+
+    fn enter(&self, partition: &Partition) -> Result<(), TaskError> {
+        self.with(|conn| record_epoch(conn, partition))
     }
 
     fn with<T>(
@@ -922,6 +956,41 @@ impl LocalTasks {
             Ok(u64::try_from(n).unwrap_or(0))
         })
     }
+
+    fn owners_with_expired_leases(
+        &self,
+        except: &[String],
+        grace: Duration,
+    ) -> Result<Vec<String>, TaskError> {
+        self.with(|conn| {
+            let mut query = conn
+                .prepare_cached(
+                    "SELECT DISTINCT owner_instance FROM asyncgate_tasks
+                      WHERE status = 'leased' AND lease_expires_ms <= ?1",
+                )
+                .map_err(|e| sqlite_error(&e))?;
+            let owners = query
+                .query_map([now_ms() - ms(grace)], |row| row.get::<_, String>(0))
+                .map_err(|e| sqlite_error(&e))?
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(|e| sqlite_error(&e))?;
+            Ok(owners
+                .into_iter()
+                .filter(|owner| !except.contains(owner))
+                .collect())
+        })
+    }
+
+    fn has_leased(&self, owner: &str) -> Result<bool, TaskError> {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM asyncgate_tasks WHERE owner_instance = ?1 AND status = 'leased')",
+                [owner],
+                |row| row.get::<_, bool>(0),
+            )
+            .map_err(|e| sqlite_error(&e))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -1030,6 +1099,57 @@ mod tests {
         let _late = LocalTasks::open(&path, &old).unwrap();
         assert!(matches!(
             stale.create(&old, "{}"),
+            Err(TaskError::Fenced(_))
+        ));
+    }
+
+    /// Adoption on the embedded store: the dead owner's expired leases make
+    /// it a candidate; the adopter enters at a higher epoch, which fences
+    /// the dead owner's epoch out; the owner back at a higher one fences
+    /// the adopter out.
+    #[test]
+    fn local_store_finds_candidates_and_fences_by_the_highest_epoch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tasks.sqlite3");
+        let (dead, peer) = (partition("node-a", 1), partition("node-b", 1));
+        let store = LocalTasks::open(&path, &dead).unwrap();
+        let peers = LocalTasks::open(&path, &peer).unwrap();
+        store.create(&dead, "{}").unwrap();
+        let lease = store
+            .lease("w1", Duration::from_millis(1))
+            .unwrap()
+            .unwrap();
+        assert!(peers.has_leased("node-a").unwrap());
+        std::thread::sleep(Duration::from_millis(5));
+        let except = ["node-b".to_owned()];
+        assert_eq!(
+            peers
+                .owners_with_expired_leases(&except, Duration::ZERO)
+                .unwrap(),
+            ["node-a"]
+        );
+        assert!(
+            peers
+                .owners_with_expired_leases(&except, Duration::from_secs(60))
+                .unwrap()
+                .is_empty(),
+            "within the grace"
+        );
+        // node-b adopts node-a at epoch 2: node-a's epoch 1 is fenced out.
+        let adopted = partition("node-a", 2);
+        peers.enter(&adopted).unwrap();
+        assert!(matches!(
+            store.sweep(&dead, &dead.id, Duration::ZERO),
+            Err(TaskError::Fenced(_))
+        ));
+        assert_eq!(peers.sweep(&adopted, &peer.id, Duration::ZERO).unwrap(), 1);
+        assert!(!peers.has_leased("node-a").unwrap());
+        assert!(!peers.complete(lease.lease_id).unwrap(), "requeued");
+        // node-a back at epoch 3: the adoption's epoch 2 is fenced out.
+        let back = partition("node-a", 3);
+        let _ = LocalTasks::open(&path, &back).unwrap();
+        assert!(matches!(
+            peers.sweep(&adopted, &peer.id, Duration::ZERO),
             Err(TaskError::Fenced(_))
         ));
     }

@@ -239,3 +239,59 @@ fn a_task_store_that_cannot_open_stops_the_server_with_the_reason() {
     );
     assert!(log.contains("tasks.sqlite3"), "{log}");
 }
+
+/// One host, the file claim store: a replica replaced under a new id (a
+/// new container's hostname) leaves a leased task behind. A peer adopts
+/// the dead id's partition, requeues the task once its lease expires, and
+/// lets the partition go; the id, started again, claims the next epoch.
+#[test]
+fn on_one_host_a_peer_adopts_a_dead_replicas_partition() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared-claims").display().to_string();
+    let env = |id: &'static str| -> Vec<(&str, &str)> {
+        vec![
+            ("ASYNCGATE_API_KEY", API_KEY),
+            ("ASYNCGATE_LEASE_SWEEP_INTERVAL_SECONDS", "1"),
+            ("ASYNCGATE_CLAIM_DIR", shared.as_str()),
+            ("ASYNCGATE_INSTANCE_ID", id),
+        ]
+    };
+    let a = Server::start(dir.path(), &env("node-a"));
+    let b = Server::start(dir.path(), &env("node-b"));
+    let (status, created) = call(a.addr, "POST", "/v1/tasks", r#"{"n":1}"#);
+    assert_eq!(status, 201, "{created}");
+    let task = created["task_id"].as_i64().unwrap();
+    let (status, lease) = call(
+        a.addr,
+        "POST",
+        "/v1/leases",
+        r#"{"worker_id":"w1","ttl_seconds":1}"#,
+    );
+    assert_eq!((status, &lease["task_id"]), (200, &created["task_id"]));
+    drop(a); // kill -9: node-a never comes back under that name
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let view = loop {
+        let (_, view) = call(b.addr, "GET", &format!("/v1/tasks/{task}"), "");
+        if view["status"] == "queued" || Instant::now() > deadline {
+            break view;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    if view["status"] != "queued" {
+        let (_, log) = b.terminate();
+        panic!("not requeued by the peer: {view}\n{log}");
+    }
+    assert_eq!(view["owner_instance"], "node-a", "{view}");
+    let (_, log) = b.terminate();
+    assert!(
+        log.contains("adopted the partition of dead replica node-a (epoch 2)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("requeued 1 expired leases of adopted partition node-a"),
+        "{log}"
+    );
+    // The id starts again: a claim of its own at the next epoch.
+    let again = Server::start(dir.path(), &env("node-a"));
+    assert_eq!(again.epoch(), 3, "{}", again.early_log.join("\n"));
+}

@@ -65,6 +65,10 @@ struct Record {
     pid: u32,
     since_unix: u64,
     epoch: u64,
+    /// Set when another replica holds a dead replica's id to sweep its
+    /// partition ([`FileStore::adopt`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    adopted_by: Option<String>,
 }
 
 impl Record {
@@ -164,6 +168,59 @@ impl FileStore {
     }
 
     fn acquire_now(&self, id: &InstanceId) -> Result<Box<dyn HeldClaim>, ClaimError> {
+        match self.take(id, None)? {
+            Some(claim) => Ok(Box::new(claim)),
+            None => Err(self.error(format!("the claim of `{id}` could not be taken"))),
+        }
+    }
+
+    /// Adopts the partition of `id`, a replica that is gone, for `adopter`
+    /// to sweep: `None` when `id` is held (alive, or adopted already) or
+    /// was never claimed here. The kernel frees a dead holder's lock at
+    /// once, however it died. The adoption holds the claim at the next
+    /// epoch, so the dead replica's fenced writes fail; when `id` starts
+    /// again, its claim takes the partition back within two check
+    /// intervals, and the adoption's watch fires.
+    ///
+    /// ```
+    /// use asyncgate_config::InstanceId;
+    /// use asyncgate_config::claim::{ClaimStore, FileStore};
+    ///
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// let dir = std::env::temp_dir().join(format!("asyncgate-adopt-doc-{}", std::process::id()));
+    /// let store = FileStore::new(&dir)?;
+    /// let (gone, peer): (InstanceId, InstanceId) = ("worker-1".parse()?, "worker-2".parse()?);
+    /// store.acquire(&gone).await?.release().await?; // a replica that stopped
+    /// let adopted = store.adopt(&gone, &peer)?.expect("nobody holds it");
+    /// assert_eq!(adopted.partition().epoch, 2);
+    /// assert!(store.adopt(&gone, &peer)?.is_none(), "held by the adoption");
+    /// let back = store.acquire(&gone).await?; // the replica starts again
+    /// assert_eq!(back.epoch(), 3);
+    /// assert!(adopted.watch().is_set());
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn adopt(
+        &self,
+        id: &InstanceId,
+        adopter: &InstanceId,
+    ) -> Result<Option<super::Adopted>, ClaimError> {
+        Ok(self
+            .take(id, Some(adopter))?
+            .map(|claim| super::Adopted::new(id.clone(), Box::new(claim))))
+    }
+
+    /// Takes the claim of `id`: for itself, or (`adopter`) for a replica
+    /// that sweeps a dead one's partition. `None` only for an adoption
+    /// that finds the id held, or never claimed.
+    fn take(
+        &self,
+        id: &InstanceId,
+        adopter: Option<&InstanceId>,
+    ) -> Result<Option<FileClaim>, ClaimError> {
         if id.len() > MAX_ID_LEN {
             return Err(self.error(format!(
                 "the file store names its lock file after the id, and `{id}` has {} characters: use an id of at most {MAX_ID_LEN}, or the PostgreSQL store",
@@ -171,8 +228,14 @@ impl FileStore {
             )));
         }
         let path = self.lock_path(id);
-        let mut file = match open_no_follow(&path, true) {
+        let access = if adopter.is_some() {
+            Access::Write
+        } else {
+            Access::Create
+        };
+        let mut file = match open_no_follow(&path, access) {
             Ok(file) => file,
+            Err(e) if adopter.is_some() && e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
                 return Err(self.foreign_file(id, &path));
             }
@@ -184,16 +247,24 @@ impl FileStore {
         self.check_lock_file(&path, &meta)?;
         match file.try_lock() {
             Ok(()) => {}
+            Err(TryLockError::WouldBlock) if adopter.is_some() => return Ok(None),
             Err(TryLockError::WouldBlock) => {
-                let (holder, epoch) = match read_contents(&mut file) {
-                    Contents::Record(record) => (Some(record.holder()), record.epoch),
-                    Contents::Empty | Contents::Unreadable => (None, 0),
+                let (holder, epoch, adopted_by) = match read_contents(&mut file) {
+                    Contents::Record(record) => {
+                        (Some(record.holder()), record.epoch, record.adopted_by)
+                    }
+                    Contents::Empty | Contents::Unreadable => (None, 0, None),
                 };
-                return Err(ClaimError::Held {
-                    id: id.clone(),
-                    holder,
-                    epoch,
-                });
+                match adopted_by {
+                    Some(adopter) => self.take_back(&file, id, &adopter, holder, epoch)?,
+                    None => {
+                        return Err(ClaimError::Held {
+                            id: id.clone(),
+                            holder,
+                            epoch,
+                        });
+                    }
+                }
             }
             Err(TryLockError::Error(e)) => {
                 return Err(self.error(format!("cannot lock {}: {e}", path.display())));
@@ -208,6 +279,8 @@ impl FileStore {
             )));
         }
         let previous = match read_contents(&mut file) {
+            // Nothing to adopt: the id's claim was never recorded.
+            Contents::Empty if adopter.is_some() => return Ok(None),
             Contents::Empty => self.after_replacement(id)?,
             Contents::Record(record) if record.instance_id == id.as_str() => {
                 // Epochs only grow, whatever the record claims.
@@ -240,26 +313,105 @@ impl FileStore {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
             epoch,
+            adopted_by: adopter.map(|a| a.as_str().to_owned()),
         };
         write_record(&mut file, &record)
             .map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))?;
         self.write_high_water(id, epoch)?;
+        // An adoption gives the lock up when the id asks for it back; a
+        // request older than any wait for it was left by a process that died.
+        let take_back = match adopter {
+            Some(_) => Some((
+                self.stale_take_back_removed(id),
+                file.try_clone()
+                    .map_err(|e| self.error(format!("cannot share {}: {e}", path.display())))?,
+            )),
+            None => None,
+        };
         let (signal, _) = ClaimSignal::new();
         let signal = Arc::new(signal);
         let stop = Arc::new(AtomicBool::new(false));
         spawn_watcher(
-            path,
-            meta,
+            Watched {
+                path,
+                meta,
+                take_back,
+            },
             self.check_every,
             Arc::clone(&signal),
             Arc::clone(&stop),
         );
-        Ok(Box::new(FileClaim {
+        Ok(Some(FileClaim {
             file,
             epoch,
             signal,
             stop,
         }))
+    }
+
+    /// `<id>.takeback`: put there by `id` starting again while a replica
+    /// holds its claim as an adoption; the adoption then lets the lock go.
+    fn take_back_path(&self, id: &InstanceId) -> PathBuf {
+        self.dir.join(format!("{id}.takeback"))
+    }
+
+    /// The path of `id`'s take-back request, after removing a request that
+    /// nobody can still be waiting on.
+    fn stale_take_back_removed(&self, id: &InstanceId) -> PathBuf {
+        let request = self.take_back_path(id);
+        let stale = std::fs::symlink_metadata(&request)
+            .and_then(|m| m.modified())
+            .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > self.take_back_wait()));
+        if stale {
+            let _ = std::fs::remove_file(&request);
+        }
+        request
+    }
+
+    /// How long an id that starts again waits for its adopter to let go.
+    fn take_back_wait(&self) -> Duration {
+        self.check_every * 2 + Duration::from_millis(500)
+    }
+
+    /// Asks the adopter of `id` to give the claim back, and waits (two check
+    /// intervals, and half a second) for its lock on `file`.
+    fn take_back(
+        &self,
+        file: &File,
+        id: &InstanceId,
+        adopter: &str,
+        holder: Option<Holder>,
+        epoch: u64,
+    ) -> Result<(), ClaimError> {
+        let request = self.take_back_path(id);
+        std::fs::write(&request, adopter)
+            .map_err(|e| self.error(format!("cannot write {}: {e}", request.display())))?;
+        let deadline = std::time::Instant::now() + self.take_back_wait();
+        let taken = loop {
+            match file.try_lock() {
+                Ok(()) => break Ok(()),
+                Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    break Err(ClaimError::Held {
+                        id: id.clone(),
+                        holder,
+                        epoch,
+                    });
+                }
+                Err(TryLockError::Error(e)) => {
+                    break Err(
+                        self.error(format!("cannot lock {}: {e}", self.lock_path(id).display()))
+                    );
+                }
+            }
+        };
+        let _ = std::fs::remove_file(&request);
+        if taken.is_ok() {
+            tracing::info!(target: "asyncgate_config", "took the partition of {id} back from {adopter}, which had adopted it");
+        }
+        taken
     }
 
     /// `<id>.epoch`: the highest epoch granted, kept beside the lock file so
@@ -351,7 +503,7 @@ impl FileStore {
             let Some(id) = name.strip_suffix(".lock") else {
                 continue;
             };
-            let Ok(mut file) = open_no_follow(&entry.path(), false) else {
+            let Ok(mut file) = open_no_follow(&entry.path(), Access::Read) else {
                 continue;
             };
             // A shared lock can be had only while nobody holds the claim.
@@ -362,13 +514,15 @@ impl FileStore {
                 }
                 Err(_) => true,
             };
-            let (holder, epoch, trust) = match read_contents(&mut file) {
+            let (holder, epoch, trust, adopted_by) = match read_contents(&mut file) {
                 Contents::Record(record) if record.instance_id == id => {
                     let trust = trust_of(&record, &host, live);
-                    (Some(record.holder()), record.epoch, trust)
+                    // Only a live adoption is one; a released one is history.
+                    let adopted_by = record.adopted_by.clone().filter(|_| live);
+                    (Some(record.holder()), record.epoch, trust, adopted_by)
                 }
                 Contents::Empty => continue,
-                Contents::Record(_) | Contents::Unreadable => (None, 0, Trust::Unreadable),
+                Contents::Record(_) | Contents::Unreadable => (None, 0, Trust::Unreadable, None),
             };
             claims.push(ClaimInfo {
                 instance_id: id.to_owned(),
@@ -376,7 +530,7 @@ impl FileStore {
                 epoch,
                 live,
                 trust,
-                adopted_by: None,
+                adopted_by,
             });
         }
         claims.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
@@ -504,17 +658,31 @@ fn owner_of(path: &Path) -> Option<u32> {
 }
 
 /// Opens without following a symlink at the final component.
-fn open_no_follow(path: &Path, create: bool) -> io::Result<File> {
+/// How a lock file is opened.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// To read a record (`claims`).
+    Read,
+    /// To claim an id whose file exists (an adoption).
+    Write,
+    /// To claim an id, creating its file (0600) if missing.
+    Create,
+}
+
+fn open_no_follow(path: &Path, access: Access) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
-    if create {
-        options.write(true).create(true).truncate(false);
+    if access != Access::Read {
+        options.write(true);
+    }
+    if access == Access::Create {
+        options.create(true).truncate(false);
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-        if create {
+        if access == Access::Create {
             options.mode(0o600);
         }
     }
@@ -537,11 +705,22 @@ fn same_file(meta: &Metadata, path: &Path) -> bool {
     }
 }
 
-/// Checks every `interval` that the held lock file is still the one at
-/// `path`; when it is not, the claim is lost.
-fn spawn_watcher(
+/// What a holder's watcher looks at.
+struct Watched {
+    /// The lock file, and what it was when locked.
     path: PathBuf,
     meta: Metadata,
+    /// For an adoption: where the id asks for its claim back, and the
+    /// locked file (a shared handle), to let the lock go then.
+    take_back: Option<(PathBuf, File)>,
+}
+
+/// Checks every `interval` that the held lock file is still the one at
+/// `path` (when it is not, the claim is lost) and, for an adoption,
+/// whether the id asks for it back (then the lock goes, and the claim
+/// ends).
+fn spawn_watcher(
+    watched: Watched,
     interval: Duration,
     signal: Arc<ClaimSignal>,
     stop: Arc<AtomicBool>,
@@ -549,6 +728,11 @@ fn spawn_watcher(
     let spawned = std::thread::Builder::new()
         .name("asyncgate-claim-watch".to_owned())
         .spawn(move || {
+            let Watched {
+                path,
+                meta,
+                take_back,
+            } = watched;
             while !stop.load(Ordering::Acquire) {
                 std::thread::park_timeout(interval);
                 if stop.load(Ordering::Acquire) {
@@ -559,6 +743,13 @@ fn spawn_watcher(
                         "the lock file {} was removed or replaced: another process could claim this id",
                         path.display()
                     ));
+                    return;
+                }
+                if let Some((request, file)) = &take_back
+                    && std::fs::symlink_metadata(request).is_ok()
+                {
+                    signal.set("taken back: the adopted id started again".to_owned());
+                    let _ = file.unlock();
                     return;
                 }
             }

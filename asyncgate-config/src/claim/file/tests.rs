@@ -283,3 +283,95 @@ fn claims_says_what_it_could_verify() {
     );
     drop(held);
 }
+
+/// A replica that is gone (its lock is free) can be adopted, at the next
+/// epoch, by exactly one peer; one that is alive, or never claimed, cannot.
+#[test]
+fn a_dead_replicas_id_is_adopted_once_at_the_next_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path()).unwrap();
+    let (gone, alive, peer) = (id("worker-gone"), id("worker-alive"), id("worker-peer"));
+    assert!(store.adopt(&id("worker-never"), &peer).unwrap().is_none());
+    let _alive = block_on(store.acquire(&alive)).unwrap();
+    assert!(store.adopt(&alive, &peer).unwrap().is_none(), "held: alive");
+    // Gone: the kernel freed its lock (a clean stop and kill -9 look alike).
+    let first = block_on(store.acquire(&gone)).unwrap();
+    assert_eq!(first.epoch(), 1);
+    drop(first);
+    let adopted = store.adopt(&gone, &peer).unwrap().expect("adoptable");
+    assert_eq!(adopted.partition().id, gone);
+    assert_eq!(adopted.partition().epoch, 2);
+    assert!(
+        store.adopt(&gone, &id("worker-other")).unwrap().is_none(),
+        "one adopter"
+    );
+    let listed = block_on(store.list()).unwrap();
+    let info = listed
+        .iter()
+        .find(|c| c.instance_id == "worker-gone")
+        .unwrap();
+    assert!(info.live);
+    assert_eq!(info.adopted_by.as_deref(), Some("worker-peer"));
+    block_on(adopted.release()).unwrap();
+    let listed = block_on(store.list()).unwrap();
+    let info = listed
+        .iter()
+        .find(|c| c.instance_id == "worker-gone")
+        .unwrap();
+    assert_eq!(info.adopted_by, None, "a released adoption is history");
+}
+
+/// The adopted id starting again takes its partition back: the adoption's
+/// watch fires, its lock goes, the id holds the next epoch; and the wait
+/// is bounded by two check intervals.
+#[test]
+fn the_adopted_id_starting_again_takes_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path())
+        .unwrap()
+        .check_every(Duration::from_millis(20));
+    let (gone, peer) = (id("worker-back"), id("worker-peer"));
+    drop(block_on(store.acquire(&gone)).unwrap());
+    let adopted = store.adopt(&gone, &peer).unwrap().unwrap();
+    let mut watch = adopted.watch();
+    let started = std::time::Instant::now();
+    let back = block_on(store.acquire(&gone)).expect("taken back");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(back.epoch(), 3, "past the adoption's epoch 2");
+    let reason =
+        block_on(async { tokio::time::timeout(Duration::from_secs(5), watch.wait()).await })
+            .expect("the adopter learns it");
+    assert!(reason.contains("taken back"), "{reason}");
+    assert!(
+        !store.take_back_path(&gone).exists(),
+        "the request is removed"
+    );
+    // The adopter cannot take it again while the id holds it.
+    assert!(store.adopt(&gone, &peer).unwrap().is_none());
+    // A plain holder is still refused: only an adoption is taken back.
+    assert!(matches!(
+        block_on(store.acquire(&gone)),
+        Err(ClaimError::Held { .. })
+    ));
+}
+
+/// A take-back request left by a process that died does not end the next
+/// adoption at once.
+#[test]
+fn a_stale_take_back_request_is_cleared_by_the_next_adoption() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path())
+        .unwrap()
+        .check_every(Duration::from_millis(10));
+    let (gone, peer) = (id("worker-stale"), id("worker-peer"));
+    drop(block_on(store.acquire(&gone)).unwrap());
+    std::fs::write(store.take_back_path(&gone), "worker-peer").unwrap();
+    std::thread::sleep(store.take_back_wait() + Duration::from_millis(50));
+    let adopted = store.adopt(&gone, &peer).unwrap().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!adopted.watch().is_set(), "{:?}", adopted.watch().get());
+}
