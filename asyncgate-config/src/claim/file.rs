@@ -10,6 +10,11 @@
 //! never wraps, and a record that does not parse is reported, not trusted.
 //! A holder checks every second (by default) that its lock file is still
 //! the one at the path, and loses the claim when it was removed or replaced.
+//!
+//! A peer can adopt a dead replica's id ([`FileStore::adopt`]) to sweep its
+//! partition: the record then names the adopter, and the id, started
+//! again, asks for its claim back with a `<id>.takeback` file, which the
+//! adoption's watcher answers by letting its lock go.
 
 use std::fs::{File, Metadata, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -384,7 +389,8 @@ impl FileStore {
         epoch: u64,
     ) -> Result<(), ClaimError> {
         let request = self.take_back_path(id);
-        std::fs::write(&request, adopter)
+        open_no_follow(&request, Access::Create)
+            .and_then(|mut f| f.write_all(adopter.as_bytes()))
             .map_err(|e| self.error(format!("cannot write {}: {e}", request.display())))?;
         let deadline = std::time::Instant::now() + self.take_back_wait();
         let taken = loop {
