@@ -415,7 +415,11 @@ impl FileStore {
         };
         let _ = std::fs::remove_file(&request);
         if taken.is_ok() {
-            tracing::info!(target: "asyncgate_config", "took the partition of {id} back from {adopter}, which had adopted it");
+            tracing::info!(
+                target: "asyncgate_config",
+                "took the partition of {id} back from {}, which had adopted it",
+                crate::text::printable(adopter)
+            );
         }
         taken
     }

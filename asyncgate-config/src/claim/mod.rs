@@ -353,12 +353,15 @@ pub fn table(claims: &[ClaimInfo]) -> String {
             Some(adopter) => format!("{holder}, adopted by {adopter}"),
             None => holder,
         };
+        // Records are read from files and rows that could have been forged:
+        // no control character reaches the operator's terminal.
         let _ = writeln!(
             out,
-            "{:32} {:>5}  {:4}  {holder}",
-            c.instance_id,
+            "{:32} {:>5}  {:4}  {}",
+            crate::text::printable(&c.instance_id),
             c.epoch,
-            if c.live { "yes" } else { "no" }
+            if c.live { "yes" } else { "no" },
+            crate::text::printable(&holder)
         );
     }
     out

@@ -375,3 +375,19 @@ fn a_stale_take_back_request_is_cleared_by_the_next_adoption() {
     std::thread::sleep(Duration::from_millis(100));
     assert!(!adopted.watch().is_set(), "{:?}", adopted.watch().get());
 }
+
+/// A forged record cannot write control characters to the operator's
+/// terminal through `claims`.
+#[test]
+fn the_claims_table_escapes_what_records_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path()).unwrap();
+    let (gone, peer) = (id("worker-forged"), id("worker-peer"));
+    drop(block_on(store.acquire(&gone)).unwrap());
+    let _adopted = store.adopt(&gone, &peer).unwrap().unwrap();
+    let mut claims = block_on(store.list()).unwrap();
+    claims[0].adopted_by = Some("evil\u{1b}[2J".to_owned());
+    let table = crate::claim::table(&claims);
+    assert!(!table.contains('\u{1b}'), "{table:?}");
+    assert!(table.contains("adopted by evil\\u{1b}[2J"), "{table}");
+}
