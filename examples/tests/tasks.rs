@@ -295,3 +295,74 @@ fn on_one_host_a_peer_adopts_a_dead_replicas_partition() {
     let again = Server::start(dir.path(), &env("node-a"));
     assert_eq!(again.epoch(), 3, "{}", again.early_log.join("\n"));
 }
+
+/// One host: an adoption that still has leased tasks to watch is taken back
+/// when the dead id starts again; the id waits for the adopter to let go
+/// (within two of its check intervals), and the adopter drops the
+/// partition.
+#[test]
+fn on_one_host_an_adopted_partition_is_taken_back_when_its_id_starts_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared-claims").display().to_string();
+    let env = |id: &'static str| -> Vec<(&str, &str)> {
+        vec![
+            ("ASYNCGATE_API_KEY", API_KEY),
+            ("ASYNCGATE_LEASE_SWEEP_INTERVAL_SECONDS", "1"),
+            ("ASYNCGATE_CLAIM_DIR", shared.as_str()),
+            ("ASYNCGATE_INSTANCE_ID", id),
+        ]
+    };
+    let a = Server::start(dir.path(), &env("node-a"));
+    let b = Server::start(dir.path(), &env("node-b"));
+    let mut tasks = Vec::new();
+    for ttl in [1, 60] {
+        let (_, created) = call(a.addr, "POST", "/v1/tasks", "{}");
+        let body = format!(r#"{{"worker_id":"w{ttl}","ttl_seconds":{ttl}}}"#);
+        let (status, lease) = call(a.addr, "POST", "/v1/leases", &body);
+        assert_eq!((status, &lease["task_id"]), (200, &created["task_id"]));
+        tasks.push(created["task_id"].as_i64().unwrap());
+    }
+    drop(a); // kill -9
+    // The peer adopts node-a and requeues the short lease; the long one
+    // keeps the adoption.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while call(b.addr, "GET", &format!("/v1/tasks/{}", tasks[0]), "").1["status"] != "queued" {
+        assert!(
+            Instant::now() < deadline,
+            "the short lease was not requeued"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let started = Instant::now();
+    let again = Server::start(dir.path(), &env("node-a"));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(again.epoch(), 3, "{}", again.early_log.join("\n"));
+    assert!(
+        again
+            .early_log
+            .iter()
+            .any(|l| l.contains("took the partition of node-a back from node-b")),
+        "{}",
+        again.early_log.join("\n")
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let line = b
+            .log
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the adopter says it was taken back");
+        if line.contains("adopted partition node-a (epoch 2) was taken back") {
+            break;
+        }
+    }
+    // The long lease is node-a's again: still leased, not requeued.
+    let (_, view) = call(again.addr, "GET", &format!("/v1/tasks/{}", tasks[1]), "");
+    assert_eq!(
+        (view["status"].as_str(), view["requeues"].as_i64()),
+        (Some("leased"), Some(0))
+    );
+}
