@@ -192,7 +192,10 @@ impl fmt::Display for Finding {
 /// ```
 ///
 /// `env` is the environment's name as configured (a team's own, such as
-/// `qa`, or the tier's) and `env_rules` the tier whose rules apply.
+/// `qa`, or the tier's) and `env_rules` the tier whose rules apply. A
+/// finding's `setting` is the setting's dotted path (`database.pool.max`),
+/// a section's path for a finding of a section's `check` about the whole
+/// section, or `null` for one about the whole configuration.
 /// `env`, `instance_id`, `instance_id_origin` and `platform` are `null`
 /// when they could not be resolved; `settings` and `detection` are then
 /// empty. Secrets show as `[redacted]`. Fields may be added; none will be
