@@ -240,24 +240,42 @@ fn a_task_store_that_cannot_open_stops_the_server_with_the_reason() {
     assert!(log.contains("tasks.sqlite3"), "{log}");
 }
 
+/// Replicas on one host: the file claim store, one shared claim directory
+/// (and so one embedded task store), sweeps every second.
+struct OneHost {
+    dir: tempfile::TempDir,
+}
+
+impl OneHost {
+    fn new() -> OneHost {
+        OneHost {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn start(&self, id: &str) -> Server {
+        let shared = self.dir.path().join("shared-claims").display().to_string();
+        Server::start(
+            self.dir.path(),
+            &[
+                ("ASYNCGATE_API_KEY", API_KEY),
+                ("ASYNCGATE_LEASE_SWEEP_INTERVAL_SECONDS", "1"),
+                ("ASYNCGATE_CLAIM_DIR", shared.as_str()),
+                ("ASYNCGATE_INSTANCE_ID", id),
+            ],
+        )
+    }
+}
+
 /// One host, the file claim store: a replica replaced under a new id (a
 /// new container's hostname) leaves a leased task behind. A peer adopts
 /// the dead id's partition, requeues the task once its lease expires, and
 /// lets the partition go; the id, started again, claims the next epoch.
 #[test]
 fn on_one_host_a_peer_adopts_a_dead_replicas_partition() {
-    let dir = tempfile::tempdir().unwrap();
-    let shared = dir.path().join("shared-claims").display().to_string();
-    let env = |id: &'static str| -> Vec<(&str, &str)> {
-        vec![
-            ("ASYNCGATE_API_KEY", API_KEY),
-            ("ASYNCGATE_LEASE_SWEEP_INTERVAL_SECONDS", "1"),
-            ("ASYNCGATE_CLAIM_DIR", shared.as_str()),
-            ("ASYNCGATE_INSTANCE_ID", id),
-        ]
-    };
-    let a = Server::start(dir.path(), &env("node-a"));
-    let b = Server::start(dir.path(), &env("node-b"));
+    let host = OneHost::new();
+    let a = host.start("node-a");
+    let b = host.start("node-b");
     let (status, created) = call(a.addr, "POST", "/v1/tasks", r#"{"n":1}"#);
     assert_eq!(status, 201, "{created}");
     let task = created["task_id"].as_i64().unwrap();
@@ -292,7 +310,7 @@ fn on_one_host_a_peer_adopts_a_dead_replicas_partition() {
         "{log}"
     );
     // The id starts again: a claim of its own at the next epoch.
-    let again = Server::start(dir.path(), &env("node-a"));
+    let again = host.start("node-a");
     assert_eq!(again.epoch(), 3, "{}", again.early_log.join("\n"));
 }
 
@@ -302,18 +320,9 @@ fn on_one_host_a_peer_adopts_a_dead_replicas_partition() {
 /// partition.
 #[test]
 fn on_one_host_an_adopted_partition_is_taken_back_when_its_id_starts_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let shared = dir.path().join("shared-claims").display().to_string();
-    let env = |id: &'static str| -> Vec<(&str, &str)> {
-        vec![
-            ("ASYNCGATE_API_KEY", API_KEY),
-            ("ASYNCGATE_LEASE_SWEEP_INTERVAL_SECONDS", "1"),
-            ("ASYNCGATE_CLAIM_DIR", shared.as_str()),
-            ("ASYNCGATE_INSTANCE_ID", id),
-        ]
-    };
-    let a = Server::start(dir.path(), &env("node-a"));
-    let b = Server::start(dir.path(), &env("node-b"));
+    let host = OneHost::new();
+    let a = host.start("node-a");
+    let b = host.start("node-b");
     let mut tasks = Vec::new();
     for ttl in [1, 60] {
         let (_, created) = call(a.addr, "POST", "/v1/tasks", "{}");
@@ -334,7 +343,7 @@ fn on_one_host_an_adopted_partition_is_taken_back_when_its_id_starts_again() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let started = Instant::now();
-    let again = Server::start(dir.path(), &env("node-a"));
+    let again = host.start("node-a");
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
