@@ -38,12 +38,24 @@ pub(crate) fn mask_secrets(value: &str) -> Cow<'_, str> {
     if !value.contains(['@', '=']) {
         return Cow::Borrowed(value);
     }
-    let masked: Vec<String> = value.split(',').map(mask_item).collect();
-    let joined = masked.join(",");
-    if joined == value {
-        Cow::Borrowed(value)
-    } else {
-        Cow::Owned(joined)
+    // Built only from the first item that changes.
+    let mut masked: Option<String> = None;
+    let (mut done, mut start) = (0, 0);
+    for item in value.split(',') {
+        if let Some(item_masked) = mask_item(item) {
+            let out = masked.get_or_insert_with(|| String::with_capacity(value.len()));
+            out.push_str(&value[done..start]);
+            out.push_str(&item_masked);
+            done = start + item.len();
+        }
+        start += item.len() + 1;
+    }
+    match masked {
+        None => Cow::Borrowed(value),
+        Some(mut out) => {
+            out.push_str(&value[done..]);
+            Cow::Owned(out)
+        }
     }
 }
 
@@ -51,11 +63,11 @@ pub(crate) fn mask_secrets(value: &str) -> Cow<'_, str> {
 /// disagree on a hostile value (a password holding `&pass=`, or `@` in a
 /// query): each finds its secret ranges in the original text, and the
 /// union is masked. Over-masking such a value is the safe side.
-fn mask_item(item: &str) -> String {
+fn mask_item(item: &str) -> Option<String> {
     let mut ranges = key_value_ranges(item);
     ranges.extend(userinfo_range(item));
     if ranges.is_empty() {
-        return item.to_owned();
+        return None;
     }
     ranges.sort_by_key(|r| r.start);
     let mut out = String::with_capacity(item.len());
@@ -72,7 +84,7 @@ fn mask_item(item: &str) -> String {
         at = range.end;
     }
     out.push_str(&item[at..]);
-    out
+    Some(out)
 }
 
 /// The values of `password=...` and the like: in a query string (`?a=b&

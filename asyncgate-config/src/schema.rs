@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use crate::environment::Environment;
+use crate::name_table::NameTable;
 use crate::platform::Platform;
 
 /// The description of a settings struct: see [`GateConfig::schema`](crate::GateConfig::schema).
@@ -28,11 +29,16 @@ pub struct Schema {
 /// The variable names a load looks up, sorted, built on first use.
 #[derive(Debug)]
 struct Names {
-    /// Every variable a setting reads: `env`, `NAME_FILE`, the config-file variable.
+    /// Every variable a setting reads: `env`, `NAME_FILE`, the config-file
+    /// variable; sorted (suggestions list them in this order).
     known: Box<[&'static str]>,
+    /// Finds a name's index in `known`.
+    known_table: NameTable,
     /// Variables outside `<PREFIX>_*` that a load reads: platform
     /// variables and settings' own `env = "..."` names.
     outside_prefix: Box<[&'static str]>,
+    /// Finds a name's index in `outside_prefix`.
+    outside_table: NameTable,
     /// Bit `n` is set when some name of `outside_prefix` has `n` bytes
     /// (bit 127 for every name of 127 bytes or more).
     outside_lengths: u128,
@@ -188,12 +194,19 @@ impl Schema {
                 .collect();
             outside_prefix.sort_unstable();
             outside_prefix.dedup();
+            let table = |names: &[&'static str]| {
+                // Repeated names (an alias that is also a platform's
+                // variable) are found once; which index does not matter.
+                NameTable::new(names.iter().map(|n| n.as_bytes()), &mut Vec::new())
+            };
             // Never empty: a prefix is required and starts with a letter.
             debug_assert!(!self.prefix.is_empty());
             let outside_lengths = outside_prefix
                 .iter()
                 .fold(0, |bits, name| bits | length_bit(name.len()));
             Names {
+                known_table: table(&known),
+                outside_table: table(&outside_prefix),
                 known: known.into(),
                 outside_prefix: outside_prefix.into(),
                 outside_lengths,
@@ -212,7 +225,11 @@ impl Schema {
 
     /// Whether some setting reads the variable `name`.
     pub(crate) fn is_known_var(&self, name: &str) -> bool {
-        self.names().known.binary_search(&name).is_ok()
+        let names = self.names();
+        names
+            .known_table
+            .find(name.as_bytes(), |i| names.known[i].as_bytes())
+            .is_some()
     }
 
     /// Every variable some setting reads, sorted.
@@ -225,17 +242,16 @@ impl Schema {
     /// setting's own `env = "..."` name, or a variable detection reads.
     pub(crate) fn reads_var(&self, name: &[u8]) -> bool {
         // Called for every variable of the process: many are rejected by
-        // their length alone; bytes are compared only for names of the
-        // same length (cheaper here than a binary search's comparisons).
+        // their length alone, the rest by a hash search.
         if self.has_prefix(name) {
             return true;
         }
         let names = self.names();
         names.outside_lengths & length_bit(name.len()) != 0
             && names
-                .outside_prefix
-                .iter()
-                .any(|n| n.len() == name.len() && n.as_bytes() == name)
+                .outside_table
+                .find(name, |i| names.outside_prefix[i].as_bytes())
+                .is_some()
     }
 
     /// The team's own environment names and the rules each follows

@@ -25,7 +25,7 @@ pub(crate) fn quote_input(value: &str) -> String {
 /// (which could rewrite an operator's terminal) escaped.
 pub(crate) fn printable(value: &str) -> String {
     let masked = crate::mask::mask_secrets(value);
-    if masked.chars().any(char::is_control) {
+    if has_control(&masked) {
         masked
             .chars()
             .map(|c| {
@@ -39,6 +39,13 @@ pub(crate) fn printable(value: &str) -> String {
     } else {
         masked.into_owned()
     }
+}
+
+/// Whether `text` has a control character: C0 and DEL are single bytes;
+/// C1 (U+0080 to U+009F) are encoded from the byte 0xC2, so text without
+/// any of those bytes (nearly every value) is not decoded.
+fn has_control(text: &str) -> bool {
+    text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && text.chars().any(char::is_control)
 }
 
 /// The accepted value `input` most likely meant: a plausible typo of one

@@ -15,6 +15,7 @@ const STAGES: &[(&str, u8)] = &[
     ("from_str", 0),
     ("instance_id", 0),
     ("mask", 0),
+    ("name_table", 0),
     ("platform", 0),
     ("provenance", 0),
     ("random", 0),

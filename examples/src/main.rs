@@ -8,6 +8,7 @@
 //!
 //! Exit codes: 0 ok, 1 failure, 2 usage, 69 claim lost while serving,
 //! 75 instance id claimed by another live replica, 78 invalid configuration.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

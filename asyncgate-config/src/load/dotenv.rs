@@ -7,7 +7,7 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::file::{DOTENV_LIMIT, ReadError, read_bounded};
+use super::file::{BaseDir, DOTENV_LIMIT, ReadError, read_bounded};
 use crate::report::Finding;
 
 /// The parsed `.env` file.
@@ -18,17 +18,23 @@ pub(crate) struct DotEnv {
 }
 
 impl DotEnv {
-    /// Reads `path`; `None` when there is no such file. A line that does not
-    /// parse is an error that names the file, the line number and the
-    /// variable, never any part of the value (it may be a secret).
-    pub(crate) fn read(path: &Path, findings: &mut Vec<Finding>) -> Option<DotEnv> {
+    /// Reads `.env` in `base`; `None` when there is no such file. A line
+    /// that does not parse is an error that names the file, the line
+    /// number and the variable, never any part of the value (it may be a
+    /// secret).
+    pub(crate) fn read(base: &BaseDir, findings: &mut Vec<Finding>) -> Option<DotEnv> {
+        let name = Path::new(".env");
+        let read = read_bounded(&base.to_open(name), DOTENV_LIMIT);
+        if let Err(ReadError::NotFound) = read {
+            return None;
+        }
+        let path = base.join(name);
         let cannot_read = |why: String| {
             Finding::error("", format!("cannot read {}: it {why}", path.display()))
                 .with_remedy("make the .env file a readable text file, or remove it")
         };
-        let bytes = match read_bounded(path, DOTENV_LIMIT) {
+        let bytes = match read {
             Ok(bytes) => bytes,
-            Err(ReadError::NotFound) => return None,
             Err(e) => {
                 findings.push(cannot_read(e.to_string()));
                 return None;
@@ -38,7 +44,7 @@ impl DotEnv {
             findings.push(cannot_read("is not valid UTF-8".to_owned()));
             return None;
         };
-        Some(DotEnv::parse(path, &text, findings))
+        Some(DotEnv::parse(&path, &text, findings))
     }
 
     /// Parses the text of the `.env` file at `path`.
@@ -216,7 +222,8 @@ mod tests {
         )
         .unwrap();
         let mut findings = Vec::new();
-        let dotenv = DotEnv::read(&path, &mut findings).unwrap();
+        let base = BaseDir::new(Some(dir.path().to_path_buf()));
+        let dotenv = DotEnv::read(&base, &mut findings).unwrap();
         assert_eq!(dotenv.vars.get("A").map(String::as_str), Some("1"));
         let messages: Vec<&str> = findings.iter().map(Finding::message).collect();
         let shown = messages.join("\n");

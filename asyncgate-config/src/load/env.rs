@@ -3,6 +3,8 @@
 
 use std::ffi::OsString;
 
+use crate::name_table::NameTable;
+
 /// The value of a set environment variable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnvValue<'a> {
@@ -29,8 +31,11 @@ impl<S: std::hash::BuildHasher> EnvLookup for std::collections::HashMap<String, 
 /// taken, so a large environment costs little.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Env {
-    /// Sorted by name; `None` for a value that is not UTF-8.
+    /// In the order read, each name once; `None` for a value that is not
+    /// UTF-8.
     vars: Vec<(String, Option<String>)>,
+    /// Finds a name's index in `vars`.
+    table: NameTable,
 }
 
 impl Env {
@@ -53,27 +58,47 @@ impl Env {
                 kept.push((name, value.into().into_string().ok()));
             }
         }
-        // Stable: among repeated names the last one stays last, and wins.
-        kept.sort_by(|a, b| a.0.cmp(&b.0));
-        kept.dedup_by(|later, earlier| {
-            if later.0 == earlier.0 {
-                std::mem::swap(later, earlier);
-                true
-            } else {
-                false
-            }
-        });
-        Env { vars: kept }
+        Env::indexed(kept)
     }
 
+    /// A snapshot of the process's variables that `relevant` accepts: read
+    /// in place where that is sound (see [`environ`](super::environ)),
+    /// else from std's copy of them all.
     pub(crate) fn from_process(relevant: &dyn Fn(&[u8]) -> bool) -> Self {
-        Env::from_os(std::env::vars_os(), relevant)
+        let mut kept: Vec<(String, Option<String>)> = Vec::new();
+        let in_place = super::environ::for_each(|name, value| {
+            if relevant(name)
+                && let Ok(name) = std::str::from_utf8(name)
+            {
+                let value = std::str::from_utf8(value()).ok().map(str::to_owned);
+                kept.push((name.to_owned(), value));
+            }
+        });
+        match in_place {
+            Some(()) => Env::indexed(kept),
+            None => Env::from_os(std::env::vars_os(), relevant),
+        }
+    }
+
+    /// Indexed for search; among repeated names the last one wins.
+    fn indexed(mut kept: Vec<(String, Option<String>)>) -> Self {
+        let mut shadowed = Vec::new();
+        let table = NameTable::new(kept.iter().map(|(n, _)| n.as_bytes()), &mut shadowed);
+        if shadowed.is_empty() {
+            return Env { vars: kept, table };
+        }
+        // Rare: a repeated name. Keep the last of each, and index again.
+        let mut index = 0;
+        kept.retain(|_| {
+            index += 1;
+            shadowed.binary_search(&(index - 1)).is_err()
+        });
+        Env::indexed(kept)
     }
 
     fn get(&self, name: &str) -> Option<&Option<String>> {
-        self.vars
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
-            .ok()
+        self.table
+            .find(name.as_bytes(), |i| self.vars[i].0.as_bytes())
             .map(|i| &self.vars[i].1)
     }
 
@@ -82,7 +107,7 @@ impl Env {
         self.get(name).and_then(Option::as_ref)
     }
 
-    /// Every variable name kept, UTF-8 values or not, sorted.
+    /// Every variable name kept, UTF-8 values or not, in the order read.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.vars.iter().map(|(n, _)| n.as_str())
     }
@@ -112,7 +137,9 @@ mod tests {
             ],
             &|n| n.starts_with(b"APP_"),
         );
-        assert_eq!(env.names().collect::<Vec<_>>(), ["APP_A", "APP_B"]);
+        let mut names: Vec<&str> = env.names().collect();
+        names.sort_unstable();
+        assert_eq!(names, ["APP_A", "APP_B"]);
         assert_eq!(env.vars_get("APP_A").map(String::as_str), Some("3"));
         assert_eq!(env.lookup("OTHER"), None);
     }

@@ -117,62 +117,91 @@ impl<'a> Resolver<'a> {
 
     /// Resolves the field at `index` of the schema as a `T`. `None` when it
     /// is missing or invalid; the reason is recorded.
+    ///
+    /// Only the deserialization is generic: finding the value and
+    /// recording the outcome are shared by every type (one copy of that
+    /// code, not one per field type, keeps a load's code small).
     pub fn field<T: DeserializeOwned>(&mut self, index: usize) -> Option<T> {
         let index = self.base + index;
-        let field = &self.schema.fields()[index];
-        let found = match self.layers.lookup(field, &mut self.findings) {
-            Ok(found) => found,
-            Err(finding) => {
-                self.records[index] = SettingRecord::failed(None);
-                self.findings.push(*finding);
-                return None;
+        let (raw, source) = match self.find(index)? {
+            Some(found) => found,
+            None => {
+                return match T::deserialize(Missing) {
+                    Ok(value) => Some(value),
+                    Err(_) => {
+                        self.missing(index);
+                        None
+                    }
+                };
             }
-        };
-        let Some((raw, source)) = found else {
-            return match T::deserialize(Missing) {
-                Ok(value) => Some(value),
-                Err(_) => {
-                    self.records[index] = SettingRecord::failed(None);
-                    self.findings.push(missing(field));
-                    None
-                }
-            };
         };
         let parsed = match &raw {
             Raw::Str(s) => T::deserialize(StrDeserializer::new(s)).map_err(|e| e.0),
             Raw::Toml(toml::Value::String(s)) => {
                 T::deserialize(StrDeserializer::new(s)).map_err(|e| e.0)
             }
-            Raw::Toml(toml::Value::Integer(_) | toml::Value::Float(_)) if field.is_duration() => {
-                Err(crate::duration::DurationError::NoUnit.to_string())
-            }
-            Raw::Toml(value) => {
-                T::deserialize((*value).clone()).map_err(|e| scrub(e.message(), value))
-            }
+            Raw::Toml(value) => from_toml(&self.schema.fields()[index], value),
         };
         match parsed {
             Ok(value) => {
-                self.records[index] = SettingRecord::new(Some(shown(field, &raw)), Some(source));
+                self.parsed(index, &raw, source);
                 Some(value)
             }
             Err(message) => {
-                if let (Raw::Str(text), Source::Env { var }) = (&raw, &source)
-                    && is_service_link_value(text)
-                {
-                    self.findings.push(service_link(field, var));
-                    self.records[index] = SettingRecord::failed(Some(source));
-                    return None;
-                }
-                let message = if field.is_secret() {
-                    "the value does not parse".to_owned()
-                } else {
-                    message
-                };
-                self.findings.push(invalid_value(field, &source, &message));
-                self.records[index] = SettingRecord::failed(Some(source));
+                self.invalid(index, &raw, source, message);
                 None
             }
         }
+    }
+
+    /// The value of the field at flat `index` and where it came from:
+    /// `Some(None)` when no layer sets it and it has no default, `None`
+    /// when a layer holds something unusable (recorded).
+    #[inline(never)]
+    fn find(&mut self, index: usize) -> Option<Option<(Raw<'a>, Source)>> {
+        let layers = self.layers;
+        match layers.lookup(&self.schema.fields()[index], &mut self.findings) {
+            Ok(found) => Some(found),
+            Err(finding) => {
+                self.records[index] = SettingRecord::failed(None);
+                self.findings.push(*finding);
+                None
+            }
+        }
+    }
+
+    /// Records a value that parsed.
+    #[inline(never)]
+    fn parsed(&mut self, index: usize, raw: &Raw<'_>, source: Source) {
+        let field = &self.schema.fields()[index];
+        self.records[index] = SettingRecord::new(Some(shown(field, raw)), Some(source));
+    }
+
+    /// Records a required field that no layer sets.
+    #[cold]
+    fn missing(&mut self, index: usize) {
+        self.records[index] = SettingRecord::failed(None);
+        self.findings.push(missing(&self.schema.fields()[index]));
+    }
+
+    /// Records a value that does not parse, and why.
+    #[cold]
+    fn invalid(&mut self, index: usize, raw: &Raw<'_>, source: Source, message: String) {
+        let field = &self.schema.fields()[index];
+        if let (Raw::Str(text), Source::Env { var }) = (raw, &source)
+            && is_service_link_value(text)
+        {
+            self.findings.push(service_link(field, var));
+            self.records[index] = SettingRecord::failed(Some(source));
+            return;
+        }
+        let message = if field.is_secret() {
+            "the value does not parse".to_owned()
+        } else {
+            message
+        };
+        self.findings.push(invalid_value(field, &source, &message));
+        self.records[index] = SettingRecord::failed(Some(source));
     }
 
     /// Records whether the field at `index` is on or present, for its
@@ -201,6 +230,16 @@ impl<'a> Resolver<'a> {
     pub(crate) fn finish(self) -> (Vec<SettingRecord>, Vec<Finding>) {
         (self.records, self.findings)
     }
+}
+
+/// A `T` from a TOML value that is not a string (out of line: most loads
+/// read no config file).
+#[inline(never)]
+fn from_toml<T: DeserializeOwned>(field: &FieldSchema, value: &toml::Value) -> Result<T, String> {
+    if field.is_duration() && matches!(value, toml::Value::Integer(_) | toml::Value::Float(_)) {
+        return Err(crate::duration::DurationError::NoUnit.to_string());
+    }
+    T::deserialize(value.clone()).map_err(|e| scrub(e.message(), value))
 }
 
 /// How a value is shown in `check` output: secrets never are; passwords

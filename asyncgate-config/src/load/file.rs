@@ -3,10 +3,11 @@
 //! hang start-up) and without following a final symlink to a device, and
 //! never more than a limit (`/dev/zero` cannot exhaust memory).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Size limits, in bytes.
 pub(crate) const CONFIG_FILE_LIMIT: u64 = 1024 * 1024;
@@ -70,6 +71,40 @@ fn open(path: &Path) -> io::Result<File> {
         options.custom_flags(libc::O_NONBLOCK);
     }
     options.open(path)
+}
+
+/// The directory a load's relative paths resolve against: the loader's,
+/// or the current one. The current one is looked up (a system call) only
+/// when a path must be shown: most loads find no `.env` and need none.
+#[derive(Debug)]
+pub(crate) struct BaseDir(Option<PathBuf>);
+
+impl BaseDir {
+    /// `Some(dir)` from `Loader::current_dir`, else the current directory.
+    pub(crate) fn new(dir: Option<PathBuf>) -> Self {
+        BaseDir(dir)
+    }
+
+    /// `relative` as the system resolves it: under the loader's
+    /// directory, or left relative (to the current directory).
+    pub(crate) fn to_open<'p>(&self, relative: &'p Path) -> Cow<'p, Path> {
+        match &self.0 {
+            Some(dir) => Cow::Owned(dir.join(relative)),
+            None => Cow::Borrowed(relative),
+        }
+    }
+
+    /// `relative` as messages and provenance show it: absolute, unless the
+    /// current directory cannot be read.
+    pub(crate) fn join(&self, relative: impl AsRef<Path>) -> PathBuf {
+        match &self.0 {
+            Some(dir) => dir.join(relative),
+            None => match std::env::current_dir() {
+                Ok(dir) => dir.join(relative),
+                Err(_) => relative.as_ref().to_path_buf(),
+            },
+        }
+    }
 }
 
 /// The contents of the regular file at `path`, at most `limit` bytes.

@@ -5,12 +5,12 @@
 //! from the file named by `NAME_FILE`.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use super::dotenv::DotEnv;
 use super::env::{Env, EnvLookup, EnvValue};
-use super::file::{SECRET_FILE_LIMIT, read_bounded};
+use super::file::{BaseDir, SECRET_FILE_LIMIT, read_bounded};
 use super::toml_file::ConfigFile;
 use crate::provenance::Source;
 use crate::report::Finding;
@@ -30,7 +30,7 @@ pub(crate) struct Layers {
     pub(crate) env: Env,
     pub(crate) dotenv: Option<DotEnv>,
     pub(crate) file: Option<ConfigFile>,
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: BaseDir,
 }
 
 fn non_empty(value: &str) -> Option<&str> {

@@ -8,6 +8,7 @@
 
 pub(crate) mod dotenv;
 pub(crate) mod env;
+mod environ;
 pub(crate) mod fields;
 mod file;
 mod layers;
@@ -34,6 +35,15 @@ pub(crate) use layers::{Layers, Raw};
 
 use dotenv::DotEnv;
 use env::Env;
+
+/// Not public API: whether a load would now read the process environment
+/// in place (one thread, glibc) rather than through std's copy. The test
+/// that both ways give the same load asks it.
+#[doc(hidden)]
+pub fn __environ_in_place() -> bool {
+    environ::in_place()
+}
+use file::BaseDir;
 use toml_file::ConfigFile;
 
 /// Reads the sources of a settings struct `T`.
@@ -261,14 +271,11 @@ impl<T: GateConfig> Loader<T> {
         let env = self
             .env
             .unwrap_or_else(|| Env::from_process(&|name| schema.reads_var(name)));
-        let dir = self
-            .dir
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_else(|| PathBuf::from("."));
+        let dir = BaseDir::new(self.dir);
         let mut findings = Vec::new();
 
         let dotenv = if self.dotenv {
-            DotEnv::read(&dir.join(".env"), &mut findings)
+            DotEnv::read(&dir, &mut findings)
         } else {
             None
         };

@@ -56,51 +56,55 @@ pub(crate) fn unknown_names(
             Finding::warning("", message)
         }
     };
-    let service_links = env
-        .names()
-        // The cheap pattern first: most names are no service link.
-        .filter(|n| is_service_link(schema.prefix(), n) && !schema.is_known_var(n))
-        .count();
-    if service_links > 0 {
-        tracing::info!(
-            target: "asyncgate_config",
-            "Ignoring {service_links} Kubernetes service-link variables ({}_SERVICE_*, {}_PORT_*): a Service named like the prefix is in this namespace",
-            schema.prefix(),
-            schema.prefix()
-        );
-    }
     let prefix = schema.prefix();
-    let is_ours =
-        |name: &str| schema.has_prefix(name.as_bytes()) && !is_service_link(schema.prefix(), name);
-    let env_prefix = format!("{prefix}_");
     let mut listed = 0usize;
     let mut unlisted = 0usize;
     let mut report = |name: &str, place: String| {
-        if is_ours(name) && !schema.is_known_var(name) {
-            if listed == MAX_LISTED {
-                unlisted += 1;
-                return;
-            }
-            listed += 1;
-            let hint = suggest_name(name, &env_prefix, schema.known_vars())
-                .map(|k| format!(" (did you mean {k}?)"))
-                .unwrap_or_default();
-            let shown = printable(name);
-            findings.push(
-                finding(format!("unknown variable {shown}{place} is ignored{hint}"))
-                    .with_env_var(shown)
-                    .with_remedy("remove it, or rename it to a setting listed by the schema"),
-            );
+        if listed == MAX_LISTED {
+            unlisted += 1;
+            return;
         }
+        listed += 1;
+        let hint = suggest_name(name, &format!("{prefix}_"), schema.known_vars())
+            .map(|k| format!(" (did you mean {k}?)"))
+            .unwrap_or_default();
+        let shown = printable(name);
+        findings.push(
+            finding(format!("unknown variable {shown}{place} is ignored{hint}"))
+                .with_env_var(shown)
+                .with_remedy("remove it, or rename it to a setting listed by the schema"),
+        );
     };
-    // Only `<PREFIX>_*` names can be unknown settings; the snapshot is sorted.
-    for name in env.names().filter(|n| is_ours(n)) {
+    let unknown = |name: &str| schema.has_prefix(name.as_bytes()) && !schema.is_known_var(name);
+    // Only `<PREFIX>_*` names can be unknown settings. Service links are
+    // counted, not reported; the others are reported in name order.
+    let mut service_links = 0usize;
+    let mut unknown_vars: Vec<&str> = env
+        .names()
+        .filter(|n| unknown(n))
+        .filter(|n| {
+            let link = is_service_link(prefix, n);
+            service_links += usize::from(link);
+            !link
+        })
+        .collect();
+    unknown_vars.sort_unstable();
+    for name in unknown_vars {
         report(name, String::new());
+    }
+    if service_links > 0 {
+        tracing::info!(
+            target: "asyncgate_config",
+            "Ignoring {service_links} Kubernetes service-link variables ({prefix}_SERVICE_*, {prefix}_PORT_*): a Service named like the prefix is in this namespace",
+        );
     }
     if let Some(dotenv) = dotenv {
         let mut names: Vec<&String> = dotenv.vars.keys().collect();
         names.sort_unstable();
-        for name in names {
+        for name in names
+            .into_iter()
+            .filter(|n| unknown(n) && !is_service_link(prefix, n))
+        {
             report(name, format!(" in {}", dotenv.path.display()));
         }
     }

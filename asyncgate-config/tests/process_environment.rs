@@ -1,0 +1,218 @@
+//! Loading from the real process environment, both ways it is read: in
+//! place while the process has one thread (glibc), through std's copy once
+//! it has two. Both must give the same load, and the same as the
+//! environment injected as a map.
+//!
+//! libtest runs every test on threads of its own, so this target has no
+//! harness (`harness = false`): `main` re-executes this binary with a
+//! crafted environment (nothing calls `set_var`), and the child, which has
+//! one thread, loads, starts a thread, and loads again.
+
+use std::ffi::OsString;
+use std::process::Command;
+
+use asyncgate_config::{Environment, GateConfig, InstanceId, SecretString};
+
+const CHILD: &str = "ASYNCGATE_PROCESS_ENV_CHILD";
+
+#[derive(GateConfig, Debug)]
+#[gate(prefix = "GOOD")]
+#[allow(dead_code)]
+struct Good {
+    #[gate(environment, default = "development")]
+    env: Environment,
+    #[gate(instance_id, default = "good-1")]
+    instance_id: InstanceId,
+    #[gate(default = 8080)]
+    port: u16,
+    tags: Vec<String>,
+    #[gate(secret)]
+    token: SecretString,
+    database_url: String,
+}
+
+#[derive(GateConfig, Debug)]
+#[gate(prefix = "BAD")]
+#[allow(dead_code)]
+struct Bad {
+    #[gate(environment, default = "development")]
+    env: Environment,
+    #[gate(instance_id, default = "bad-1")]
+    instance_id: InstanceId,
+    #[gate(default = 8080)]
+    port: u16,
+    name: String,
+    workers: u16,
+}
+
+/// The crafted environment: what the loads read, among many variables they
+/// do not (a namespace's Kubernetes service links).
+fn environment() -> Vec<(OsString, OsString)> {
+    let mut vars: Vec<(OsString, OsString)> = [
+        ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
+        ("HOSTNAME", "svc-7d9f8b6c5d-x2x9k"),
+        ("GOOD_ENV", "production"),
+        // Empty counts as unset: the default applies.
+        ("GOOD_PORT", ""),
+        // `=` inside a value belongs to the value.
+        ("GOOD_TAGS", "a=b,c"),
+        ("GOOD_TOKEN", "t-0123456789"),
+        ("GOOD_DATABASE_URL", "postgres://app:pw@db:5432/app"),
+        ("BAD_ENV", "staging"),
+        ("BAD_PROT", "9000"),
+        ("BAD_WORKERS", "many"),
+        // A repeated name cannot be set through `Command`; the unit tests
+        // of the snapshot cover it.
+    ]
+    .into_iter()
+    .map(|(n, v)| (n.into(), v.into()))
+    .collect();
+    for i in 0..300 {
+        vars.push((
+            format!("SERVICE_{i}_PORT").into(),
+            format!("tcp://10.0.{i}.1:80").into(),
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        // Not UTF-8: a value a setting reads, and a name (never ours).
+        vars.push(("BAD_NAME".into(), OsString::from_vec(vec![b'x', 0xff])));
+        vars.push((OsString::from_vec(b"GOOD_\xff".to_vec()), "1".into()));
+    }
+    #[cfg(not(unix))]
+    vars.push(("BAD_NAME".into(), "".into()));
+    vars
+}
+
+/// Everything a load tells: each setting's value and source, the id, the
+/// detection trace, the findings; or the whole report.
+fn render<T: GateConfig>(
+    load: Result<asyncgate_config::Loaded<T>, asyncgate_config::Report>,
+) -> String {
+    match load {
+        Ok(loaded) => {
+            let resolution = loaded.resolution();
+            let mut out = format!(
+                "id {} ({:?}, {:?})\ntrace {:?}\n",
+                resolution.instance_id(),
+                resolution.instance_id_origin(),
+                resolution.platform(),
+                resolution.detection_trace()
+            );
+            for (field, record) in resolution.settings() {
+                let source = record.source().map(ToString::to_string);
+                out += &format!("{} = {:?} from {source:?}\n", field.name(), record.value());
+            }
+            for warning in loaded.warnings() {
+                out += &format!("warning: {}\n", warning.message());
+            }
+            out
+        }
+        Err(report) => report.to_string(),
+    }
+}
+
+fn loads() -> (String, String) {
+    let good = render(Good::loader().dotenv(false).seed(1).load());
+    let bad = render(Bad::loader().dotenv(false).seed(1).load());
+    (good, bad)
+}
+
+fn injected() -> (String, String) {
+    let good = render(
+        Good::loader()
+            .env(std::env::vars_os())
+            .dotenv(false)
+            .seed(1)
+            .load(),
+    );
+    let bad = render(
+        Bad::loader()
+            .env(std::env::vars_os())
+            .dotenv(false)
+            .seed(1)
+            .load(),
+    );
+    (good, bad)
+}
+
+fn child() {
+    let in_place_expected = cfg!(all(target_os = "linux", target_env = "gnu"));
+    assert_eq!(
+        asyncgate_config::load::__environ_in_place(),
+        in_place_expected,
+        "one thread: the environment is read in place on glibc"
+    );
+    let (good, bad) = loads();
+
+    // What a user relies on, whichever way the environment was read.
+    assert!(
+        good.contains("id svc-7d9f8b6c5d-x2x9k (Detected, Some(Kubernetes))"),
+        "{good}"
+    );
+    assert!(
+        good.contains("port = Some(\"8080\") from Some(\"default\")"),
+        "{good}"
+    );
+    assert!(
+        good.contains("tags = Some(\"a=b,c\") from Some(\"environment variable GOOD_TAGS\")"),
+        "{good}"
+    );
+    assert!(good.contains("token = Some(\"[redacted]\")"), "{good}");
+    assert!(
+        good.contains("postgres://app:[redacted]@db:5432/app"),
+        "{good}"
+    );
+    assert!(
+        !good.contains("t-0123456789") && !good.contains(":pw@"),
+        "{good}"
+    );
+    assert!(
+        bad.contains("BAD_NAME is set but its value is not valid UTF-8"),
+        "{bad}"
+    );
+    assert!(bad.contains("invalid value for `workers` (u16)"), "{bad}");
+    assert!(
+        bad.contains("unknown variable BAD_PROT is ignored (did you mean BAD_PORT?)"),
+        "{bad}"
+    );
+
+    // Another thread: now read through std's copy, with the same result.
+    std::thread::spawn(|| {}).join().expect("a thread");
+    assert!(
+        !asyncgate_config::load::__environ_in_place(),
+        "once a second thread has run, std's copy is used"
+    );
+    let (good_copied, bad_copied) = loads();
+    assert_eq!(good, good_copied);
+    assert_eq!(bad, bad_copied);
+    let (good_injected, bad_injected) = injected();
+    assert_eq!(good, good_injected);
+    assert_eq!(bad, bad_injected);
+}
+
+fn main() {
+    if std::env::var_os(CHILD).is_some() {
+        child();
+        return;
+    }
+    // `cargo test` passes libtest's flags: a listing asks for no run.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let output = Command::new(std::env::current_exe().expect("this test's binary"))
+        .env_clear()
+        .envs(environment())
+        .env(CHILD, "1")
+        .output()
+        .expect("re-run this test");
+    assert!(
+        output.status.success(),
+        "the child failed ({}):\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("process environment: read in place and copied, the same loads");
+}
