@@ -10,6 +10,10 @@
 //! environment and reads the same 22 values. The baselines cannot detect a
 //! platform: they get the id as one more variable.
 //!
+//! A load reads the environment in place while the process has one thread
+//! (glibc), through std's copy once it has two: the last benchmark of the
+//! group times the second way, after the bench has run a thread.
+//!
 //! Run: `cargo bench -p asyncgate-config --bench process_env`
 
 use std::hint::black_box;
@@ -21,6 +25,7 @@ use criterion::{Criterion, criterion_group};
 
 fn process_env(c: &mut Criterion) {
     let mut group = c.benchmark_group("process_env_22_fields");
+    process::check_environ_path(false);
     group.bench_function("asyncgate_config (Settings::load + validate)", |b| {
         b.iter(|| black_box(process::ours()))
     });
@@ -39,6 +44,13 @@ fn process_env(c: &mut Criterion) {
     group.bench_function("floor: std::env::vars_os() copied and dropped", |b| {
         b.iter(|| black_box(process::floor()))
     });
+    // Last: a thread cannot be un-started.
+    process::start_a_thread();
+    process::check_environ_path(true);
+    group.bench_function(
+        "asyncgate_config, after a second thread (std's copy)",
+        |b| b.iter(|| black_box(process::ours())),
+    );
     group.finish();
 }
 

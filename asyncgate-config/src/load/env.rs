@@ -2,6 +2,7 @@
 //! once per load, and the [`EnvLookup`] view that detection reads.
 
 use std::ffi::OsString;
+use std::ops::Range;
 
 use crate::name_table::NameTable;
 
@@ -31,11 +32,21 @@ impl<S: std::hash::BuildHasher> EnvLookup for std::collections::HashMap<String, 
 /// taken, so a large environment costs little.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Env {
-    /// In the order read, each name once; `None` for a value that is not
-    /// UTF-8.
-    vars: Vec<(String, Option<String>)>,
+    /// The names and values kept, one after the other: one allocation
+    /// for them all, not two per variable.
+    text: String,
+    /// In the order read, each name once.
+    vars: Vec<Var>,
     /// Finds a name's index in `vars`.
     table: NameTable,
+}
+
+/// Where one variable is in [`Env::text`].
+#[derive(Clone, Debug)]
+struct Var {
+    name: Range<usize>,
+    /// `None` for a value that is not UTF-8.
+    value: Option<Range<usize>>,
 }
 
 impl Env {
@@ -47,69 +58,94 @@ impl Env {
         K: Into<OsString>,
         V: Into<OsString>,
     {
-        let mut kept: Vec<(String, Option<String>)> = Vec::new();
+        let mut env = Env::default();
         for (name, value) in vars {
             let name = name.into();
             if !relevant(name.as_encoded_bytes()) {
                 continue;
             }
             // A variable whose name is not UTF-8 cannot be one of ours.
-            if let Ok(name) = name.into_string() {
-                kept.push((name, value.into().into_string().ok()));
+            if let Some(name) = name.to_str() {
+                env.push(name, value.into().to_str());
             }
         }
-        Env::indexed(kept)
+        env.indexed()
     }
 
     /// A snapshot of the process's variables that `relevant` accepts: read
     /// in place where that is sound (see [`environ`](super::environ)),
     /// else from std's copy of them all.
     pub(crate) fn from_process(relevant: &dyn Fn(&[u8]) -> bool) -> Self {
-        let mut kept: Vec<(String, Option<String>)> = Vec::new();
+        let mut env = Env::default();
         let in_place = super::environ::for_each(|name, value| {
             if relevant(name)
                 && let Ok(name) = std::str::from_utf8(name)
             {
-                let value = std::str::from_utf8(value()).ok().map(str::to_owned);
-                kept.push((name.to_owned(), value));
+                env.push(name, std::str::from_utf8(value()).ok());
             }
         });
         match in_place {
-            Some(()) => Env::indexed(kept),
+            Some(()) => env.indexed(),
             None => Env::from_os(std::env::vars_os(), relevant),
         }
     }
 
+    fn push(&mut self, name: &str, value: Option<&str>) {
+        if self.text.capacity() == 0 {
+            // Enough for a typical service's variables without growing.
+            self.text.reserve(2048);
+        }
+        let mut range = |text: &str| {
+            let start = self.text.len();
+            self.text.push_str(text);
+            start..self.text.len()
+        };
+        let var = Var {
+            name: range(name),
+            value: value.map(range),
+        };
+        self.vars.push(var);
+    }
+
+    fn name(&self, index: usize) -> &str {
+        &self.text[self.vars[index].name.clone()]
+    }
+
     /// Indexed for search; among repeated names the last one wins.
-    fn indexed(mut kept: Vec<(String, Option<String>)>) -> Self {
+    fn indexed(mut self) -> Self {
         let mut shadowed = Vec::new();
-        let table = NameTable::new(kept.iter().map(|(n, _)| n.as_bytes()), &mut shadowed);
+        self.table = NameTable::new(
+            (0..self.vars.len()).map(|i| self.name(i).as_bytes()),
+            &mut shadowed,
+        );
         if shadowed.is_empty() {
-            return Env { vars: kept, table };
+            return self;
         }
         // Rare: a repeated name. Keep the last of each, and index again.
         let mut index = 0;
-        kept.retain(|_| {
+        self.vars.retain(|_| {
             index += 1;
             shadowed.binary_search(&(index - 1)).is_err()
         });
-        Env::indexed(kept)
+        self.indexed()
     }
 
-    fn get(&self, name: &str) -> Option<&Option<String>> {
-        self.table
-            .find(name.as_bytes(), |i| self.vars[i].0.as_bytes())
-            .map(|i| &self.vars[i].1)
+    /// The value of `name`: `Some(None)` when it is set but not UTF-8.
+    fn get(&self, name: &str) -> Option<Option<&str>> {
+        let index = self
+            .table
+            .find(name.as_bytes(), |i| self.name(i).as_bytes())?;
+        Some(self.vars[index].value.clone().map(|v| &self.text[v]))
     }
 
     /// A UTF-8 value.
-    pub(crate) fn vars_get(&self, name: &str) -> Option<&String> {
-        self.get(name).and_then(Option::as_ref)
+    pub(crate) fn vars_get(&self, name: &str) -> Option<&str> {
+        self.get(name).flatten()
     }
 
     /// Every variable name kept, UTF-8 values or not, in the order read.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.vars.iter().map(|(n, _)| n.as_str())
+        (0..self.vars.len()).map(|i| self.name(i))
     }
 }
 
@@ -140,7 +176,7 @@ mod tests {
         let mut names: Vec<&str> = env.names().collect();
         names.sort_unstable();
         assert_eq!(names, ["APP_A", "APP_B"]);
-        assert_eq!(env.vars_get("APP_A").map(String::as_str), Some("3"));
+        assert_eq!(env.vars_get("APP_A"), Some("3"));
         assert_eq!(env.lookup("OTHER"), None);
     }
 

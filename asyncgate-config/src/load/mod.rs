@@ -356,7 +356,7 @@ fn config_file_path(
         return None;
     }
     env.vars_get(var)
-        .or_else(|| dotenv.and_then(|d| d.vars.get(var)))
+        .or_else(|| dotenv.and_then(|d| d.vars.get(var)).map(String::as_str))
         .filter(|p| !p.trim().is_empty())
         .map(|p| (PathBuf::from(p.trim()), var))
 }
