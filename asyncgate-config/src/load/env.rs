@@ -81,7 +81,7 @@ impl Env {
             if relevant(name)
                 && let Ok(name) = std::str::from_utf8(name)
             {
-                env.push(name, std::str::from_utf8(value()).ok());
+                env.push(name, std::str::from_utf8(value).ok());
             }
         });
         match in_place {
@@ -91,9 +91,10 @@ impl Env {
     }
 
     fn push(&mut self, name: &str, value: Option<&str>) {
-        if self.text.capacity() == 0 {
+        if self.vars.capacity() == 0 {
             // Enough for a typical service's variables without growing.
             self.text.reserve(2048);
+            self.vars.reserve(32);
         }
         let mut range = |text: &str| {
             let start = self.text.len();

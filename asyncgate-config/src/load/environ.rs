@@ -42,24 +42,24 @@ mod glibc {
     pub(crate) fn single_threaded() -> bool {
         let flag = single_threaded_flag() as *const c_char;
         // SAFETY: a non-null result is glibc's flag, a byte that lives as
-        // long as the process; glibc writes it only in the thread that
-        // creates a thread, and a reader on the only thread cannot race.
-        !flag.is_null() && unsafe { flag.read() } != 0
+        // long as the process and that glibc documents for applications to
+        // read (its manual, "Single-Threaded"). glibc clears it in the
+        // thread that creates a thread: when it reads non-zero here, this
+        // is the only thread, and no one else can write it meanwhile.
+        !flag.is_null() && unsafe { flag.read_volatile() } != 0
     }
 
     /// Calls `each(name, value)` for every variable in `environ`, split at
     /// the first `=` after the name's first byte (as std and glibc do;
-    /// entries without one are skipped); `value()` reads the value. `None` when the process may have
+    /// entries without one are skipped). `None` when the process may have
     /// another thread: read with `std::env::vars_os()` instead.
-    pub(crate) fn for_each(
-        mut each: impl for<'e> FnMut(&'e [u8], &dyn Fn() -> &'e [u8]),
-    ) -> Option<()> {
+    pub(crate) fn for_each(mut each: impl FnMut(&[u8], &[u8])) -> Option<()> {
         if !single_threaded() {
             return None;
         }
         // SAFETY: the process has one thread, this one, and nothing below
-        // calls back into code that could change the environment; so the
-        // array and its strings stay as they are while they are read.
+        // changes the environment (`each`, the crate's own, copies bytes);
+        // so the array and its strings stay as they are while they are read.
         // glibc keeps `environ` null or a null-terminated array of
         // pointers to NUL-terminated strings.
         let mut entry = unsafe { libc::environ }.cast_const();
@@ -73,24 +73,12 @@ mod glibc {
             if text.is_null() {
                 return Some(());
             }
+            // SAFETY: see above.
+            let bytes = unsafe { CStr::from_ptr(text.cast()) }.to_bytes();
             // The name ends at the first `=` after its first byte; an entry
-            // without one is skipped. Only the name is measured: most
-            // variables are rejected by it, their values never read.
-            // SAFETY: see above; every byte read is at or before the
-            // string's terminating NUL (the loop stops at it).
-            unsafe {
-                if *text != 0 {
-                    let mut len = 1;
-                    while !matches!(*text.add(len), 0 | b'=') {
-                        len += 1;
-                    }
-                    if *text.add(len) == b'=' {
-                        let name = std::slice::from_raw_parts(text, len);
-                        each(name, &|| {
-                            CStr::from_ptr(text.add(len + 1).cast()).to_bytes()
-                        });
-                    }
-                }
+            // without one is skipped.
+            if let Some(eq) = bytes.get(1..).and_then(|rest| memchr::memchr(b'=', rest)) {
+                each(&bytes[..eq + 1], &bytes[eq + 2..]);
             }
             // SAFETY: `entry` was not the terminating null, so the next
             // element is within the array.
@@ -100,9 +88,9 @@ mod glibc {
 }
 
 /// Calls `each(name, value)` for every variable of the process, read in
-/// place (`value()` reads the value); `None` where that is not sound or not supported (read with
+/// place; `None` where that is not sound or not supported (read with
 /// `std::env::vars_os()` instead).
-pub(crate) fn for_each(each: impl for<'e> FnMut(&'e [u8], &dyn Fn() -> &'e [u8])) -> Option<()> {
+pub(crate) fn for_each(each: impl FnMut(&[u8], &[u8])) -> Option<()> {
     #[cfg(all(
         target_os = "linux",
         target_env = "gnu",
