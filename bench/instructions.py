@@ -15,6 +15,13 @@ process_env` for times.
 Needs valgrind. Each loader runs twice (`--small` and `--large` loads);
 the difference divided by the extra loads is the cost of one load, with
 start-up and first-load costs cancelled.
+
+    python3 bench/instructions.py --time [--rounds 9]
+
+times the same loaders instead (no valgrind): each runs 50,000 loads in a
+process of its own, the loaders interleaved, `--rounds` times; per load,
+the fastest round and the median. Pairs that ran back to back see the same
+machine, which criterion's groups, minutes apart, do not.
 """
 import argparse
 import json
@@ -66,14 +73,32 @@ def per_load(binary: str, env: dict, loader: str, small: int, large: int) -> flo
     return (instructions(binary, env, loader, large) - instructions(binary, env, loader, small)) / (large - small)
 
 
+def timed(binary: str, env: dict, rounds: int, loads: int = 50_000) -> None:
+    import statistics
+    import time
+    results = {key: [] for key, _ in LOADERS}
+    for _ in range(rounds):
+        for key, _ in LOADERS:
+            start = time.perf_counter()
+            subprocess.run([binary, key, str(loads)], env=env, check=True)
+            results[key].append((time.perf_counter() - start) / loads * 1e6)
+    envy = statistics.median(results["envy"])
+    print(f"{'':46} {'fastest':>9} {'median':>9} {'vs envy':>8}   (µs per load, {rounds} rounds)")
+    for key, label in LOADERS:
+        median = statistics.median(results[key])
+        print(f"{label:46} {min(results[key]):>9.2f} {median:>9.2f} {median / envy:>7.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--large", type=int, default=600)
+    parser.add_argument("--time", action="store_true", help="time the loaders instead of counting instructions")
+    parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
     if args.large <= args.small:
         raise SystemExit("--large must be more than --small")
-    if shutil.which("valgrind") is None:
+    if not args.time and shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed")
     binary = bench_binary()
     variables = dict(
@@ -83,6 +108,10 @@ def main() -> None:
     # The variables in the real environment, as the criterion bench has
     # them; ASYNCGATE_BENCH_CHILD says they are there already.
     env = dict(os.environ, **variables, ASYNCGATE_BENCH_CHILD="1")
+    if args.time:
+        print(f"environment: {len(env)} variables\n")
+        timed(binary, env, args.rounds)
+        return
     print(f"environment: {len(env)} variables; {args.large - args.small} loads counted per loader\n")
     counts = {key: per_load(binary, env, key, args.small, args.large) for key, _ in LOADERS}
     floor, envy = counts["floor"], counts["envy"]

@@ -2,6 +2,11 @@
 //! (environment snapshot, `.env`, TOML file, defaults, `NAME_FILE`
 //! secrets), string → `T` deserialization and field resolution.
 //!
+//! The process environment is read in place while the process has one
+//! thread (glibc), so a load in `main`, before a runtime starts, copies
+//! only the variables it can use; with more threads it reads through std's
+//! copy of every variable. Both give the same load.
+//!
 //! This stage reads; it does not detect or validate. Its output, the
 //! layers and a resolver over them, is consumed by detection and
 //! then by the typestate transition that makes a [`Loaded`](crate::Loaded).
