@@ -95,7 +95,11 @@ pub(crate) fn hand_written() -> Option<(u16, u64, Vec<String>, String)> {
 /// the process has one thread (on glibc), through std's copy after
 /// [`start_a_thread`].
 pub(crate) fn check_environ_path(threaded: bool) {
-    let in_place = cfg!(all(target_os = "linux", target_env = "gnu")) && !threaded;
+    let in_place = cfg!(all(
+        target_os = "linux",
+        target_env = "gnu",
+        not(target_feature = "crt-static")
+    )) && !threaded;
     assert_eq!(
         asyncgate_config::load::__environ_in_place(),
         in_place,
