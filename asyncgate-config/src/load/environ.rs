@@ -77,7 +77,7 @@ mod glibc {
             let bytes = unsafe { CStr::from_ptr(text.cast()) }.to_bytes();
             // The name ends at the first `=` after its first byte; an entry
             // without one is skipped.
-            if let Some(eq) = bytes.get(1..).and_then(|rest| memchr::memchr(b'=', rest)) {
+            if let Some(eq) = bytes.iter().skip(1).position(|&b| b == b'=') {
                 each(&bytes[..eq + 1], &bytes[eq + 2..]);
             }
             // SAFETY: `entry` was not the terminating null, so the next
