@@ -153,6 +153,35 @@ mod tests {
         assert_eq!(shadowed, [0, 2]);
     }
 
+    proptest::proptest! {
+        /// Against a map: every name finds its last index, every other
+        /// name finds nothing, and the shadowed indices are exactly the
+        /// earlier occurrences. Names are drawn from a small alphabet so
+        /// that repeats, shared prefixes and equal lengths are common.
+        #[test]
+        fn agrees_with_a_map(
+            names in proptest::collection::vec("[AB_]{0,12}", 0..60),
+            probes in proptest::collection::vec("[AB_]{0,12}", 0..20),
+        ) {
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let (table, shadowed) = table(&refs);
+            let mut last = std::collections::HashMap::new();
+            for (index, name) in refs.iter().enumerate() {
+                last.insert(*name, index);
+            }
+            for name in refs.iter().copied().chain(probes.iter().map(String::as_str)) {
+                proptest::prop_assert_eq!(
+                    table.find(name.as_bytes(), |i| refs[i].as_bytes()),
+                    last.get(name).copied()
+                );
+            }
+            let mut expected: Vec<usize> =
+                (0..refs.len()).filter(|i| last[refs[*i]] != *i).collect();
+            expected.sort_unstable();
+            proptest::prop_assert_eq!(shadowed, expected);
+        }
+    }
+
     #[test]
     fn an_empty_table_finds_nothing() {
         let (table, _) = table(&[]);
