@@ -553,7 +553,21 @@ impl ClaimStore for FileStore {
         &'a self,
         id: &'a InstanceId,
     ) -> BoxFuture<'a, Result<Box<dyn HeldClaim>, ClaimError>> {
-        Box::pin(async move { self.acquire_now(id) })
+        Box::pin(async move {
+            // File I/O, and a wait of up to two check intervals when the
+            // claim is taken back from an adopter: on Tokio's blocking pool,
+            // not on a thread that runs tasks. Elsewhere, inline.
+            let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                return self.acquire_now(id);
+            };
+            let (store, owned_id) = (self.clone(), id.clone());
+            runtime
+                .spawn_blocking(move || store.acquire_now(&owned_id))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(self.error(format!("taking the claim of `{id}` failed: {e}")))
+                })
+        })
     }
 
     fn list(&self) -> BoxFuture<'_, Result<Vec<ClaimInfo>, ClaimError>> {

@@ -359,6 +359,42 @@ fn the_adopted_id_starting_again_takes_it_back() {
     ));
 }
 
+/// The wait for a take-back runs on Tokio's blocking pool: on a
+/// current-thread runtime, other tasks keep running meanwhile.
+#[test]
+fn taking_back_does_not_stop_the_runtimes_other_tasks() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path())
+        .unwrap()
+        .check_every(Duration::from_millis(20));
+    let (gone, peer) = (id("worker-busy"), id("worker-peer"));
+    drop(block_on(store.acquire(&gone)).unwrap());
+    let _adopted = store.adopt(&gone, &peer).unwrap().unwrap();
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let (back, waited, ticked) = block_on(async {
+        let counter = ticks.clone();
+        let ticker = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let started = std::time::Instant::now();
+        let back = store.acquire(&gone).await;
+        let ticked = ticks.load(Ordering::Relaxed);
+        ticker.abort();
+        (back, started.elapsed(), ticked)
+    });
+    assert_eq!(back.expect("taken back").epoch(), 3);
+    // The claim polls every 10 ms until the adopter lets go.
+    assert!(waited >= Duration::from_millis(10), "{waited:?}");
+    assert!(
+        ticked >= 3,
+        "{ticked} ticks in {waited:?}: the runtime was blocked"
+    );
+}
+
 /// A take-back request left by a process that died does not end the next
 /// adoption at once.
 #[test]
