@@ -135,6 +135,12 @@ pub trait GateConfig: Sized {
     fn schema() -> &'static Schema;
 
     /// Loads from the process environment, `.env` and the config file.
+    ///
+    /// Call it in `main` before starting a runtime: while the process has
+    /// one thread (glibc), the environment is read where it lies and only
+    /// the variables this struct or detection can use are copied; with
+    /// more threads, through std's copy of every variable (the same
+    /// result, about twice the time).
     fn load() -> Result<Loaded<Self>, Report> {
         Self::loader().load()
     }
