@@ -15,7 +15,14 @@
 //! runs the original's rule (each replica sweeps only its own id, no
 //! adoption) through a pod replacement and shows the stranded tasks.
 //!
-//! CI runs one round (`ASYNCGATE_FAULT_ROUNDS=1`, about 40 s). The long
+//! `on_one_host_partitions_hold_under_kill_and_replacement` runs the same
+//! load and checker on one host (file claim store, the shared embedded
+//! task store) through kill -9 and a pod replacement; without adoption the
+//! checker finds the replaced replica's tasks stranded (tried by hand: 6
+//! violations in one round).
+//!
+//! CI runs one round (`ASYNCGATE_FAULT_ROUNDS=1`, about 40 s, and 22 s
+//! on one host). The long
 //! profile: `ASYNCGATE_FAULT_ROUNDS=10 cargo test -p asyncgate-examples
 //! --test faults -- --nocapture` (with `ASYNCGATE_TEST_DATABASE_URL` set,
 //! as `.ci/run` does; the test starts its own cluster either way).
@@ -167,8 +174,17 @@ struct Slot {
     server: Option<Server>,
 }
 
+/// Where a fleet keeps its claims and tasks.
+enum Backend {
+    /// PostgreSQL at this URL: the claim lease table and the task tables.
+    Postgres(String),
+    /// One host: the file claim store, and the embedded task store that
+    /// the replicas share (`tasks.sqlite3` in the fleet's claim directory).
+    OneHost,
+}
+
 struct Fleet {
-    url: String,
+    backend: Backend,
     dir: tempfile::TempDir,
     slots: Vec<Slot>,
     live: Live,
@@ -178,9 +194,15 @@ struct Fleet {
 
 impl Fleet {
     fn env(&self, id: &str) -> Vec<(&'static str, String)> {
-        vec![
-            ("ASYNCGATE_CLAIM_STORE", "postgres".to_owned()),
-            ("ASYNCGATE_DATABASE_URL", self.url.clone()),
+        let mut env = match &self.backend {
+            Backend::Postgres(url) => vec![
+                ("ASYNCGATE_CLAIM_STORE", "postgres".to_owned()),
+                ("ASYNCGATE_DATABASE_URL", url.clone()),
+            ],
+            // Server::try_start's default claim directory, one per fleet.
+            Backend::OneHost => vec![("ASYNCGATE_CLAIM_STORE", "file".to_owned())],
+        };
+        env.extend([
             ("ASYNCGATE_CLAIM_TTL_MS", CLAIM_TTL_MS.to_string()),
             ("ASYNCGATE_INSTANCE_ID", id.to_owned()),
             ("ASYNCGATE_API_KEY", API_KEY.to_owned()),
@@ -191,7 +213,47 @@ impl Fleet {
             ("ASYNCGATE_PARTITION_ADOPTION", self.adoption.to_string()),
             ("ASYNCGATE_MAX_LEASE_TTL_SECONDS", "10".to_owned()),
             ("ASYNCGATE_DEFAULT_LEASE_TTL_SECONDS", "5".to_owned()),
-        ]
+        ]);
+        env
+    }
+
+    /// The rows of a query on the fleet's task store, each column as text
+    /// (empty for NULL).
+    fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        match &self.backend {
+            Backend::Postgres(url) => psql(url, sql)
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(|l| l.split('|').map(str::to_owned).collect())
+                .collect(),
+            Backend::OneHost => {
+                let path = self.dir.path().join("claims").join("tasks.sqlite3");
+                let db = rusqlite::Connection::open_with_flags(
+                    &path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                db.busy_timeout(Duration::from_secs(5)).unwrap();
+                let mut query = db.prepare(sql).unwrap();
+                let columns = query.column_count();
+                let rows = query
+                    .query_map([], |row| {
+                        (0..columns)
+                            .map(|i| {
+                                Ok(match row.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => String::new(),
+                                    rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                                    other => other.as_str()?.to_owned(),
+                                })
+                            })
+                            .collect::<rusqlite::Result<Vec<String>>>()
+                    })
+                    .unwrap()
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .unwrap();
+                rows
+            }
+        }
     }
 
     fn start(&self, id: &str) -> Option<Server> {
@@ -262,32 +324,31 @@ impl Fleet {
 }
 
 /// Reads what the store holds: requeues, fenced writes, tasks.
-fn evidence(url: &str, ops: Vec<Op>, outages: Vec<(i64, i64)>) -> Evidence {
-    let rows = |sql: &str| -> Vec<Vec<String>> {
-        psql(url, sql)
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(|l| l.split('|').map(str::to_owned).collect())
-            .collect()
-    };
+fn evidence(fleet: &Fleet, ops: Vec<Op>, outages: Vec<(i64, i64)>) -> Evidence {
+    let rows = |sql: &str| fleet.rows(sql);
     let int = |s: &str| s.parse::<i64>().unwrap();
-    let requeues = rows(
+    let postgres = matches!(fleet.backend, Backend::Postgres(_));
+    let requeues_sql = if postgres {
         "SELECT id, lease_id, task_id, partition, epoch,
                 (extract(epoch FROM lease_expired_at) * 1000)::bigint,
                 (extract(epoch FROM requeued_at) * 1000)::bigint
-           FROM asyncgate_requeues ORDER BY id",
-    )
-    .iter()
-    .map(|r| Requeue {
-        seq: int(&r[0]),
-        lease_id: int(&r[1]),
-        task_id: int(&r[2]),
-        partition: r[3].clone(),
-        epoch: int(&r[4]),
-        lease_expired_ms: int(&r[5]),
-        requeued_ms: int(&r[6]),
-    })
-    .collect::<Vec<_>>();
+           FROM asyncgate_requeues ORDER BY id"
+    } else {
+        "SELECT id, lease_id, task_id, partition, epoch, lease_expired_ms, requeued_ms
+           FROM asyncgate_requeues ORDER BY id"
+    };
+    let requeues = rows(requeues_sql)
+        .iter()
+        .map(|r| Requeue {
+            seq: int(&r[0]),
+            lease_id: int(&r[1]),
+            task_id: int(&r[2]),
+            partition: r[3].clone(),
+            epoch: int(&r[4]),
+            lease_expired_ms: int(&r[5]),
+            requeued_ms: int(&r[6]),
+        })
+        .collect::<Vec<_>>();
     let mut writes: Vec<Fenced> = requeues
         .iter()
         .map(|r| Fenced {
@@ -314,20 +375,30 @@ fn evidence(url: &str, ops: Vec<Op>, outages: Vec<(i64, i64)>) -> Evidence {
             epoch: int(&r[2]),
         }));
     }
-    let tasks = rows(
+    let tasks_sql = if postgres {
         "SELECT task_id, status, owner_instance,
                 CASE WHEN status = 'leased' AND lease_expires_at < now()
                      THEN (extract(epoch FROM now() - lease_expires_at) * 1000)::bigint END
-           FROM asyncgate_tasks",
-    )
-    .iter()
-    .map(|r| Task {
-        task_id: int(&r[0]),
-        status: r[1].clone(),
-        owner: r[2].clone(),
-        expired_for_ms: r.get(3).filter(|s| !s.is_empty()).map(|s| int(s)),
-    })
-    .collect();
+           FROM asyncgate_tasks"
+            .to_owned()
+    } else {
+        let now = now_ms();
+        format!(
+            "SELECT task_id, status, owner_instance,
+                    CASE WHEN status = 'leased' AND lease_expires_ms < {now}
+                         THEN {now} - lease_expires_ms END
+               FROM asyncgate_tasks"
+        )
+    };
+    let tasks = rows(&tasks_sql)
+        .iter()
+        .map(|r| Task {
+            task_id: int(&r[0]),
+            status: r[1].clone(),
+            owner: r[2].clone(),
+            expired_for_ms: r.get(3).filter(|s| !s.is_empty()).map(|s| int(s)),
+        })
+        .collect();
     Evidence {
         ops,
         requeues,
@@ -349,17 +420,16 @@ fn rounds() -> u32 {
         .unwrap_or(1)
 }
 
-#[test]
-fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
-    if database_url().is_none() {
-        return;
-    }
+/// Three replicas on `backend` under the load generator, `faults` run
+/// once per round (returning when the store was down), then every lease
+/// abandoned at the end left to expire; the history must check clean and
+/// show that the run exercised completions, requeues and adoption.
+fn checked_run(backend: Backend, faults: &mut dyn FnMut(&mut Fleet, u32) -> Option<(i64, i64)>) {
     let _alone = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let (cluster, url) = OwnCluster::start();
     let mut fleet = Fleet {
-        url,
+        backend,
         dir: tempfile::tempdir().unwrap(),
         slots: Vec::new(),
         live: Arc::new(RwLock::new(Vec::new())),
@@ -387,57 +457,9 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
         })
         .collect();
 
-    let mut frozen_exits = Vec::new();
     let mut outages = Vec::new();
     for round in 0..rounds() {
-        fleet.run_for(Duration::from_secs(3));
-        // kill -9, restarted with the same id 2 s later.
-        let killed = fleet.kill9(0);
-        drop(killed);
-        fleet.run_for(Duration::from_secs(2));
-        let id = fleet.slots[0].id.clone();
-        fleet.slots[0].server = fleet.start(&id);
-        fleet.publish();
-        fleet.run_for(Duration::from_secs(3));
-
-        // SIGSTOP past the ttl, then SIGCONT: fenced out, exit 69.
-        let frozen = fleet.slots[1].server.take().unwrap();
-        fleet.publish();
-        frozen.signal("STOP");
-        std::thread::sleep(Duration::from_millis(
-            u64::try_from(CLAIM_TTL_MS).unwrap() + 1500,
-        ));
-        frozen.signal("CONT");
-        let (code, log) = frozen.wait_exit(Duration::from_secs(15));
-        frozen_exits.push(code);
-        assert_eq!(
-            code,
-            Some(69),
-            "the frozen replica must exit 69 once it wakes:\n{log}"
-        );
-        let id = fleet.slots[1].id.clone();
-        fleet.slots[1].server = fleet.start(&id);
-        fleet.publish();
-        fleet.run_for(Duration::from_secs(3));
-
-        // A pod replacement: the old id is gone for good, a new one starts.
-        let replaced = fleet.kill9(2);
-        drop(replaced);
-        let new_id = format!("replica-c{}", round + 2);
-        fleet.slots[2] = Slot {
-            server: fleet.start(&new_id),
-            id: new_id,
-        };
-        fleet.publish();
-        fleet.run_for(Duration::from_secs(4));
-
-        // A PostgreSQL restart: while it is down, nobody can requeue.
-        let down = now_ms();
-        cluster.down();
-        std::thread::sleep(Duration::from_millis(800));
-        cluster.up();
-        outages.push((down, now_ms()));
-        fleet.run_for(Duration::from_secs(4));
+        outages.extend(faults(&mut fleet, round));
     }
     stop.store(true, Ordering::Relaxed);
     for w in workers {
@@ -448,14 +470,13 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
         u64::try_from(BOUND_MS + 3000).unwrap(),
     ));
     let ops = std::mem::take(&mut *history.lock().unwrap());
-    let evidence = evidence(&fleet.url, ops, outages);
+    let evidence = evidence(&fleet, ops, outages);
     let violations = history::check(&evidence);
 
     let count = |f: &dyn Fn(&Op) -> bool| evidence.ops.iter().filter(|op| f(op)).count();
-    let by_adopters = psql(
-        &fleet.url,
-        "SELECT count(*) FROM asyncgate_requeues WHERE swept_by <> partition",
-    );
+    let by_adopters = fleet
+        .rows("SELECT count(*) FROM asyncgate_requeues WHERE swept_by <> partition")[0][0]
+        .clone();
     let slowest = evidence
         .requeues
         .iter()
@@ -500,7 +521,93 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
         by_adopters.parse::<u64>().unwrap() > 0,
         "no partition was ever adopted"
     );
+}
+
+#[test]
+fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
+    if database_url().is_none() {
+        return;
+    }
+    let (cluster, url) = OwnCluster::start();
+    checked_run(Backend::Postgres(url), &mut |fleet, round| {
+        fleet.run_for(Duration::from_secs(3));
+        // kill -9, restarted with the same id 2 s later.
+        let killed = fleet.kill9(0);
+        drop(killed);
+        fleet.run_for(Duration::from_secs(2));
+        let id = fleet.slots[0].id.clone();
+        fleet.slots[0].server = fleet.start(&id);
+        fleet.publish();
+        fleet.run_for(Duration::from_secs(3));
+
+        // SIGSTOP past the ttl, then SIGCONT: fenced out, exit 69.
+        let frozen = fleet.slots[1].server.take().unwrap();
+        fleet.publish();
+        frozen.signal("STOP");
+        std::thread::sleep(Duration::from_millis(
+            u64::try_from(CLAIM_TTL_MS).unwrap() + 1500,
+        ));
+        frozen.signal("CONT");
+        let (code, log) = frozen.wait_exit(Duration::from_secs(15));
+        assert_eq!(
+            code,
+            Some(69),
+            "the frozen replica must exit 69 once it wakes:\n{log}"
+        );
+        let id = fleet.slots[1].id.clone();
+        fleet.slots[1].server = fleet.start(&id);
+        fleet.publish();
+        fleet.run_for(Duration::from_secs(3));
+
+        // A pod replacement: the old id is gone for good, a new one starts.
+        let replaced = fleet.kill9(2);
+        drop(replaced);
+        let new_id = format!("replica-c{}", round + 2);
+        fleet.slots[2] = Slot {
+            server: fleet.start(&new_id),
+            id: new_id,
+        };
+        fleet.publish();
+        fleet.run_for(Duration::from_secs(4));
+
+        // A PostgreSQL restart: while it is down, nobody can requeue.
+        let down = now_ms();
+        cluster.down();
+        std::thread::sleep(Duration::from_millis(800));
+        cluster.up();
+        let outage = (down, now_ms());
+        fleet.run_for(Duration::from_secs(4));
+        Some(outage)
+    });
     drop(cluster);
+}
+
+/// The same on one host, with the file claim store and the embedded task
+/// store: kill -9 (restarted with the same id 2 s later) and a pod
+/// replacement (a new id; a peer adopts the old one's partition). No
+/// freeze: a frozen holder keeps its lock file (README), so its expired
+/// leases wait until it wakes; no database restart: SQLite is a file.
+#[test]
+fn on_one_host_partitions_hold_under_kill_and_replacement() {
+    checked_run(Backend::OneHost, &mut |fleet, round| {
+        fleet.run_for(Duration::from_secs(3));
+        drop(fleet.kill9(0));
+        fleet.run_for(Duration::from_secs(2));
+        let id = fleet.slots[0].id.clone();
+        fleet.slots[0].server = fleet.start(&id);
+        fleet.publish();
+        fleet.run_for(Duration::from_secs(3));
+
+        drop(fleet.kill9(2));
+        let new_id = format!("replica-c{}", round + 2);
+        fleet.slots[2] = Slot {
+            server: fleet.start(&new_id),
+            id: new_id,
+        };
+        fleet.publish();
+        fleet.run_for(Duration::from_secs(4));
+        None
+    });
 }
 
 /// A pod replacement under one rule: the old replica's tasks are leased
@@ -508,7 +615,7 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
 /// returns the checker's verdict once ttl + sweep + 1 s has passed.
 fn replacement(url: &str, adoption: bool) -> (Vec<history::Violation>, Vec<Task>, Option<i64>) {
     let mut fleet = Fleet {
-        url: url.to_owned(),
+        backend: Backend::Postgres(url.to_owned()),
         dir: tempfile::tempdir().unwrap(),
         slots: Vec::new(),
         live: Arc::new(RwLock::new(Vec::new())),
@@ -566,7 +673,7 @@ fn replacement(url: &str, adoption: bool) -> (Vec<history::Violation>, Vec<Task>
     fleet.run_for(Duration::from_millis(
         u64::try_from(BOUND_MS + 2000).unwrap(),
     ));
-    let evidence = evidence(url, ops, Vec::new());
+    let evidence = evidence(&fleet, ops, Vec::new());
     // How long after its expiry the slowest lease was requeued.
     let recovery = evidence
         .requeues
