@@ -236,7 +236,7 @@ impl Fleet {
                 db.busy_timeout(Duration::from_secs(5)).unwrap();
                 let mut query = db.prepare(sql).unwrap();
                 let columns = query.column_count();
-                let rows = query
+                query
                     .query_map([], |row| {
                         (0..columns)
                             .map(|i| {
@@ -250,8 +250,7 @@ impl Fleet {
                     })
                     .unwrap()
                     .collect::<rusqlite::Result<Vec<_>>>()
-                    .unwrap();
-                rows
+                    .unwrap()
             }
         }
     }
@@ -313,6 +312,25 @@ impl Fleet {
             self.supervise();
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Starts slot `i` again under its own id, as Kubernetes restarts a
+    /// container.
+    fn restart(&mut self, i: usize) {
+        let id = self.slots[i].id.clone();
+        self.slots[i].server = self.start(&id);
+        self.publish();
+    }
+
+    /// A pod replacement: slot `i` is killed and a replica with a new id
+    /// takes its place; the old id never comes back.
+    fn replace(&mut self, i: usize, new_id: String) {
+        drop(self.kill9(i));
+        self.slots[i] = Slot {
+            server: self.start(&new_id),
+            id: new_id,
+        };
+        self.publish();
     }
 
     fn kill9(&mut self, i: usize) -> Server {
@@ -420,11 +438,14 @@ fn rounds() -> u32 {
         .unwrap_or(1)
 }
 
+/// One round of faults on a fleet; returns when the store was down, if it was.
+type Faults<'a> = dyn FnMut(&mut Fleet, u32) -> Option<(i64, i64)> + 'a;
+
 /// Three replicas on `backend` under the load generator, `faults` run
 /// once per round (returning when the store was down), then every lease
 /// abandoned at the end left to expire; the history must check clean and
 /// show that the run exercised completions, requeues and adoption.
-fn checked_run(backend: Backend, faults: &mut dyn FnMut(&mut Fleet, u32) -> Option<(i64, i64)>) {
+fn checked_run(backend: Backend, faults: &mut Faults<'_>) {
     let _alone = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -532,12 +553,9 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
     checked_run(Backend::Postgres(url), &mut |fleet, round| {
         fleet.run_for(Duration::from_secs(3));
         // kill -9, restarted with the same id 2 s later.
-        let killed = fleet.kill9(0);
-        drop(killed);
+        drop(fleet.kill9(0));
         fleet.run_for(Duration::from_secs(2));
-        let id = fleet.slots[0].id.clone();
-        fleet.slots[0].server = fleet.start(&id);
-        fleet.publish();
+        fleet.restart(0);
         fleet.run_for(Duration::from_secs(3));
 
         // SIGSTOP past the ttl, then SIGCONT: fenced out, exit 69.
@@ -554,20 +572,11 @@ fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
             Some(69),
             "the frozen replica must exit 69 once it wakes:\n{log}"
         );
-        let id = fleet.slots[1].id.clone();
-        fleet.slots[1].server = fleet.start(&id);
-        fleet.publish();
+        fleet.restart(1);
         fleet.run_for(Duration::from_secs(3));
 
         // A pod replacement: the old id is gone for good, a new one starts.
-        let replaced = fleet.kill9(2);
-        drop(replaced);
-        let new_id = format!("replica-c{}", round + 2);
-        fleet.slots[2] = Slot {
-            server: fleet.start(&new_id),
-            id: new_id,
-        };
-        fleet.publish();
+        fleet.replace(2, format!("replica-c{}", round + 2));
         fleet.run_for(Duration::from_secs(4));
 
         // A PostgreSQL restart: while it is down, nobody can requeue.
@@ -593,18 +602,9 @@ fn on_one_host_partitions_hold_under_kill_and_replacement() {
         fleet.run_for(Duration::from_secs(3));
         drop(fleet.kill9(0));
         fleet.run_for(Duration::from_secs(2));
-        let id = fleet.slots[0].id.clone();
-        fleet.slots[0].server = fleet.start(&id);
-        fleet.publish();
+        fleet.restart(0);
         fleet.run_for(Duration::from_secs(3));
-
-        drop(fleet.kill9(2));
-        let new_id = format!("replica-c{}", round + 2);
-        fleet.slots[2] = Slot {
-            server: fleet.start(&new_id),
-            id: new_id,
-        };
-        fleet.publish();
+        fleet.replace(2, format!("replica-c{}", round + 2));
         fleet.run_for(Duration::from_secs(4));
         None
     });
@@ -664,12 +664,7 @@ fn replacement(url: &str, adoption: bool) -> (Vec<history::Violation>, Vec<Task>
         });
     }
     // The pod is replaced: the old id never comes back.
-    drop(fleet.kill9(0));
-    let new_id = "orders-7d9f8-new".to_owned();
-    fleet.slots[0] = Slot {
-        server: fleet.start(&new_id),
-        id: new_id,
-    };
+    fleet.replace(0, "orders-7d9f8-new".to_owned());
     fleet.run_for(Duration::from_millis(
         u64::try_from(BOUND_MS + 2000).unwrap(),
     ));

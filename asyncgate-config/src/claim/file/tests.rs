@@ -321,18 +321,33 @@ fn a_dead_replicas_id_is_adopted_once_at_the_next_epoch() {
     assert_eq!(info.adopted_by, None, "a released adoption is history");
 }
 
+/// A store checking every 20 ms, and `name`'s claim, taken once and
+/// dropped (a dead replica), adopted by `worker-peer`.
+fn adopted_by_a_peer(
+    name: &str,
+) -> (
+    tempfile::TempDir,
+    FileStore,
+    InstanceId,
+    crate::claim::Adopted,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path())
+        .unwrap()
+        .check_every(Duration::from_millis(20));
+    let gone = id(name);
+    drop(block_on(store.acquire(&gone)).unwrap());
+    let adopted = store.adopt(&gone, &id("worker-peer")).unwrap().unwrap();
+    (dir, store, gone, adopted)
+}
+
 /// The adopted id starting again takes its partition back: the adoption's
 /// watch fires, its lock goes, the id holds the next epoch; and the wait
 /// is bounded by two check intervals.
 #[test]
 fn the_adopted_id_starting_again_takes_it_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = FileStore::new(dir.path())
-        .unwrap()
-        .check_every(Duration::from_millis(20));
-    let (gone, peer) = (id("worker-back"), id("worker-peer"));
-    drop(block_on(store.acquire(&gone)).unwrap());
-    let adopted = store.adopt(&gone, &peer).unwrap().unwrap();
+    let (_dir, store, gone, adopted) = adopted_by_a_peer("worker-back");
+    let peer = id("worker-peer");
     let mut watch = adopted.watch();
     let started = std::time::Instant::now();
     let back = block_on(store.acquire(&gone)).expect("taken back");
@@ -364,13 +379,7 @@ fn the_adopted_id_starting_again_takes_it_back() {
 #[test]
 fn taking_back_does_not_stop_the_runtimes_other_tasks() {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let dir = tempfile::tempdir().unwrap();
-    let store = FileStore::new(dir.path())
-        .unwrap()
-        .check_every(Duration::from_millis(20));
-    let (gone, peer) = (id("worker-busy"), id("worker-peer"));
-    drop(block_on(store.acquire(&gone)).unwrap());
-    let _adopted = store.adopt(&gone, &peer).unwrap().unwrap();
+    let (_dir, store, gone, _adopted) = adopted_by_a_peer("worker-busy");
     let ticks = Arc::new(AtomicUsize::new(0));
     let (back, waited, ticked) = block_on(async {
         let counter = ticks.clone();
