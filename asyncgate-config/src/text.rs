@@ -178,6 +178,12 @@ mod tests {
         );
         assert_eq!(printable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
         assert!(!printable("postgres://u:hunter2@h/d").contains("hunter2"));
+        // C1 controls (CSI is U+009B, two bytes in UTF-8), DEL, and text
+        // that only looks close (U+00C2, U+0100) or is plain.
+        assert_eq!(printable("a\u{9b}31mb"), "a\\u{9b}31mb");
+        assert_eq!(printable("a\u{7f}b"), "a\\u{7f}b");
+        assert_eq!(printable("Â ā é"), "Â ā é");
+        assert_eq!(printable("plain-value"), "plain-value");
     }
 
     #[test]
