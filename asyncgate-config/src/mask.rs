@@ -219,6 +219,15 @@ mod tests {
                 "https://x?token=abc&q=1",
                 format!("https://x?token={r}&q=1"),
             ),
+            // Lists: the items around a masked one are kept as they were.
+            (
+                "redis://:hunter2@a:1,https://ok.example,,redis://:p@ss@b:2,tail",
+                format!("redis://:{r}@a:1,https://ok.example,,redis://:{r}@b:2,tail"),
+            ),
+            (
+                "head,postgres://u:hunter2@h/d",
+                format!("head,postgres://u:{r}@h/d"),
+            ),
         ];
         for (input, expected) in cases {
             let masked = mask_secrets(input);
