@@ -28,9 +28,11 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 LOADERS = [
     ("floor", "floor: std::env::vars_os() copied and dropped"),
@@ -74,8 +76,6 @@ def per_load(binary: str, env: dict, loader: str, small: int, large: int) -> flo
 
 
 def timed(binary: str, env: dict, rounds: int, loads: int = 50_000) -> None:
-    import statistics
-    import time
     results = {key: [] for key, _ in LOADERS}
     for _ in range(rounds):
         for key, _ in LOADERS:

@@ -5,8 +5,9 @@
 //!
 //! Loaders: `ours`, `ours-threaded` (after a thread has run, so the
 //! environment is read through std's copy), `envy`, `figment`, `config`,
-//! `hand`, `floor` (the `vars_os()` copy alone) from the process environment, and `injected` /
-//! `injected-unknown` (one unknown `BENCH_*` variable) from a map.
+//! `hand`, `floor` (the `vars_os()` copy alone) from the process
+//! environment, and `injected` / `injected-unknown` (one unknown `BENCH_*`
+//! variable) from a map.
 //! `instructions env` prints the variables the process loaders read.
 //!
 //! Run: `python3 bench/instructions.py` (needs valgrind).
