@@ -71,9 +71,15 @@ fn emit(model: &Model<'_>) -> TokenStream {
     // Names composed across sections are only known here, at compile time.
     let distinct = (model.has_nested && !model.section).then(|| {
         let config_file_env = format!("{}_CONFIG_FILE", model.prefix);
-        quote_spanned! {ident.span()=>
-            const _: () = #private::assert_distinct_vars(#config_file_env, <#ident as #trait_path>::__FIELDS);
-        }
+        // Every token at the struct's name, so that a collision's error
+        // points there: a span joined from two places falls back to the
+        // derive attribute.
+        respanned(
+            quote! {
+                const _: () = #private::assert_distinct_vars(#config_file_env, <#ident as #trait_path>::__FIELDS);
+            },
+            ident.span(),
+        )
     });
 
     quote! {
@@ -331,4 +337,23 @@ fn compile_time_checks(f: &FieldModel<'_>, private: &TokenStream) -> TokenStream
         });
     }
     out
+}
+
+/// `tokens` with every span set to `span`, inside groups too.
+fn respanned(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            proc_macro2::TokenTree::Group(group) => {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(group.stream(), span));
+                inner.set_span(span);
+                proc_macro2::TokenTree::Group(inner)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
 }
