@@ -181,6 +181,46 @@ mod tests {
         assert_eq!(env.lookup("OTHER"), None);
     }
 
+    proptest::proptest! {
+        /// Against a map built the obvious way: the relevant names, the
+        /// last value of each, values that are not UTF-8 marked as such.
+        #[test]
+        fn the_snapshot_agrees_with_a_map(
+            vars in proptest::collection::vec(
+                ("(APP_|OTHER_)[AB]{0,3}", proptest::option::of("[a-z=]{0,4}")),
+                0..40,
+            ),
+        ) {
+            #[cfg(unix)]
+            let os = |v: &Option<String>| -> OsString {
+                use std::os::unix::ffi::OsStringExt;
+                v.clone().map_or_else(|| OsString::from_vec(vec![0xff]), OsString::from)
+            };
+            #[cfg(not(unix))]
+            let os = |v: &Option<String>| OsString::from(v.clone().unwrap_or_default());
+            let env = Env::from_os(
+                vars.iter().map(|(n, v)| (OsString::from(n), os(v))),
+                &|n| n.starts_with(b"APP_"),
+            );
+            let mut model = std::collections::HashMap::new();
+            for (name, value) in vars.iter().filter(|(n, _)| n.starts_with("APP_")) {
+                let value = if cfg!(unix) { value.as_deref() } else { Some(value.as_deref().unwrap_or("")) };
+                model.insert(name.as_str(), value);
+            }
+            let mut names: Vec<&str> = env.names().collect();
+            names.sort_unstable();
+            let mut expected: Vec<&str> = model.keys().copied().collect();
+            expected.sort_unstable();
+            proptest::prop_assert_eq!(names, expected);
+            for (name, value) in &model {
+                let found = env.lookup(name);
+                let wanted = Some(value.map_or(EnvValue::NotUnicode, EnvValue::Set));
+                proptest::prop_assert_eq!(found, wanted, "{}", name);
+            }
+            proptest::prop_assert_eq!(env.lookup("OTHER_A"), None);
+        }
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_value_that_is_not_utf8_is_kept_as_such() {
