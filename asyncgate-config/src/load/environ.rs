@@ -18,12 +18,14 @@
 //! variables (tested in `tests/process_environment.rs`).
 #![allow(unsafe_code)]
 
+/// Linux with a dynamically linked glibc: read in place while it says the
+/// process has one thread.
 #[cfg(all(
     target_os = "linux",
     target_env = "gnu",
     not(target_feature = "crt-static")
 ))]
-mod glibc {
+mod platform {
     use std::ffi::{CStr, c_char};
     use std::sync::OnceLock;
 
@@ -87,40 +89,30 @@ mod glibc {
     }
 }
 
-/// Calls `each(name, value)` for every variable of the process, read in
-/// place; `None` where that is not sound or not supported (read with
-/// `std::env::vars_os()` instead).
-pub(crate) fn for_each(each: impl FnMut(&[u8], &[u8])) -> Option<()> {
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        not(target_feature = "crt-static")
-    ))]
-    return glibc::for_each(each);
-    #[cfg(not(all(
-        target_os = "linux",
-        target_env = "gnu",
-        not(target_feature = "crt-static")
-    )))]
-    {
-        let _ = each;
+/// Everywhere else (musl, other systems, a static glibc): no sound way to
+/// read in place; std's copy is used.
+#[cfg(not(all(
+    target_os = "linux",
+    target_env = "gnu",
+    not(target_feature = "crt-static")
+)))]
+mod platform {
+    pub(crate) fn single_threaded() -> bool {
+        false
+    }
+
+    pub(crate) fn for_each(_each: impl FnMut(&[u8], &[u8])) -> Option<()> {
         None
     }
 }
 
+/// Calls `each(name, value)` for every variable of the process, read in
+/// place; `None` where that is not sound or not supported (read with
+/// `std::env::vars_os()` instead).
+pub(crate) use platform::for_each;
+
 /// Whether a load now reads the environment in place (not public API: the
 /// test of both paths asks).
 pub(crate) fn in_place() -> bool {
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        not(target_feature = "crt-static")
-    ))]
-    return glibc::single_threaded();
-    #[cfg(not(all(
-        target_os = "linux",
-        target_env = "gnu",
-        not(target_feature = "crt-static")
-    )))]
-    false
+    platform::single_threaded()
 }
