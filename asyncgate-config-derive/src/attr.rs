@@ -19,6 +19,9 @@ pub(crate) struct ContainerAttrs {
     pub(crate) deny_unknown: Option<Span>,
     /// `section`: a group of settings that another struct nests.
     pub(crate) section: Option<Span>,
+    /// `allow_unknown = "APP_LEGACY_*"`, any number of times: names under
+    /// the prefix that no setting reads and that are not reported.
+    pub(crate) allow_unknown: Vec<LitStr>,
 }
 
 /// A name in a list such as `required_in(staging, production)`.
@@ -153,6 +156,9 @@ impl ContainerAttrs {
                     } else {
                         out.deny_unknown = Some(span);
                     }
+                } else if meta.path.is_ident(ALLOW_UNKNOWN) {
+                    // #[gate(allow_unknown = "APP_LEGACY_*")]
+                    out.allow_unknown.push(meta.value()?.parse()?);
                 } else if meta.path.is_ident(SECTION) {
                     // #[gate(section)]
                     let span = flag(cx, &meta)?;

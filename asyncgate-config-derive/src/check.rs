@@ -16,6 +16,8 @@ pub(crate) struct Model<'a> {
     /// The team's own environment names, with the variant of their tier.
     pub(crate) environment_names: Vec<(String, &'static str)>,
     pub(crate) deny_unknown: bool,
+    /// `allow_unknown` patterns: a name, or a prefix ending in `*`.
+    pub(crate) allow_unknown: Vec<String>,
     /// `#[gate(section)]`: implements `Section`, not `GateConfig`.
     pub(crate) section: bool,
     /// Whether some field is `#[gate(nested)]`.
@@ -96,10 +98,12 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
         .find_map(|f| f.attrs.names.as_ref().map(|names| (f, names)))
         .map(|(field, names)| check_environment_names(cx, field, names))
         .unwrap_or_default();
+    let allow_unknown = check_allow_unknown(cx, container, prefix.as_deref());
     Some(Model {
         input,
         environment_names,
         deny_unknown: container.attrs.deny_unknown.is_some(),
+        allow_unknown,
         section,
         has_nested: fields.iter().any(|f| f.nested),
         doc: &container.doc,
@@ -108,6 +112,61 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
         krate: crate::paths::runtime_path(container.attrs.krate.as_ref()),
         fields,
     })
+}
+
+/// `allow_unknown = "APP_LEGACY_*"`: a variable name under the struct's
+/// prefix, or such a prefix ending in one `*`. Only names under the prefix
+/// are ever reported as unknown, so a pattern elsewhere would do nothing.
+fn check_allow_unknown(
+    cx: &mut Ctxt,
+    container: &Container<'_>,
+    prefix: Option<&str>,
+) -> Vec<String> {
+    let patterns = &container.attrs.allow_unknown;
+    if container.attrs.section.is_some() {
+        for lit in patterns {
+            cx.error_spanned_by(
+                lit,
+                "`allow_unknown` goes on the struct that is loaded, not on a `section`: it names variables under that struct's prefix",
+            );
+        }
+        return Vec::new();
+    }
+    let Some(prefix) = prefix else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for lit in patterns {
+        let value = lit.value();
+        let name = value.strip_suffix('*').unwrap_or(&value);
+        let well_formed = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !well_formed {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "invalid `allow_unknown` pattern {value:?}: write a variable name in upper-case letters, digits and `_`, optionally ending in one `*` (such as \"{prefix}_LEGACY_*\")"
+                ),
+            );
+        } else if !name.starts_with(&format!("{prefix}_")) {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "`allow_unknown` pattern {value:?} is outside the prefix: only `{prefix}_*` variables are ever reported as unknown; write \"{prefix}_...\""
+                ),
+            );
+        } else if out.contains(&value) {
+            cx.error_spanned_by(
+                lit,
+                format!("`allow_unknown` pattern {value:?} is repeated"),
+            );
+        } else {
+            out.push(value);
+        }
+    }
+    out
 }
 
 /// Generic settings structs are not supported: a schema is one `static`.

@@ -116,6 +116,10 @@ fn schema_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
         quote!(.__check_fn(#text))
     });
     let deny_unknown = model.deny_unknown.then(|| quote!(.__deny_unknown()));
+    let allow_unknown = (!model.allow_unknown.is_empty()).then(|| {
+        let patterns = &model.allow_unknown;
+        quote!(.__allow_unknown(&[#(#patterns),*]))
+    });
     let environment_names = (!model.environment_names.is_empty()).then(|| {
         let names = model.environment_names.iter().map(|(name, tier)| {
             let tier = format_ident!("{}", tier);
@@ -128,7 +132,7 @@ fn schema_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
             static __GATE_SCHEMA: #krate::Schema = #krate::Schema::__new(
                 #name, #prefix, #config_file_env, #doc,
                 <#ident as #krate::GateConfig>::__FIELDS,
-            )#check_name #deny_unknown #environment_names;
+            )#check_name #deny_unknown #allow_unknown #environment_names;
             &__GATE_SCHEMA
         }
     }

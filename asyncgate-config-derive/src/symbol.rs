@@ -8,7 +8,9 @@ pub(crate) const CHECK: &str = "check";
 pub(crate) const CRATE: &str = "crate";
 pub(crate) const DENY_UNKNOWN: &str = "deny_unknown";
 pub(crate) const SECTION: &str = "section";
-pub(crate) const CONTAINER_KEYS: &[&str] = &[PREFIX, CHECK, CRATE, DENY_UNKNOWN, SECTION];
+pub(crate) const ALLOW_UNKNOWN: &str = "allow_unknown";
+pub(crate) const CONTAINER_KEYS: &[&str] =
+    &[PREFIX, CHECK, CRATE, DENY_UNKNOWN, SECTION, ALLOW_UNKNOWN];
 
 // On a field.
 pub(crate) const ENVIRONMENT: &str = "environment";

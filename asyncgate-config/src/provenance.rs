@@ -128,6 +128,23 @@ impl fmt::Display for InstanceIdOrigin {
     }
 }
 
+/// The id a platform gives this replica, as detection read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformId {
+    /// The platform.
+    pub platform: Platform,
+    /// The variable the id was read from (`POD_NAME`).
+    pub var: &'static str,
+    /// The id, normalised to the id rules.
+    pub id: InstanceId,
+}
+
+impl From<(Platform, &'static str, InstanceId)> for PlatformId {
+    fn from((platform, var, id): (Platform, &'static str, InstanceId)) -> Self {
+        PlatformId { platform, var, id }
+    }
+}
+
 /// One setting's resolved value as text (secrets redacted), its source,
 /// and whether it parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,6 +210,7 @@ pub struct Resolution {
     pub(crate) origin: InstanceIdOrigin,
     pub(crate) platform: Option<Platform>,
     pub(crate) trace: Vec<TraceStep>,
+    pub(crate) platform_id: Option<PlatformId>,
     pub(crate) settings: Vec<SettingRecord>,
 }
 
@@ -241,6 +259,12 @@ impl Resolution {
     /// The platform the id was detected on, if any.
     pub fn platform(&self) -> Option<Platform> {
         self.platform
+    }
+    /// The id this replica's platform gives it, when detection found one:
+    /// the id itself when it was detected, and also when a configured id
+    /// overrides it (validation compares the two).
+    pub fn platform_id(&self) -> Option<&PlatformId> {
+        self.platform_id.as_ref()
     }
     /// Every platform check, in order (empty when the id was configured).
     pub fn detection_trace(&self) -> &[TraceStep] {

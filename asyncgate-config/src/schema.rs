@@ -22,6 +22,7 @@ pub struct Schema {
     flat: OnceLock<&'static [FieldSchema]>,
     check_fn: Option<&'static str>,
     deny_unknown: bool,
+    allow_unknown: &'static [&'static str],
     environment_names: &'static [(&'static str, Environment)],
     names: OnceLock<Names>,
 }
@@ -109,6 +110,7 @@ impl Schema {
             flat: OnceLock::new(),
             check_fn: None,
             deny_unknown: false,
+            allow_unknown: &[],
             environment_names: &[],
             names: OnceLock::new(),
         }
@@ -124,6 +126,11 @@ impl Schema {
     #[doc(hidden)]
     pub const fn __deny_unknown(mut self) -> Self {
         self.deny_unknown = true;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn __allow_unknown(mut self, patterns: &'static [&'static str]) -> Self {
+        self.allow_unknown = patterns;
         self
     }
     #[doc(hidden)]
@@ -296,6 +303,23 @@ impl Schema {
     /// (`#[gate(deny_unknown)]`), not warnings.
     pub fn denies_unknown(&self) -> bool {
         self.deny_unknown
+    }
+
+    /// The `#[gate(allow_unknown = "...")]` patterns: variable names under
+    /// the prefix, or prefixes ending in `*`, that no setting reads and that
+    /// are never reported as unknown.
+    pub fn allowed_unknown(&self) -> &'static [&'static str] {
+        self.allow_unknown
+    }
+
+    /// Whether `name` matches an `allow_unknown` pattern.
+    pub(crate) fn allows_unknown(&self, name: &str) -> bool {
+        self.allow_unknown
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == *pattern,
+            })
     }
 
     /// The struct's `#[gate(check = path)]` function, as written.

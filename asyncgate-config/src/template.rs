@@ -19,6 +19,20 @@ fn required_in(field: &FieldSchema) -> String {
     }
 }
 
+fn is_instance_id(field: &FieldSchema) -> bool {
+    matches!(field.role(), Role::InstanceId { .. })
+}
+
+/// What the templates say instead of offering the instance id as a key:
+/// a value in a file (or template) that replicas share is shared by all.
+fn per_replica_note(out: &mut String, field: &FieldSchema) {
+    let _ = writeln!(
+        out,
+        "# (per replica: detected from the platform; set {} only in one replica's own environment, never in a file that replicas share)",
+        field.env()
+    );
+}
+
 fn first_line(doc: &str) -> &str {
     doc.lines().next().unwrap_or("")
 }
@@ -91,6 +105,10 @@ impl Schema {
         );
         for f in self.fields() {
             comment_header(&mut out, f, &facts(f));
+            if is_instance_id(f) {
+                per_replica_note(&mut out, f);
+                continue;
+            }
             let _ = writeln!(out, "#{}={}", f.env(), f.default().unwrap_or(""));
         }
         out
@@ -248,6 +266,10 @@ impl Schema {
 fn toml_entry(out: &mut String, f: &FieldSchema) {
     comment_header(out, f, &format!("{}; env: {}", facts(f), f.env()));
     let key = f.name().rsplit('.').next().unwrap_or_default();
+    if is_instance_id(f) {
+        per_replica_note(out, f);
+        return;
+    }
     if f.is_secret() {
         let _ = writeln!(
             out,

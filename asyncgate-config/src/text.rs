@@ -41,6 +41,18 @@ pub(crate) fn printable(value: &str) -> String {
     }
 }
 
+/// A name from the environment or a file (a variable, a key) for display:
+/// escaped like [`printable`], and cut after 120 characters with its
+/// length, so a hostile name of a megabyte makes a short message.
+pub(crate) fn printable_name(name: &str) -> String {
+    const MAX: usize = 120;
+    if name.len() <= MAX {
+        return printable(name);
+    }
+    let head: String = name.chars().take(MAX).collect();
+    format!("{}… ({} bytes)", printable(&head), name.len())
+}
+
 /// Whether `text` has a control character: C0 and DEL are single bytes;
 /// C1 (U+0080 to U+009F) are encoded from the byte 0xC2, so text without
 /// any of those bytes (nearly every value) is not decoded.

@@ -56,30 +56,24 @@ impl<T: GateConfig> Loader<T> {
             &mut || random.next_u64(),
             &mut findings,
         );
-        let mut detected = None;
-        if let Some(identity) = identity {
-            resolver.set_instance_id(identity.index, identity.id.clone(), identity.source);
-            detected = Some((
-                identity.id,
-                identity.origin,
-                identity.platform,
-                identity.trace,
-            ));
+        if let Some(identity) = &identity {
+            resolver.set_instance_id(identity.index, identity.id.clone(), identity.source.clone());
         }
         // Load again: every field, now that the environment and id are known.
         let value = T::__resolve(&mut resolver);
         let (settings, resolved) = resolver.finish();
         findings.extend(resolved);
 
-        let resolution = match (environment, detected) {
-            (Some(environment), Some((instance_id, origin, platform, trace))) => Some(Resolution {
+        let resolution = match (environment, identity) {
+            (Some(environment), Some(identity)) => Some(Resolution {
                 schema,
                 environment,
                 environment_name: environment_name.unwrap_or(environment.as_str()),
-                instance_id,
-                origin,
-                platform,
-                trace,
+                instance_id: identity.id,
+                origin: identity.origin,
+                platform: identity.platform,
+                trace: identity.trace,
+                platform_id: identity.platform_id,
                 settings,
             }),
             _ => None,

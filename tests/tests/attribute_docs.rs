@@ -15,11 +15,11 @@ fn read(relative: &str) -> String {
 
 /// `pub(crate) const NAME: &[&str] = &[A, B];` with `const A: &str = "a";`.
 fn symbol_keys(symbols: &str, list: &str) -> BTreeSet<String> {
-    let start = symbols
-        .find(&format!("const {list}: &[&str] = &["))
-        .unwrap();
+    // rustfmt may wrap the list onto the next line.
+    let start = symbols.find(&format!("const {list}: &[&str] =")).unwrap();
     let body = &symbols[start..];
-    let body = &body[body.find("= &[").unwrap() + 4..body.find("];").unwrap()];
+    let body = &body[body.find('=').unwrap()..];
+    let body = &body[body.find("&[").unwrap() + 2..body.find("];").unwrap()];
     body.split(',')
         .map(str::trim)
         .filter(|c| !c.is_empty())

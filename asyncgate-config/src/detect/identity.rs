@@ -6,7 +6,7 @@ use crate::environment::Environment;
 use crate::instance_id::InstanceId;
 use crate::load::{Layers, Raw, invalid_value};
 use crate::platform::Platform;
-use crate::provenance::{InstanceIdOrigin, Source, TraceStep};
+use crate::provenance::{InstanceIdOrigin, PlatformId, Source, TraceStep};
 use crate::random;
 use crate::report::Finding;
 use crate::schema::{Role, Schema};
@@ -21,6 +21,9 @@ pub(crate) struct Identity {
     pub(crate) source: Source,
     pub(crate) platform: Option<Platform>,
     pub(crate) trace: Vec<TraceStep>,
+    /// What detection found on this replica's platform, whether or not it
+    /// gave the id: a configured id is compared with it.
+    pub(crate) platform_id: Option<PlatformId>,
 }
 
 /// Chooses the id of a schema's `instance_id` field. `None` when the schema
@@ -43,13 +46,14 @@ pub(crate) fn identify(
         return None;
     };
     let default = field.default();
-    let identity = |id, origin, source, platform, trace| Identity {
+    let identity = |id, origin, source, platform, trace, platform_id| Identity {
         index,
         id,
         origin,
         source,
         platform,
         trace,
+        platform_id,
     };
 
     // 1. A configured value other than the default wins.
@@ -66,12 +70,17 @@ pub(crate) fn identify(
             };
             match text.map(str::parse::<InstanceId>) {
                 Some(Ok(id)) if Some(id.as_str()) != default => {
+                    // Detection still runs, for the shared-id rule: a
+                    // configured id that overrides the platform's own
+                    // per-replica id may be shared by every replica.
+                    let found = super::detect(platforms, &layers.env, random).found;
                     return Some(identity(
                         id,
                         InstanceIdOrigin::Configured,
                         source,
                         None,
                         Vec::new(),
+                        found.map(PlatformId::from),
                     ));
                 }
                 // The default set explicitly: treated as not configured.
@@ -91,13 +100,15 @@ pub(crate) fn identify(
 
     // 2. Detection over the platforms, in order.
     let detection = super::detect(platforms, &layers.env, random);
-    if let Some((platform, var, id)) = detection.found {
+    if let Some(found) = detection.found {
+        let (platform, var, id) = found.clone();
         return Some(identity(
             id,
             InstanceIdOrigin::Detected,
             Source::Detected { platform, var },
             Some(platform),
             detection.trace,
+            Some(PlatformId::from(found)),
         ));
     }
 
@@ -111,6 +122,7 @@ pub(crate) fn identify(
                 Source::Default,
                 None,
                 detection.trace,
+                None,
             )),
             Err(e) => {
                 findings.push(invalid_value(field, &Source::Default, &e.to_string()));
@@ -124,6 +136,7 @@ pub(crate) fn identify(
         Source::Fallback,
         None,
         detection.trace,
+        None,
     ))
 }
 

@@ -7,6 +7,7 @@
 use serde::de::DeserializeOwned;
 
 use super::layers::{Layers, Raw};
+use super::service_links::{is_service_link_value, service_link_collision};
 use super::value::{Missing, StrDeserializer};
 use crate::environment::Environment;
 use crate::instance_id::InstanceId;
@@ -191,7 +192,7 @@ impl<'a> Resolver<'a> {
         if let (Raw::Str(text), Source::Env { var }) = (raw, &source)
             && is_service_link_value(text)
         {
-            self.findings.push(service_link(field, var));
+            self.findings.push(service_link_collision(field, var));
             self.records[index] = SettingRecord::failed(Some(source));
             return;
         }
@@ -255,44 +256,6 @@ fn shown(field: &FieldSchema, raw: &Raw<'_>) -> String {
             printable(&serde_json::to_string(&mask_toml(value)).unwrap_or_default())
         }
     }
-}
-
-/// `tcp://10.96.0.12:80`: what the kubelet puts in `<SERVICE>_PORT`.
-fn is_service_link_value(text: &str) -> bool {
-    let Some((scheme, rest)) = text.trim().split_once("://") else {
-        return false;
-    };
-    let Some((host, port)) = rest.rsplit_once(':') else {
-        return false;
-    };
-    matches!(scheme, "tcp" | "udp" | "sctp")
-        && !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b"[].:".contains(&b))
-        && !port.is_empty()
-        && port.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Why a setting holds a Kubernetes service link, and the two fixes.
-fn service_link(field: &'static FieldSchema, var: &str) -> Finding {
-    // The kubelet names `<SERVICE>_PORT` after the Service: upper case, `-` as `_`.
-    let service = var
-        .rsplit_once("_PORT")
-        .map_or(var, |(service, _)| service)
-        .to_ascii_lowercase()
-        .replace('_', "-");
-    Finding::error(
-        field.name(),
-        format!(
-            "{var} holds a Kubernetes service link (tcp://<ip>:<port>), not a value for `{}`: the kubelet sets {var} in every pod of a namespace that has a Service named `{service}`",
-            field.name()
-        ),
-    )
-    .with_env_var(var)
-    .with_remedy(format!(
-        "set `enableServiceLinks: false` in the pod spec, or set {var} explicitly in the container's env"
-    ))
 }
 
 /// A TOML deserializer's message, with any long string of the value that

@@ -17,6 +17,7 @@ mod environ;
 pub(crate) mod fields;
 mod file;
 mod layers;
+mod service_links;
 pub(crate) mod toml_file;
 mod unknown;
 mod value;
@@ -56,7 +57,15 @@ use toml_file::ConfigFile;
 /// By default it reads the process environment, `.env` in the current
 /// directory, the TOML file named by `<PREFIX>_CONFIG_FILE`, the machine's
 /// hostname and an OS-seeded random source. Each can be replaced, so tests
-/// never touch the process environment:
+/// never touch the process environment.
+///
+/// A loader whose environment is injected ([`env`](Loader::env)) is
+/// hermetic: it reads no `.env` of the working directory unless asked to
+/// ([`current_dir`](Loader::current_dir) names where `.env` is, or
+/// [`dotenv(true)`](Loader::dotenv)), and reads a config file only when
+/// the injected environment names one (or [`config_file`](Loader::config_file)
+/// does). A developer's `.env`, copied from `.env.example` into the package
+/// root where `cargo test` runs, does not change a test's result.
 ///
 /// ```
 /// # use asyncgate_config::{Environment, GateConfig, InstanceId};
@@ -81,7 +90,9 @@ use toml_file::ConfigFile;
 pub struct Loader<T> {
     env: Option<Env>,
     dir: Option<PathBuf>,
-    dotenv: bool,
+    /// `None`: read `.env` unless the environment is injected without a
+    /// directory (a hermetic test).
+    dotenv: Option<bool>,
     config_file: Option<PathBuf>,
     hostname: Option<String>,
     random: Random,
@@ -116,7 +127,7 @@ impl<T: GateConfig> Loader<T> {
         Loader {
             env: None,
             dir: None,
-            dotenv: true,
+            dotenv: None,
             config_file: None,
             hostname: None,
             random: Random::default(),
@@ -147,9 +158,12 @@ impl<T: GateConfig> Loader<T> {
         self
     }
 
-    /// Whether to read `.env` (default: `true`).
+    /// Whether to read `.env` (default: `true`, except for a loader whose
+    /// environment is injected with [`env`](Loader::env) and that was given
+    /// no [`current_dir`](Loader::current_dir): that one reads no ambient
+    /// file, so a developer's own `.env` cannot change a test's result).
     pub fn dotenv(mut self, enabled: bool) -> Self {
-        self.dotenv = enabled;
+        self.dotenv = Some(enabled);
         self
     }
 
@@ -273,13 +287,18 @@ impl<T: GateConfig> Loader<T> {
     /// Reads every source into layers: the load stage's output.
     pub(crate) fn read(self) -> Read {
         let schema = T::schema();
+        // Hermetic by default: an injected environment without a directory
+        // reads no `.env` of the working directory.
+        let read_dotenv = self
+            .dotenv
+            .unwrap_or(self.env.is_none() || self.dir.is_some());
         let env = self
             .env
             .unwrap_or_else(|| Env::from_process(&|name| schema.reads_var(name)));
         let dir = BaseDir::new(self.dir);
         let mut findings = Vec::new();
 
-        let dotenv = if self.dotenv {
+        let dotenv = if read_dotenv {
             DotEnv::read(&dir, &mut findings)
         } else {
             None

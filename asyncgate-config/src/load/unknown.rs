@@ -3,41 +3,15 @@
 
 use super::dotenv::DotEnv;
 use super::env::Env;
+use super::service_links::{is_service_link, service_of};
 use super::toml_file::ConfigFile;
 use crate::report::Finding;
 use crate::schema::Schema;
-use crate::text::{printable, suggest_name};
+use crate::text::{printable_name, suggest_name};
 
 /// At most this many unknown names are listed one by one; the rest are
 /// counted in one more warning (a file of a million keys stays readable).
 pub(crate) const MAX_LISTED: usize = 20;
-
-/// Whether `name` is one the kubelet injects for a Service named like the
-/// prefix (`<PREFIX>_SERVICE_HOST`, `<PREFIX>_SERVICE_PORT[_<NAME>]`,
-/// `<PREFIX>_PORT_<n>_TCP[_PROTO|_PORT|_ADDR]`, ...); `<PREFIX>_PORT`
-/// itself is a setting name, so it is not counted here.
-pub(crate) fn is_service_link(prefix: &str, name: &str) -> bool {
-    let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')) else {
-        return false;
-    };
-    if rest == "SERVICE_HOST" || rest == "SERVICE_PORT" {
-        return true;
-    }
-    if let Some(port_name) = rest.strip_prefix("SERVICE_PORT_") {
-        return !port_name.is_empty();
-    }
-    let Some(port) = rest.strip_prefix("PORT_") else {
-        return false;
-    };
-    let mut parts = port.splitn(3, '_');
-    let number = parts.next().unwrap_or("");
-    let protocol = parts.next().unwrap_or("");
-    let field = parts.next();
-    !number.is_empty()
-        && number.bytes().all(|b| b.is_ascii_digit())
-        && matches!(protocol, "TCP" | "UDP" | "SCTP")
-        && field.is_none_or(|f| matches!(f, "PROTO" | "PORT" | "ADDR"))
-}
 
 /// Reports `<PREFIX>_*` variables and file keys that no setting reads:
 /// warnings, or errors when `deny` is set.
@@ -68,23 +42,32 @@ pub(crate) fn unknown_names(
         let hint = suggest_name(name, &format!("{prefix}_"), schema.known_vars())
             .map(|k| format!(" (did you mean {k}?)"))
             .unwrap_or_default();
-        let shown = printable(name);
+        let shown = printable_name(name);
         findings.push(
             finding(format!("unknown variable {shown}{place} is ignored{hint}"))
                 .with_env_var(shown)
                 .with_remedy("remove it, or rename it to a setting listed by the schema"),
         );
     };
-    let unknown = |name: &str| schema.has_prefix(name.as_bytes()) && !schema.is_known_var(name);
-    // Only `<PREFIX>_*` names can be unknown settings. Service links are
-    // counted, not reported; the others are reported in name order.
-    let mut service_links = 0usize;
+    let unknown = |name: &str| {
+        schema.has_prefix(name.as_bytes())
+            && !schema.is_known_var(name)
+            && !schema.allows_unknown(name)
+    };
+    // Only `<PREFIX>_*` names can be unknown settings. Kubernetes service
+    // links (recognised by name and value) are counted, not reported; the
+    // others are reported in name order.
+    let mut links = ServiceLinks::default();
     let mut unknown_vars: Vec<&str> = env
         .names()
         .filter(|n| unknown(n))
         .filter(|n| {
-            let link = is_service_link(prefix, n);
-            service_links += usize::from(link);
+            let link = env
+                .vars_get(n)
+                .is_some_and(|v| is_service_link(prefix, n, v));
+            if link {
+                links.count(n);
+            }
             !link
         })
         .collect();
@@ -92,18 +75,13 @@ pub(crate) fn unknown_names(
     for name in unknown_vars {
         report(name, String::new());
     }
-    if service_links > 0 {
-        tracing::info!(
-            target: "asyncgate_config",
-            "Ignoring {service_links} Kubernetes service-link variables ({prefix}_SERVICE_*, {prefix}_PORT_*): a Service named like the prefix is in this namespace",
-        );
-    }
+    links.log(prefix);
     if let Some(dotenv) = dotenv {
         let mut names: Vec<&String> = dotenv.vars.keys().collect();
         names.sort_unstable();
         for name in names
             .into_iter()
-            .filter(|n| unknown(n) && !is_service_link(prefix, n))
+            .filter(|n| unknown(n) && !is_service_link(prefix, n, &dotenv.vars[*n]))
         {
             report(name, format!(" in {}", dotenv.path.display()));
         }
@@ -113,7 +91,7 @@ pub(crate) fn unknown_names(
         unknown_keys(schema, &file.table, "", &mut unknown);
         for (raw_key, is_section) in unknown {
             // A quoted TOML key can hold control characters: escape them.
-            let key = printable(&raw_key);
+            let key = printable_name(&raw_key);
             if listed == MAX_LISTED {
                 unlisted += 1;
                 continue;
@@ -149,6 +127,54 @@ pub(crate) fn unknown_names(
     }
 }
 
+/// The service-link variables a load ignored: how many, and the first few
+/// Services they belong to (a fixed array: nothing is allocated per variable).
+#[derive(Default)]
+struct ServiceLinks<'a> {
+    count: usize,
+    services: [&'a str; 3],
+    named: usize,
+    more_services: bool,
+}
+
+impl<'a> ServiceLinks<'a> {
+    fn count(&mut self, name: &'a str) {
+        self.count += 1;
+        let service = service_of(name);
+        if self.services[..self.named].contains(&service) {
+            return;
+        }
+        if self.named < self.services.len() {
+            self.services[self.named] = service;
+            self.named += 1;
+        } else {
+            self.more_services = true;
+        }
+    }
+
+    /// One INFO line that names the Services and the fix.
+    fn log(&self, prefix: &str) {
+        if self.count == 0 {
+            return;
+        }
+        let mut services = String::new();
+        for (i, service) in self.services[..self.named].iter().enumerate() {
+            if i > 0 {
+                services.push_str(", ");
+            }
+            services.push_str(&service.to_ascii_lowercase().replace('_', "-"));
+        }
+        if self.more_services {
+            services.push_str(", ...");
+        }
+        let count = self.count;
+        tracing::info!(
+            target: "asyncgate_config",
+            "Ignoring {count} Kubernetes service-link variables under {prefix}_ (Services {services} in this namespace); `enableServiceLinks: false` in the pod spec stops the kubelet from injecting them",
+        );
+    }
+}
+
 /// The keys of `table` (under the dotted `prefix`) that no setting reads,
 /// with whether each names a section given as a value. Tables are entered
 /// only where they name a section, so the walk is as deep as the schema.
@@ -170,39 +196,6 @@ fn unknown_keys(schema: &Schema, table: &toml::Table, prefix: &str, out: &mut Ve
                 let is_section = schema.is_section(&path);
                 out.push((path, is_section));
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_service_link;
-
-    #[test]
-    fn recognises_the_kubelets_service_link_variables() {
-        for name in [
-            "ASYNCGATE_SERVICE_HOST",
-            "ASYNCGATE_SERVICE_PORT",
-            "ASYNCGATE_SERVICE_PORT_HTTP",
-            "ASYNCGATE_PORT_80_TCP",
-            "ASYNCGATE_PORT_80_TCP_PROTO",
-            "ASYNCGATE_PORT_9091_TCP_PORT",
-            "ASYNCGATE_PORT_9091_TCP_ADDR",
-            "ASYNCGATE_PORT_53_UDP",
-        ] {
-            assert!(is_service_link("ASYNCGATE", name), "{name}");
-        }
-        for name in [
-            "ASYNCGATE_PORT",
-            "ASYNCGATE_PORTS",
-            "ASYNCGATE_PORT_80",
-            "ASYNCGATE_PORT_X_TCP",
-            "ASYNCGATE_PORT_80_TCP_OTHER",
-            "ASYNCGATE_SERVICE_HOSTS",
-            "ASYNCGATE_SERVICE",
-            "OTHER_SERVICE_HOST",
-        ] {
-            assert!(!is_service_link("ASYNCGATE", name), "{name}");
         }
     }
 }

@@ -4,9 +4,9 @@
 use super::checks::Checks;
 use crate::environment::Environment;
 use crate::platform::Platform;
-use crate::provenance::{InstanceIdOrigin, Resolution};
+use crate::provenance::{InstanceIdOrigin, PlatformId, Resolution, SettingRecord, Source};
 use crate::report::Finding;
-use crate::schema::Role;
+use crate::schema::{FieldSchema, Role};
 
 /// Ids shorter than this draw a warning (an error in strict mode).
 pub const MIN_RECOMMENDED_LEN: usize = 8;
@@ -14,18 +14,20 @@ pub const MIN_RECOMMENDED_LEN: usize = 8;
 /// Prefixes that many replicas share by construction.
 const SHARED_PREFIXES: [&str; 2] = ["localhost", "127.0.0.1"];
 
-/// The instance-id rules of staging and production.
+/// The instance-id rules: the shared-id rule in every environment, the
+/// others in staging and production.
 pub(super) fn instance_id_rules(res: &Resolution, strict: bool, findings: &mut Vec<Finding>) {
     let env = res.environment;
-    if env.is_development() {
-        return;
-    }
     let Some((field, record)) = res
         .settings()
         .find(|(f, _)| matches!(f.role(), Role::InstanceId { .. }))
     else {
         return;
     };
+    shared_configured_id(res, field, record, strict, findings);
+    if env.is_development() {
+        return;
+    }
     let id = res.instance_id.as_str();
     let default = field.default();
     let shared = default
@@ -82,6 +84,95 @@ pub(super) fn instance_id_rules(res: &Resolution, strict: bool, findings: &mut V
             .with_remedy(format!("set {} to a stable value unique to this replica", field.env())),
         ));
     }
+}
+
+/// A configured id that overrides the id the platform gives this replica
+/// is shared by every replica that reads the same source: a file (the
+/// TOML file of a ConfigMap, `.env`) always, an environment variable when
+/// it is written in the pod template. An id equal to the platform's, or
+/// containing it, is per replica and fine.
+fn shared_configured_id(
+    res: &Resolution,
+    field: &FieldSchema,
+    record: &SettingRecord,
+    strict: bool,
+    findings: &mut Vec<Finding>,
+) {
+    if res.origin != InstanceIdOrigin::Configured {
+        return;
+    }
+    let (Some(platform_id), Some(source)) = (&res.platform_id, record.source()) else {
+        return;
+    };
+    let id = res.instance_id.as_str();
+    if id.contains(platform_id.id.as_str()) {
+        return;
+    }
+    let from_file = matches!(source, Source::File { .. } | Source::DotEnv { .. });
+    let development = res.environment.is_development();
+    let error = if from_file {
+        !development
+    } else {
+        strict && !development
+    };
+    if !from_file && development {
+        return;
+    }
+    let PlatformId {
+        platform,
+        var,
+        id: own,
+    } = platform_id;
+    let platform = platform.display_name();
+    let (shared_by, remove) = match source {
+        Source::File { path, key } => (
+            format!(
+                "key `{key}` in {}, a file every replica reads",
+                path.display()
+            ),
+            format!("remove `{key}` from {}", path.display()),
+        ),
+        Source::DotEnv { path, var } => (
+            format!("{var} in {}, a file every replica reads", path.display()),
+            format!("remove {var} from {}", path.display()),
+        ),
+        Source::Env { var } => (
+            format!(
+                "environment variable {var}: a value written in the pod template or service definition is shared by every replica"
+            ),
+            format!("unset {var}"),
+        ),
+        other => (
+            format!("{other}, which every replica started the same way shares"),
+            "stop setting it".to_owned(),
+        ),
+    };
+    let message = format!(
+        "instance_id='{id}' comes from {shared_by}, but this replica runs on {platform}, which gives each replica its own id ({var} -> {own}): replicas configured alike would share '{id}'"
+    );
+    let per_replica = if platform_id.platform == Platform::Kubernetes {
+        format!(
+            "set {} per replica from the pod's name with the downward API (env: - name: {} valueFrom: fieldRef: fieldPath: metadata.name)",
+            field.env(),
+            field.env()
+        )
+    } else {
+        format!("set {} per replica from {var}", field.env())
+    };
+    let remedy = format!(
+        "{remove}, so that detection gives each replica its own id; or {per_replica}. An instance_id is per replica: never put it in a file or template that replicas share"
+    );
+    let finding = if error {
+        Finding::error(field.name(), message)
+    } else {
+        Finding::warning(field.name(), message)
+    };
+    findings.push(
+        finding
+            .with_env_var(field.env())
+            .with_source(source.clone())
+            .with_remedy(remedy),
+    );
 }
 
 fn detectable(role: Role) -> &'static [Platform] {
