@@ -142,16 +142,49 @@ impl FileStore {
     /// `/tmp/asyncgate-claims-<uid>` on Unix: the same for every process of
     /// a user on this host, whatever its `TMPDIR` or `XDG_RUNTIME_DIR` (a
     /// process of another user, or one given another directory, cannot see
-    /// these claims). Elsewhere, `<temp dir>/asyncgate-claims`.
+    /// these claims). Elsewhere, `<temp dir>/asyncgate-claims`. It is
+    /// [`default_dir_for`](FileStore::default_dir_for) the prefix `ASYNCGATE`.
     pub fn default_dir() -> PathBuf {
+        Self::default_dir_for("ASYNCGATE")
+    }
+
+    /// The default claim directory of the service whose settings have
+    /// `prefix`: `/tmp/<prefix in lower case, _ as ->-claims-<uid>` on Unix
+    /// (`/tmp/ledger-sweeper-claims-1000` for `LEDGER_SWEEPER`), so the
+    /// claims of one service are not listed, or taken, by another.
+    ///
+    /// ```
+    /// # use asyncgate_config::claim::FileStore;
+    /// let dir = FileStore::default_dir_for("LEDGER_SWEEPER");
+    /// assert!(dir.file_name().unwrap().to_str().unwrap().starts_with("ledger-sweeper-claims-"));
+    /// ```
+    pub fn default_dir_for(prefix: &str) -> PathBuf {
+        // A prefix is `[A-Z0-9_]`; anything else is dropped, so the name
+        // stays one path component.
+        let service: String = prefix
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .map(|c| {
+                if c == '_' {
+                    '-'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        let service = if service.is_empty() {
+            "asyncgate".to_owned()
+        } else {
+            service
+        };
         #[cfg(unix)]
         {
             let uid = current_uid().map_or_else(|_| "unknown".to_owned(), |u| u.to_string());
-            PathBuf::from(format!("/tmp/asyncgate-claims-{uid}"))
+            PathBuf::from(format!("/tmp/{service}-claims-{uid}"))
         }
         #[cfg(not(unix))]
         {
-            std::env::temp_dir().join("asyncgate-claims")
+            std::env::temp_dir().join(format!("{service}-claims"))
         }
     }
 
