@@ -227,8 +227,9 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
             Role::Setting if f.nested => {
                 let ty = f.ty;
                 let index = flat_index(index);
+                let name = &f.name;
                 quote_spanned! {ty.span()=>
-                    let #local = #r.__section(#index, <#ty as #private::Section>::__resolve);
+                    let #local = #r.__section(#index, #name, <#ty as #private::Section>::__resolve);
                 }
             }
             Role::Setting => {
@@ -257,14 +258,63 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
                 tokens
             }
         });
+    if !model.has_nested {
+        let inits = model.fields.iter().zip(&locals).map(|(f, local)| {
+            let ident = f.ident;
+            quote!(#ident: #local?)
+        });
+        return quote! {
+            fn __resolve(__gate_resolver: &mut #private::Resolver<'_>) -> ::core::option::Option<Self> {
+                #(#lets)*
+                ::core::option::Option::Some(Self { #(#inits),* })
+            }
+        };
+    }
+    // With sections: when some setting did not parse, the sections that
+    // did are handed to the resolver, so that their checks still run.
     let inits = model.fields.iter().zip(&locals).map(|(f, local)| {
         let ident = f.ident;
-        quote!(#ident: #local?)
+        quote!(#ident: #local)
     });
+    let partial: Vec<_> = model
+        .fields
+        .iter()
+        .zip(&locals)
+        .map(|(f, local)| if f.nested { quote!(#local) } else { quote!(_) })
+        .collect();
+    let keep = model
+        .fields
+        .iter()
+        .zip(&locals)
+        .filter(|(f, _)| f.nested)
+        .map(|(f, local)| {
+            let (name, ty) = (&f.name, f.ty);
+            // Spanned on the type, like the section's `__resolve`: a type
+            // that is not a section gets one error there, not another here.
+            // The binding is interpolated, not spelled in `quote_spanned!`
+            // (hygiene, as for the resolver above).
+            let section = format_ident!("__gate_section");
+            let boxed = quote_spanned! {ty.span()=>
+                <#ty as #private::Section>::__parsed(#section)
+            };
+            quote! {
+                if let ::core::option::Option::Some(#section) = #local {
+                    #r.__parsed_section(#name, #boxed);
+                }
+            }
+        });
     quote! {
         fn __resolve(__gate_resolver: &mut #private::Resolver<'_>) -> ::core::option::Option<Self> {
             #(#lets)*
-            ::core::option::Option::Some(Self { #(#inits),* })
+            match (#(#locals,)*) {
+                (#(::core::option::Option::Some(#locals),)*) => {
+                    ::core::option::Option::Some(Self { #(#inits),* })
+                }
+                (#(#partial,)*) => {
+                    #(#keep)*
+                    ::core::option::Option::None
+                }
+            }
         }
     }
 }

@@ -224,6 +224,31 @@ pub trait Section: Sized {
     /// with findings named under the section's path.
     #[doc(hidden)]
     fn __check(&self, checks: &mut validate::Checks<'_>);
+
+    /// Boxes a section that parsed inside a value that did not, so that
+    /// its checks still run.
+    #[doc(hidden)]
+    fn __parsed(self) -> Box<dyn ParsedSection>
+    where
+        Self: 'static,
+    {
+        Box::new(self)
+    }
+}
+
+/// Not public API: a section that parsed inside a struct where some other
+/// setting did not. The resolver keeps it so that its checks (and those of
+/// its own sections) still run: one report, one deploy round.
+#[doc(hidden)]
+pub trait ParsedSection {
+    /// Runs the section's checks.
+    fn check_parsed(&self, checks: &mut validate::Checks<'_>);
+}
+
+impl<S: Section> ParsedSection for S {
+    fn check_parsed(&self, checks: &mut validate::Checks<'_>) {
+        self.__check(checks);
+    }
 }
 
 /// Not public API: the parsers the fuzz targets (`fuzz/`) drive directly.

@@ -16,7 +16,7 @@ use crate::detect;
 use crate::load::{Loader, Resolver};
 use crate::provenance::Resolution;
 use crate::report::{Finding, Report};
-use crate::validate::{self, Policy};
+use crate::validate::{self, Parsed, Policy};
 
 impl<T: GateConfig> Loader<T> {
     /// Reads every source, detects the instance id and resolves every
@@ -61,7 +61,7 @@ impl<T: GateConfig> Loader<T> {
         }
         // Load again: every field, now that the environment and id are known.
         let value = T::__resolve(&mut resolver);
-        let (settings, resolved) = resolver.finish();
+        let (settings, resolved, parsed_sections) = resolver.finish();
         findings.extend(resolved);
 
         let resolution = match (environment, identity) {
@@ -91,7 +91,11 @@ impl<T: GateConfig> Loader<T> {
             (value, Some(resolution)) => {
                 // Loading found errors: the rules still run, on the whole
                 // value when every setting parsed, else on those that did.
-                validate::run::<T>(value.as_ref(), &resolution, policy, &mut findings);
+                let value = match &value {
+                    Some(value) => Parsed::Whole(value),
+                    None => Parsed::Sections(parsed_sections),
+                };
+                validate::run::<T>(value, &resolution, policy, &mut findings);
                 Err(
                     Report::new(schema.name(), Some(resolution.environment), findings)
                         .with_resolution(resolution),
@@ -159,7 +163,7 @@ impl<T: GateConfig> Loaded<T> {
             mut findings,
             policy,
         } = self;
-        validate::run(Some(&value), &resolution, policy, &mut findings);
+        validate::run(Parsed::Whole(&value), &resolution, policy, &mut findings);
         if findings.iter().any(Finding::is_error) {
             let report = Report::new(
                 resolution.schema.name(),

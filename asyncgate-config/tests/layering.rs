@@ -35,8 +35,9 @@ const STAGES: &[(&str, u8)] = &[
     ("cli", 7),
 ];
 
-/// Root items every stage may name: the trait all settings implement.
-const ROOT_CONTRACT: &[&str] = &["GateConfig", "Section"];
+/// Root items every stage may name: the traits all settings and sections
+/// implement.
+const ROOT_CONTRACT: &[&str] = &["GateConfig", "Section", "ParsedSection"];
 
 fn rank(module: &str) -> Option<u8> {
     STAGES.iter().find(|(m, _)| *m == module).map(|(_, r)| *r)

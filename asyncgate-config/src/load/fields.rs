@@ -20,6 +20,10 @@ use crate::text::{REDACTED, printable, quote_input};
 /// Resolves the fields of one settings struct. Used by generated code.
 #[derive(Debug)]
 pub struct Resolver<'a> {
+    /// The dotted path of the section being resolved; empty at the top.
+    path: String,
+    /// Sections that parsed inside a struct (or section) that did not.
+    parsed_sections: Vec<ParsedSectionAt>,
     schema: &'static Schema,
     layers: &'a Layers,
     findings: Vec<Finding>,
@@ -35,6 +39,8 @@ pub struct Resolver<'a> {
 impl<'a> Resolver<'a> {
     pub(crate) fn new(schema: &'static Schema, layers: &'a Layers) -> Self {
         Resolver {
+            path: String::new(),
+            parsed_sections: Vec::new(),
             schema,
             layers,
             findings: Vec::new(),
@@ -212,24 +218,58 @@ impl<'a> Resolver<'a> {
         self.records[self.base + index].set_on(on);
     }
 
-    /// Resolves a `#[gate(nested)]` section whose settings start at flat
-    /// index `offset` of the section being resolved.
+    /// Resolves the `#[gate(nested)]` section of field `name`, whose
+    /// settings start at flat index `offset` of the section being resolved.
     #[doc(hidden)]
     pub fn __section<S>(
         &mut self,
         offset: usize,
+        name: &str,
         resolve: fn(&mut Self) -> Option<S>,
     ) -> Option<S> {
         let outer = self.base;
+        let outer_len = self.path.len();
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        self.path.push_str(name);
         self.base += offset;
         let value = resolve(self);
         self.base = outer;
+        self.path.truncate(outer_len);
         value
     }
 
-    /// Ends resolution: every record, and every finding so far.
-    pub(crate) fn finish(self) -> (Vec<SettingRecord>, Vec<Finding>) {
-        (self.records, self.findings)
+    /// Keeps the section of field `name`, which parsed although the struct
+    /// (or section) around it did not: validation still runs its checks.
+    #[doc(hidden)]
+    pub fn __parsed_section(&mut self, name: &str, section: Box<dyn crate::ParsedSection>) {
+        let path = if self.path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.path)
+        };
+        self.parsed_sections.push(ParsedSectionAt { path, section });
+    }
+
+    /// Ends resolution: every record, every finding so far, and the
+    /// sections that parsed inside a value that did not.
+    pub(crate) fn finish(self) -> (Vec<SettingRecord>, Vec<Finding>, Vec<ParsedSectionAt>) {
+        (self.records, self.findings, self.parsed_sections)
+    }
+}
+
+/// A section that parsed, at its dotted path, inside a value that did not.
+pub(crate) struct ParsedSectionAt {
+    pub(crate) path: String,
+    pub(crate) section: Box<dyn crate::ParsedSection>,
+}
+
+impl std::fmt::Debug for ParsedSectionAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedSectionAt")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 

@@ -35,8 +35,8 @@ use crate::schema::Schema;
 
 pub(crate) use env::{EnvLookup, EnvValue};
 
-pub(crate) use fields::Resolver;
 pub(crate) use fields::invalid_value;
+pub(crate) use fields::{ParsedSectionAt, Resolver};
 pub(crate) use layers::{Layers, Raw};
 
 use dotenv::DotEnv;

@@ -96,6 +96,16 @@ impl Checks<'_> {
         });
     }
 
+    /// Runs `check` with findings named under the dotted `path` (from the
+    /// loaded struct): a section that parsed inside a struct that did not.
+    pub(super) fn in_section(&mut self, path: &str, check: impl FnOnce(&mut Checks<'_>)) {
+        check(&mut Checks {
+            resolution: self.resolution,
+            findings: self.findings,
+            section: path.to_owned(),
+        });
+    }
+
     /// Adds a finding. When it names a setting of the schema, its env var
     /// and source are filled in; an identical finding is not added twice.
     ///

@@ -9,6 +9,7 @@ pub use checks::Checks;
 pub use rules::MIN_RECOMMENDED_LEN;
 
 use crate::GateConfig;
+use crate::load::ParsedSectionAt;
 use crate::provenance::Resolution;
 use crate::report::Finding;
 use crate::schema::Role;
@@ -33,12 +34,20 @@ impl Policy {
     }
 }
 
-/// Runs every rule and appends what they find to `findings`. `value` is
-/// `None` when some fields failed to parse: the rules that need only the
-/// fields that parsed still run; the struct's `check` function, which needs
-/// the whole value, is skipped with a warning that says so.
+/// What parsed: the whole value, or, when some setting did not parse, the
+/// sections that did (each at its dotted path).
+pub(crate) enum Parsed<'a, T> {
+    Whole(&'a T),
+    Sections(Vec<ParsedSectionAt>),
+}
+
+/// Runs every rule and appends what they find to `findings`. When some
+/// settings did not parse, every rule that can still run does: the
+/// built-in rules on the settings that parsed, and the `check` of every
+/// section that parsed whole; only the checks that need a setting that
+/// failed are skipped, with a warning that names them and why.
 pub(crate) fn run<T: GateConfig>(
-    value: Option<&T>,
+    value: Parsed<'_, T>,
     resolution: &Resolution,
     policy: Policy,
     findings: &mut Vec<Finding>,
@@ -47,44 +56,74 @@ pub(crate) fn run<T: GateConfig>(
     let mut checks = Checks::new(resolution, findings);
     rules::field_rules(&mut checks);
     match value {
-        Some(value) => value.__check(&mut checks),
-        None => {
-            let skipped = resolution.schema.check_fns();
-            if !skipped.is_empty() {
-                let failed: Vec<&str> = resolution
-                    .settings()
-                    .filter(|(_, record)| record.is_failed())
-                    .map(|(field, _)| field.name())
-                    .collect();
-                let named: Vec<String> = skipped
-                    .iter()
-                    .map(|(section, check)| {
-                        if section.is_empty() {
-                            format!("`{check}`")
-                        } else {
-                            format!("`{check}` (section {section})")
-                        }
-                    })
-                    .collect();
-                let (what, it, runs) = if named.len() == 1 {
-                    ("check was", "it needs", "the check runs")
-                } else {
-                    ("checks were", "they need", "the checks run")
-                };
-                checks.push(
-                    Finding::warning(
-                        "",
-                        format!(
-                            "the {} {what} not run: {it} every setting, and {} did not parse",
-                            named.join(", "),
-                            failed.join(", ")
-                        ),
-                    )
-                    .with_remedy(format!(
-                        "fix the errors above; {runs} once every setting parses"
-                    )),
-                );
+        Parsed::Whole(value) => value.__check(&mut checks),
+        Parsed::Sections(sections) => {
+            for parsed in &sections {
+                checks.in_section(&parsed.path, |checks| {
+                    parsed.section.check_parsed(checks);
+                });
             }
+            skipped_checks(resolution, &sections, &mut checks);
         }
     }
+}
+
+/// The warning that names the checks that could not run: the struct's own
+/// (it needs every setting) and those of sections with a setting that did
+/// not parse.
+fn skipped_checks(resolution: &Resolution, ran: &[ParsedSectionAt], checks: &mut Checks<'_>) {
+    let under = |path: &str, section: &str| {
+        path == section
+            || path
+                .strip_prefix(section)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    let skipped: Vec<(String, &str)> = resolution
+        .schema
+        .check_fns()
+        .into_iter()
+        .filter(|(section, _)| !ran.iter().any(|parsed| under(section, &parsed.path)))
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    // The settings that failed where a skipped check reads.
+    let failed: Vec<&str> = resolution
+        .settings()
+        .filter(|(_, record)| record.is_failed())
+        .map(|(field, _)| field.name())
+        .filter(|name| {
+            skipped
+                .iter()
+                .any(|(section, _)| section.is_empty() || under(name, section))
+        })
+        .collect();
+    let named: Vec<String> = skipped
+        .iter()
+        .map(|(section, check)| {
+            if section.is_empty() {
+                format!("`{check}`")
+            } else {
+                format!("`{check}` (section {section})")
+            }
+        })
+        .collect();
+    let (what, it, runs) = if named.len() == 1 {
+        ("check was", "it needs", "the check runs")
+    } else {
+        ("checks were", "they need", "the checks run")
+    };
+    checks.push(
+        Finding::warning(
+            "",
+            format!(
+                "the {} {what} not run: {it} every setting, and {} did not parse",
+                named.join(", "),
+                failed.join(", ")
+            ),
+        )
+        .with_remedy(format!(
+            "fix the errors above; {runs} once every setting parses"
+        )),
+    );
 }
