@@ -53,8 +53,9 @@ pub(crate) struct FieldModel<'a> {
     pub(crate) default_ty: &'a Type,
     pub(crate) optional: bool,
     pub(crate) role: Role,
-    pub(crate) required_in: Vec<&'static str>,
-    pub(crate) forbidden_in: Vec<&'static str>,
+    /// Environment names: tiers, or the struct's own `names(...)`.
+    pub(crate) required_in: Vec<String>,
+    pub(crate) forbidden_in: Vec<String>,
     pub(crate) aliases: Vec<String>,
     /// In a section, `env` is a segment that the enclosing names compose.
     pub(crate) relative: bool,
@@ -78,10 +79,23 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
     } else {
         check_prefix(cx, container)
     };
+    // The names `required_in(...)` may use: the tiers and the struct's own
+    // `names(...)`; a section cannot see those of the struct that nests it.
+    let team_names: Option<Vec<String>> = (!section).then(|| {
+        container
+            .fields
+            .iter()
+            .filter_map(|f| f.attrs.names.as_ref())
+            .flat_map(|(_, names)| names.iter().map(|(named, _)| named.name.clone()))
+            .collect()
+    });
     let fields: Vec<FieldModel<'a>> = container
         .fields
         .iter()
-        .map(|f| check_field(cx, f, prefix.as_deref().unwrap_or("PREFIX"), section))
+        .map(|f| {
+            let prefix = prefix.as_deref().unwrap_or("PREFIX");
+            check_field(cx, f, prefix, section, team_names.as_deref())
+        })
         .collect();
     for field in &container.fields {
         check_nested(cx, field);
@@ -296,6 +310,7 @@ fn check_field<'a>(
     field: &'a Field<'a>,
     prefix: &str,
     section: bool,
+    team_names: Option<&[String]>,
 ) -> FieldModel<'a> {
     let attrs = &field.attrs;
     let ty = &field.original.ty;
@@ -316,8 +331,8 @@ fn check_field<'a>(
         check_secret(cx, field);
     }
     let option_inner = ty::inner(ty, "Option");
-    let required_in = env_list(cx, attrs.required_in.as_ref());
-    let forbidden_in = env_list(cx, attrs.forbidden_in.as_ref());
+    let required_in = env_list(cx, attrs.required_in.as_ref(), team_names);
+    let forbidden_in = env_list(cx, attrs.forbidden_in.as_ref(), team_names);
     check_required_in(cx, field, option_inner.is_some());
     check_overlap(cx, field, &required_in, &forbidden_in);
     let default_ty = option_inner.unwrap_or(ty);
@@ -493,12 +508,6 @@ const PLATFORM_LIST: ListKind = ListKind {
     table: PLATFORMS,
 };
 
-const ENVIRONMENT_LIST: ListKind = ListKind {
-    noun: "environment",
-    when_empty: "the environment list is empty: name at least one of `development`, `staging`, `production`",
-    table: ENVIRONMENTS,
-};
-
 /// The variants a list names, each once; unknown, repeated or missing
 /// names are errors on their tokens.
 fn name_list(cx: &mut Ctxt, list: &NameList, kind: &ListKind) -> Vec<&'static str> {
@@ -530,8 +539,60 @@ fn platform_list(cx: &mut Ctxt, list: &NameList) -> Vec<&'static str> {
     name_list(cx, list, &PLATFORM_LIST)
 }
 
-fn env_list(cx: &mut Ctxt, list: Option<&NameList>) -> Vec<&'static str> {
-    list.map_or_else(Vec::new, |list| name_list(cx, list, &ENVIRONMENT_LIST))
+/// The environments `required_in(...)` or `forbidden_in(...)` names, each
+/// once: a tier (every environment with its rules) or a name of the
+/// struct's own `names(...)` (that name only). In a section (`team_names`
+/// is `None`) any lowercase name passes here: the loaded struct's derive
+/// checks it when it compiles.
+fn env_list(cx: &mut Ctxt, list: Option<&NameList>, team_names: Option<&[String]>) -> Vec<String> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    let accepted: Vec<&str> = ENVIRONMENTS
+        .iter()
+        .map(|e| e.0)
+        .chain(team_names.unwrap_or_default().iter().map(String::as_str))
+        .collect();
+    if list.names.is_empty() {
+        cx.error_at(
+            list.key,
+            format!(
+                "the environment list is empty: name at least one of {}",
+                accepted
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    let mut out: Vec<String> = Vec::new();
+    for named in &list.names {
+        let name = &named.name;
+        let known = match team_names {
+            Some(_) => accepted.contains(&name.as_str()),
+            None => {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            }
+        };
+        if out.contains(name) {
+            cx.error_at(named.span, format!("`{name}` is listed twice"));
+        } else if known {
+            out.push(name.clone());
+        } else {
+            cx.error_at(
+                named.span,
+                format!(
+                    "unknown environment `{name}`: {}",
+                    expected_one_of(name, accepted.iter().copied())
+                ),
+            );
+        }
+    }
+    out
 }
 
 /// `names(qa = "staging", ...)`: on the `environment` field only; each
@@ -626,7 +687,7 @@ fn check_required_in(cx: &mut Ctxt, field: &Field<'_>, is_option: bool) {
 }
 
 /// An environment cannot both require and forbid a setting.
-fn check_overlap(cx: &mut Ctxt, field: &Field<'_>, required: &[&str], forbidden: &[&str]) {
+fn check_overlap(cx: &mut Ctxt, field: &Field<'_>, required: &[String], forbidden: &[String]) {
     if let Some(both) = required.iter().find(|e| forbidden.contains(e)) {
         let span = field
             .attrs

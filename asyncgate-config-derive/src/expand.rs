@@ -82,6 +82,18 @@ fn emit(model: &Model<'_>) -> TokenStream {
         )
     });
 
+    // Names in the rules of sections are only checked here, where the
+    // struct's own environment names are known.
+    let rule_environments = (model.has_nested && !model.section).then(|| {
+        let names = model.environment_names.iter().map(|(name, _)| name);
+        respanned(
+            quote! {
+                const _: () = #private::assert_rule_environments(<#ident as #trait_path>::__FIELDS, &[#(#names),*]);
+            },
+            ident.span(),
+        )
+    });
+
     quote! {
         // A derive and a runtime of different versions: one clear error first.
         const _: () = <#krate::__version::DeriveVersion<#major, #minor>
@@ -101,6 +113,7 @@ fn emit(model: &Model<'_>) -> TokenStream {
         }
 
         #distinct
+        #rule_environments
         #(#assertions)*
     }
 }
@@ -191,8 +204,7 @@ fn field_schema(f: &FieldModel<'_>, krate: &TokenStream) -> TokenStream {
     ] {
         if !envs.is_empty() {
             let method = format_ident!("{}", method);
-            let envs = envs.iter().map(|e| format_ident!("{}", e));
-            tokens.extend(quote!(.#method(&[#(#krate::Environment::#envs),*])));
+            tokens.extend(quote!(.#method(&[#(#envs),*])));
         }
     }
     tokens

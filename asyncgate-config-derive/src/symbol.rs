@@ -62,9 +62,9 @@ pub(crate) const PLATFORMS: &[(&str, &str)] = &[
 ];
 
 /// "expected one of `a`, `b`" with an optional "did you mean" for `input`.
-pub(crate) fn expected_one_of(
+pub(crate) fn expected_one_of<'a>(
     input: &str,
-    names: impl Iterator<Item = &'static str> + Clone,
+    names: impl Iterator<Item = &'a str> + Clone,
 ) -> String {
     let list = names
         .clone()
@@ -78,10 +78,10 @@ pub(crate) fn expected_one_of(
 }
 
 /// The name closest to `input` by edit distance, if close enough.
-pub(crate) fn did_you_mean(
+pub(crate) fn did_you_mean<'a>(
     input: &str,
-    names: impl Iterator<Item = &'static str>,
-) -> Option<&'static str> {
+    names: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input = input.to_ascii_lowercase();
     names
         .map(|n| (edit_distance(&input, n), n))

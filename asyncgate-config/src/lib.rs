@@ -74,6 +74,7 @@
 #![warn(missing_docs)]
 
 // The vocabulary, shared by every stage.
+mod const_text;
 mod duration;
 mod environment;
 mod from_str;
@@ -84,6 +85,7 @@ mod platform;
 pub mod provenance;
 mod random;
 mod report;
+mod rule_envs;
 mod schema;
 mod secret;
 mod text;
@@ -397,6 +399,13 @@ pub mod __private_0_1 {
     /// struct with sections read the same variable.
     pub const fn assert_distinct_vars(config_file_env: &str, fields: &[crate::FieldSchema]) {
         crate::var_names::assert_distinct(config_file_env, fields);
+    }
+
+    /// Fails to compile (evaluated in a `const`) when a `required_in` or
+    /// `forbidden_in` inside a section names an environment that the
+    /// loaded struct does not have.
+    pub const fn assert_rule_environments(fields: &[crate::FieldSchema], names: &[&str]) {
+        crate::rule_envs::assert_known(fields, names);
     }
 
     /// Whether a `default = "..."` of a `Duration` field parses: evaluated

@@ -228,6 +228,12 @@ impl Resolution {
     pub fn environment_name(&self) -> &'static str {
         self.environment_name
     }
+    /// Whether a rule listed for environment `name` applies here: `name` is
+    /// this environment's own name (`qa`), or its tier's (`staging` covers
+    /// `qa` too).
+    pub fn is_environment(&self, name: &str) -> bool {
+        name == self.environment_name || name == self.environment.as_str()
+    }
     /// `production`, or `qa (staging rules)` for a name of the team's own.
     pub fn environment_label(&self) -> String {
         if self.environment_name == self.environment.as_str() {

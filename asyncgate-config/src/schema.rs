@@ -88,8 +88,10 @@ pub struct FieldSchema {
     optional: bool,
     secret: bool,
     role: Role,
-    required_in: &'static [Environment],
-    forbidden_in: &'static [Environment],
+    /// Environment names: a tier's (`staging`: every name with its rules)
+    /// or one of the team's own (`qa`: that name only).
+    required_in: &'static [&'static str],
+    forbidden_in: &'static [&'static str],
 }
 
 impl Schema {
@@ -494,12 +496,12 @@ impl FieldSchema {
         self
     }
     #[doc(hidden)]
-    pub const fn __required_in(mut self, envs: &'static [Environment]) -> Self {
+    pub const fn __required_in(mut self, envs: &'static [&'static str]) -> Self {
         self.required_in = envs;
         self
     }
     #[doc(hidden)]
-    pub const fn __forbidden_in(mut self, envs: &'static [Environment]) -> Self {
+    pub const fn __forbidden_in(mut self, envs: &'static [&'static str]) -> Self {
         self.forbidden_in = envs;
         self
     }
@@ -569,8 +571,10 @@ impl FieldSchema {
     pub fn role(&self) -> Role {
         self.role
     }
-    /// Environments where it must be set.
-    pub fn required_in(&self) -> &'static [Environment] {
+    /// The environments where it must be set, by name: a tier's name
+    /// (`staging`) stands for every environment with its rules, a name of
+    /// the team's own (`qa`) for that name only.
+    pub const fn required_in(&self) -> &'static [&'static str] {
         self.required_in
     }
     /// `set NAME` (`set NAME (or NAME_FILE to a file holding it)` for secrets).
@@ -581,8 +585,9 @@ impl FieldSchema {
         }
     }
 
-    /// Environments where it must stay off.
-    pub fn forbidden_in(&self) -> &'static [Environment] {
+    /// The environments where it must stay off, by name (as
+    /// [`required_in`](FieldSchema::required_in)).
+    pub const fn forbidden_in(&self) -> &'static [&'static str] {
         self.forbidden_in
     }
 }

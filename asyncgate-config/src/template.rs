@@ -9,7 +9,7 @@ use crate::schema::{FieldSchema, Role, Schema};
 /// Where a field must be set: its `required_in` environments, or `all`
 /// for a plain setting without a default that cannot be left unset.
 fn required_in(field: &FieldSchema) -> String {
-    let envs: Vec<&str> = field.required_in().iter().map(|e| e.as_str()).collect();
+    let envs = field.required_in();
     if !envs.is_empty() {
         envs.join(", ")
     } else if field.default().is_none() && !field.is_optional() && field.role() == Role::Setting {

@@ -111,8 +111,9 @@ fn letters(name: &str) -> usize {
 /// Whether `a` is a plausible typo of `b` (compared case-insensitively):
 /// the same but for separators (`-`, `_`, `.`), or one edit away — a
 /// transposition, a dropped, doubled or wrong letter. Names of three
-/// letters or fewer only match on separators or a transposition: one
-/// wrong letter in a short name makes a different word.
+/// letters or fewer only match on separators, a transposition, or one
+/// letter dropped from a name of four: one wrong letter in a short name
+/// makes a different word.
 pub(crate) fn is_typo(a: &str, b: &str) -> bool {
     typo_of(a, letters(a), b)
 }
@@ -138,7 +139,11 @@ fn typo_of(a: &str, a_letters: usize, b: &str) -> bool {
         return !a.is_empty();
     }
     if a.len().min(b.len()) <= 3 {
-        return a.len() == b.len() && one_edit(&a, &b) == Some(Edit::Transposition);
+        // A short name: a transposition, or one letter dropped from a name
+        // of four (`prd` for `prod`); a wrong letter makes another word.
+        let edit = one_edit(&a, &b);
+        return (a.len() == b.len() && edit == Some(Edit::Transposition))
+            || (a.len() == 3 && b.len() == 4 && edit == Some(Edit::Insertion));
     }
     one_edit(&a, &b).is_some()
 }

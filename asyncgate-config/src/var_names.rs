@@ -8,66 +8,17 @@
 //! found once every name is known: in a `const` that the derive emits,
 //! which fails to compile with the names of both settings.
 
+use crate::const_text::ConstText;
 use crate::schema::FieldSchema;
 
 /// Longest name (or dotted path) compared; longer ones are compared by
 /// this many bytes, which no real variable name reaches.
-const MAX_TEXT: usize = 120;
+pub(crate) const MAX_TEXT: usize = 120;
 /// Most names checked (settings, `NAME_FILE`s and aliases together).
 const MAX_NAMES: usize = 1024;
 
-/// A fixed-size string, for `const fn`s that cannot allocate.
-#[derive(Clone, Copy)]
-struct Text {
-    bytes: [u8; MAX_TEXT],
-    len: usize,
-}
-
-impl Text {
-    const EMPTY: Text = Text {
-        bytes: [0; MAX_TEXT],
-        len: 0,
-    };
-
-    const fn push(mut self, text: &str) -> Text {
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() && self.len < MAX_TEXT {
-            self.bytes[self.len] = bytes[i];
-            self.len += 1;
-            i += 1;
-        }
-        self
-    }
-
-    const fn push_text(self, other: &Text) -> Text {
-        self.push(other.as_str())
-    }
-
-    const fn eq(&self, other: &Text) -> bool {
-        if self.len != other.len {
-            return false;
-        }
-        let mut i = 0;
-        while i < self.len {
-            if self.bytes[i] != other.bytes[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
-
-    const fn as_str(&self) -> &str {
-        let (head, _) = self.bytes.split_at(self.len);
-        match core::str::from_utf8(head) {
-            Ok(text) => text,
-            // Only ASCII names reach here (the derive checks them); a cut
-            // inside a multi-byte character shows nothing rather than fail.
-            Err(_) => "",
-        }
-    }
-}
+/// A name or dotted path.
+type Text = ConstText<MAX_TEXT>;
 
 /// One variable a setting reads, and the setting's dotted path.
 #[derive(Clone, Copy)]

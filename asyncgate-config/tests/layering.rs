@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 /// Each top-level module and its rank; a module may import ranks ≤ its own.
 const STAGES: &[(&str, u8)] = &[
     // The vocabulary, shared by every stage.
+    ("const_text", 0),
     ("duration", 0),
     ("environment", 0),
     ("from_str", 0),
@@ -20,6 +21,7 @@ const STAGES: &[(&str, u8)] = &[
     ("provenance", 0),
     ("random", 0),
     ("report", 0),
+    ("rule_envs", 0),
     ("schema", 0),
     ("secret", 0),
     ("text", 0),

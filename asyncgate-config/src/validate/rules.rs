@@ -201,12 +201,12 @@ fn conflict_risk(id: &str, phrase: &str, var: &str, platforms: &[Platform]) -> F
 /// parsed; a field that failed has its own error already.
 pub(super) fn field_rules(checks: &mut Checks<'_>) {
     let resolution = checks.resolution();
-    let env = resolution.environment;
     let phrase = resolution.environment_phrase();
     let mut found = Vec::new();
     for (field, record) in resolution.settings() {
         let Some(on) = record.on() else { continue };
-        if !on && field.required_in().contains(&env) {
+        let applies = |names: &[&str]| names.iter().any(|n| resolution.is_environment(n));
+        if !on && applies(field.required_in()) {
             found.push(
                 Finding::error(
                     field.name(),
@@ -215,11 +215,21 @@ pub(super) fn field_rules(checks: &mut Checks<'_>) {
                 .with_remedy(field.how_to_set()),
             );
         }
-        if on && field.forbidden_in().contains(&env) {
+        if on && applies(field.forbidden_in()) {
+            // Every environment name the schema accepts that no listed name covers.
+            let schema = resolution.schema;
+            let forbids = |name: &str, tier: Environment| {
+                field
+                    .forbidden_in()
+                    .iter()
+                    .any(|f| *f == name || *f == tier.as_str())
+            };
             let allowed: Vec<&str> = Environment::ALL
                 .iter()
-                .filter(|e| !field.forbidden_in().contains(e))
-                .map(|e| e.as_str())
+                .map(|e| (e.as_str(), *e))
+                .chain(schema.environment_names().iter().copied())
+                .filter(|(name, tier)| !forbids(name, *tier))
+                .map(|(name, _)| name)
                 .collect();
             found.push(
                 Finding::error(
