@@ -99,7 +99,7 @@ impl Schema {
     /// ```
     pub fn env_example(&self) -> String {
         let mut out = format!(
-            "# {} settings: every variable, commented out at its default.\n# A TOML file can hold them too: {}=path/to/file.toml\n",
+            "# Every variable of `{}`, commented out at its default.\n# A TOML file can hold them too: {}=path/to/file.toml\n",
             self.name(),
             self.config_file_env()
         );
@@ -185,7 +185,7 @@ impl Schema {
     /// ```
     pub fn toml_template(&self) -> String {
         let mut out = format!(
-            "# {} settings. Point {} at this file; environment variables override it.\n",
+            "# Config file for `{}`: every setting, commented out at its default.\n# Point {} at this file; environment variables override it.\n# Uncommented, each line is valid as written; an empty string leaves a setting unset.\n",
             self.name(),
             self.config_file_env()
         );
@@ -279,21 +279,50 @@ fn toml_entry(out: &mut String, f: &FieldSchema) {
         );
         return;
     }
-    match f.default() {
-        Some(default) => {
-            let _ = writeln!(out, "#{key} = {}", toml_literal(f, default));
-        }
-        None => {
-            let _ = writeln!(out, "#{key} = ");
-        }
+    let value = match f.default() {
+        Some(default) => toml_literal(f, default),
+        None => unset_literal(f),
+    };
+    let _ = writeln!(out, "#{key} = {value}");
+}
+
+/// What the template writes for a setting without a default: an empty
+/// list or table for those types, else the empty string, which a config
+/// file reads as unset.
+fn unset_literal(field: &FieldSchema) -> String {
+    let ty = bare_type(field.type_name());
+    if ty.starts_with("Vec<") {
+        "[]".to_owned()
+    } else if is_map(ty) {
+        "{}".to_owned()
+    } else {
+        "\"\"".to_owned()
     }
 }
 
+/// `Option<T>` -> `T`, without a leading path (`std::collections::`).
+fn bare_type(type_name: &str) -> &str {
+    let ty = type_name
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(type_name);
+    let generics = ty.find('<').unwrap_or(ty.len());
+    match ty[..generics].rfind("::") {
+        Some(at) => &ty[at + 2..],
+        None => ty,
+    }
+}
+
+fn is_map(ty: &str) -> bool {
+    ty.starts_with("HashMap<") || ty.starts_with("BTreeMap<")
+}
+
 /// A default as a TOML value: booleans and numbers bare, lists as arrays
-/// (of what the comma-separated text holds), everything else a string.
-/// (A JSON string is a valid TOML basic string.)
+/// (of what the comma-separated text holds), a JSON array or object as a
+/// TOML array or inline table, everything else a string. (A JSON string is
+/// a valid TOML basic string.)
 fn toml_literal(field: &FieldSchema, default: &str) -> String {
-    let ty = field.type_name();
+    let ty = bare_type(field.type_name());
     let string = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned());
     let scalar = |text: &str| -> String {
         let text = text.trim();
@@ -302,6 +331,13 @@ fn toml_literal(field: &FieldSchema, default: &str) -> String {
             || (text.contains('.') && text.parse::<f64>().is_ok_and(f64::is_finite));
         if bare { text.to_owned() } else { string(text) }
     };
+    let structured = ty.starts_with("Vec<") || is_map(ty);
+    if structured
+        && let Ok(json) = serde_json::from_str::<serde_json::Value>(default.trim())
+        && (json.is_array() || json.is_object())
+    {
+        return json_as_toml(&json);
+    }
     let string_typed = ["String", "Environment", "InstanceId", "PathBuf"]
         .iter()
         .any(|t| ty.ends_with(t));
@@ -323,5 +359,40 @@ fn toml_literal(field: &FieldSchema, default: &str) -> String {
         string(default)
     } else {
         scalar(default)
+    }
+}
+
+/// A JSON value written as a TOML inline value (`null`, which TOML lacks,
+/// as the empty string: unset).
+fn json_as_toml(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "\"\"".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(json_as_toml).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(entries) if entries.is_empty() => "{}".to_owned(),
+        Value::Object(entries) => {
+            let entries: Vec<String> = entries
+                .iter()
+                .map(|(key, value)| {
+                    let bare = !key.is_empty()
+                        && key
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                    let key = if bare {
+                        key.clone()
+                    } else {
+                        serde_json::to_string(key).unwrap_or_default()
+                    };
+                    format!("{key} = {}", json_as_toml(value))
+                })
+                .collect();
+            format!("{{ {} }}", entries.join(", "))
+        }
     }
 }

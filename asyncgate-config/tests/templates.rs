@@ -1,0 +1,176 @@
+//! Templates load as written: the TOML template with every setting line
+//! uncommented is a valid config file that loads without a warning, and
+//! its header reads as a sentence.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use asyncgate_config::{Environment, GateConfig, InstanceId, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Fast,
+    Safe,
+}
+
+/// The HTTP listener.
+#[derive(Debug, GateConfig)]
+#[gate(section)]
+pub struct Http {
+    #[gate(default = 8080)]
+    pub port: u16,
+    #[gate(default = "30s")]
+    pub timeout: Duration,
+    pub proxy: Option<String>,
+}
+
+/// Every supported field type, with and without defaults.
+#[derive(Debug, GateConfig)]
+#[gate(prefix = "EVERY", deny_unknown)]
+pub struct Every {
+    #[gate(environment, default = "dev", names(dev = "development"))]
+    pub env: Environment,
+    #[gate(instance_id, default = "every-1")]
+    pub instance_id: InstanceId,
+    #[gate(secret)]
+    pub api_key: Option<SecretString>,
+    #[gate(default = "orders")]
+    pub name: String,
+    #[gate(default = 8080)]
+    pub port: u16,
+    #[gate(default = -5)]
+    pub offset: i32,
+    #[gate(default = 0.5)]
+    pub ratio: f64,
+    #[gate(default = false)]
+    pub debug: bool,
+    #[gate(default = "safe")]
+    pub mode: Mode,
+    #[gate(default = "1m30s")]
+    pub interval: Duration,
+    #[gate(default = "/var/lib/every")]
+    pub data_dir: PathBuf,
+    #[gate(default = "a,b")]
+    pub origins: Vec<String>,
+    #[gate(default = "80,443")]
+    pub ports: Vec<u16>,
+    #[gate(default = r#"["x", "y,z"]"#)]
+    pub tags: Vec<String>,
+    pub hosts: Vec<String>,
+    #[gate(default = r#"{"team": "ledger", "tier": "gold"}"#)]
+    pub labels: HashMap<String, String>,
+    #[gate(default = "{}")]
+    pub weights: BTreeMap<String, u32>,
+    pub url: Option<String>,
+    pub retries: Option<u16>,
+    pub grace: Option<Duration>,
+    pub mode_override: Option<Mode>,
+    #[gate(nested)]
+    pub http: Http,
+}
+
+/// The template with every setting line (`#key = value`) uncommented;
+/// documentation lines (`# ...`) stay comments.
+fn uncommented(template: &str) -> String {
+    template
+        .lines()
+        .map(|line| match line.strip_prefix('#') {
+            Some(rest) if !rest.starts_with([' ', '#']) && !rest.is_empty() => rest.to_owned(),
+            _ => line.to_owned(),
+        })
+        .map(|line| line + "\n")
+        .collect()
+}
+
+#[test]
+fn the_toml_template_uncommented_loads_without_a_warning() {
+    let template = Every::schema().toml_template();
+    let text = uncommented(&template);
+    assert!(text.contains("\nurl = \"\"\n"), "{text}");
+    assert!(text.contains("\nhosts = []\n"), "{text}");
+    assert!(
+        text.contains("\nlabels = { team = \"ledger\", tier = \"gold\" }\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nweights = {}\n"), "{text}");
+    assert!(text.contains("\ntags = [\"x\", \"y,z\"]\n"), "{text}");
+    assert!(text.contains("\nports = [80, 443]\n"), "{text}");
+    assert!(text.contains("\n[http]\n"), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("every.toml");
+    std::fs::write(&path, &text).unwrap();
+    let loaded = Every::loader()
+        .env([("EVERY_ENV", "dev")])
+        .config_file(&path)
+        .load()
+        .unwrap_or_else(|report| panic!("{report}\n---\n{text}"));
+    assert!(
+        loaded.warnings().is_empty(),
+        "{:?}\n---\n{text}",
+        loaded.warnings()
+    );
+    let validated = loaded.validate().unwrap();
+    assert!(
+        validated.warnings().is_empty(),
+        "{:?}",
+        validated.warnings()
+    );
+    // Every setting came from the file, at its default's value.
+    assert_eq!(
+        validated.labels.get("team").map(String::as_str),
+        Some("ledger")
+    );
+    assert_eq!(validated.tags, ["x", "y,z"]);
+    assert_eq!(validated.interval, Duration::from_secs(90));
+    assert_eq!(validated.http.timeout, Duration::from_secs(30));
+    assert_eq!(validated.url, None);
+    assert!(validated.hosts.is_empty() && validated.weights.is_empty());
+    // Every setting but the environment (from the variable), the id and
+    // the secret (never offered), and the five left unset by `""`.
+    let kinds: Vec<(&str, Option<&str>)> = validated
+        .resolution()
+        .settings()
+        .map(|(field, record)| (field.name(), record.source().map(|s| s.kind())))
+        .collect();
+    let from_file = kinds
+        .iter()
+        .filter(|(_, kind)| *kind == Some("file"))
+        .count();
+    assert_eq!(from_file, 16, "{kinds:?}");
+    let unset: Vec<&str> = kinds
+        .iter()
+        .filter(|(_, kind)| kind.is_none())
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(
+        unset,
+        [
+            "api_key",
+            "url",
+            "retries",
+            "grace",
+            "mode_override",
+            "http.proxy"
+        ]
+    );
+}
+
+#[test]
+fn headers_read_as_sentences_for_the_structs_name() {
+    let schema = Every::schema();
+    let toml = schema.toml_template();
+    assert!(toml.starts_with("# Config file for `Every`: every setting, commented out at its default.\n# Point EVERY_CONFIG_FILE at this file"), "{toml}");
+    let dotenv = schema.env_example();
+    assert!(
+        dotenv.starts_with("# Every variable of `Every`, commented out at its default.\n"),
+        "{dotenv}"
+    );
+    for text in [&toml, &dotenv] {
+        assert!(!text.contains("Every settings"), "{text}");
+    }
+}
