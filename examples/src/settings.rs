@@ -639,7 +639,27 @@ pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
                 ),
             );
         }
+        if let Some(finding) =
+            claim_dir_reach(&dir, &asyncgate_config::claim::ContainerProbe::new())
+        {
+            checks.push(finding);
+        }
     }
+}
+
+/// A warning when the file claim store's directory is private to this
+/// container (its own layer, not a mounted volume): replicas in other
+/// containers cannot see its claims.
+pub fn claim_dir_reach(
+    dir: &std::path::Path,
+    probe: &asyncgate_config::claim::ContainerProbe,
+) -> Option<Finding> {
+    let private = probe.private_claim_dir(dir)?;
+    Some(
+        Finding::warning("claim_dir", private.to_string()).with_remedy(
+            "mount a volume that every replica on this host shares at ASYNCGATE_CLAIM_DIR, or use the PostgreSQL store (ASYNCGATE_CLAIM_STORE=postgres) for replicas in several containers or hosts",
+        ),
+    )
 }
 
 /// An IP address, or a DNS name (letters, digits, `-` and `.`).

@@ -204,3 +204,31 @@ fn the_default_claim_directory_ignores_tmpdir_and_xdg_runtime_dir() {
     let _ = a.wait();
     let _ = std::fs::remove_file(lock);
 }
+
+/// In a container whose claim directory lies on its own layer, `check` and
+/// `start` warn that replicas in other containers cannot see its claims.
+#[test]
+fn a_claim_directory_private_to_a_container_draws_a_warning_with_the_fix() {
+    use asyncgate_config::claim::ContainerProbe;
+    use asyncgate_examples::settings::claim_dir_reach;
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join(".dockerenv"), "").unwrap();
+    std::fs::create_dir_all(root.path().join("proc/self")).unwrap();
+    std::fs::write(
+        root.path().join("proc/self/mountinfo"),
+        "1 0 0:1 / / rw - overlay overlay rw\n2 1 8:1 /vol /shared rw - ext4 /dev/sda1 rw\n",
+    )
+    .unwrap();
+    let probe = ContainerProbe::at(root.path());
+    let finding = claim_dir_reach(std::path::Path::new("/tmp/asyncgate-claims-0"), &probe).unwrap();
+    assert_eq!(finding.severity(), asyncgate_config::Severity::Warning);
+    assert_eq!(finding.setting(), Some("claim_dir"));
+    assert!(finding.message().contains("/tmp/asyncgate-claims-0, on this container's own filesystem (overlay at /; a container: /.dockerenv)"), "{}", finding.message());
+    let remedy = finding.remedy().unwrap();
+    assert!(
+        remedy.contains("mount a volume") && remedy.contains("ASYNCGATE_CLAIM_STORE=postgres"),
+        "{remedy}"
+    );
+    // On the shared volume: nothing to say.
+    assert!(claim_dir_reach(std::path::Path::new("/shared/claims"), &probe).is_none());
+}

@@ -11,11 +11,13 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::time::SystemTime;
 
+mod container;
 mod file;
 mod latch;
 #[cfg(feature = "postgres")]
 mod postgres;
 
+pub use container::{ContainerProbe, PrivateClaimDir};
 pub use file::FileStore;
 pub use latch::{Latch, LatchWatch};
 #[cfg(feature = "postgres")]
