@@ -94,6 +94,30 @@ fn emit(model: &Model<'_>) -> TokenStream {
         )
     });
 
+    // `Settings::load()` and `Settings::loader()` without the trait in scope
+    // (a derive written as `#[derive(asyncgate_config::GateConfig)]`).
+    let inherent = (!model.section).then(|| {
+        let vis = &model.input.vis;
+        quote! {
+            #[automatically_derived]
+            #[allow(dead_code, unreachable_pub, clippy::pedantic, clippy::nursery)]
+            impl #ident {
+                /// Loads these settings from the process environment, `.env`
+                /// and the config file: `GateConfig::load`, callable without
+                /// the trait in scope.
+                #vis fn load() -> ::core::result::Result<#krate::Loaded<Self>, #krate::Report> {
+                    <Self as #krate::GateConfig>::load()
+                }
+
+                /// A loader whose sources can be replaced: `GateConfig::loader`,
+                /// callable without the trait in scope.
+                #vis fn loader() -> #krate::load::Loader<Self> {
+                    <Self as #krate::GateConfig>::loader()
+                }
+            }
+        }
+    });
+
     quote! {
         // A derive and a runtime of different versions: one clear error first.
         const _: () = <#krate::__version::DeriveVersion<#major, #minor>
@@ -112,6 +136,7 @@ fn emit(model: &Model<'_>) -> TokenStream {
             #body
         }
 
+        #inherent
         #distinct
         #rule_environments
         #(#assertions)*

@@ -10,7 +10,6 @@ use std::hint::black_box;
 
 mod common;
 
-use asyncgate_config::GateConfig;
 use common::Settings;
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -146,12 +146,13 @@ impl From<(Platform, &'static str, InstanceId)> for PlatformId {
 }
 
 /// One setting's resolved value as text (secrets redacted), its source,
-/// and whether it parsed.
+/// and, when it did not parse, why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettingRecord {
     value: Option<String>,
     source: Option<Source>,
-    failed: bool,
+    /// Why the value is unusable: it did not parse, or is required and unset.
+    problem: Option<String>,
     /// Whether the setting is on or present, for `required_in` and
     /// `forbidden_in`; recorded only for fields with such a rule.
     on: Option<bool>,
@@ -162,7 +163,7 @@ impl SettingRecord {
         SettingRecord {
             value: None,
             source: None,
-            failed: false,
+            problem: None,
             on: None,
         }
     }
@@ -173,10 +174,12 @@ impl SettingRecord {
             ..SettingRecord::unset()
         }
     }
-    pub(crate) fn failed(source: Option<Source>) -> Self {
+    /// A setting whose value is unusable, and why (shown in `check`; it
+    /// holds no secret: a secret's reason never quotes its value).
+    pub(crate) fn failed(source: Option<Source>, problem: impl Into<String>) -> Self {
         SettingRecord {
             source,
-            failed: true,
+            problem: Some(problem.into()),
             ..SettingRecord::unset()
         }
     }
@@ -196,7 +199,12 @@ impl SettingRecord {
     }
     /// Whether its value failed to parse (the report says why).
     pub fn is_failed(&self) -> bool {
-        self.failed
+        self.problem.is_some()
+    }
+    /// Why its value is unusable (`expected a number ...`, `required but
+    /// not set`), when it is.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
     }
 }
 

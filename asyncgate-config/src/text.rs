@@ -5,20 +5,48 @@
 pub(crate) const REDACTED: &str = "[redacted]";
 
 /// Shows a user-supplied value in a message: passwords masked, control
-/// characters escaped, and never in full when longer than six characters
-/// (a secret put into the wrong variable must not be echoed): a cut
-/// excerpt and the length.
+/// characters escaped, in full up to 120 characters (a longer one cut,
+/// with its length). A value that looks like a credential is never shown
+/// in full, since a secret may have been put into the wrong variable: a
+/// 4-character excerpt and the length.
 pub(crate) fn quote_input(value: &str) -> String {
-    const FULL: usize = 6;
-    const EXCERPT: usize = 4;
+    const FULL: usize = 120;
+    const LONG_EXCERPT: usize = 64;
+    const SECRET_EXCERPT: usize = 4;
     let masked = crate::mask::mask_secrets(value);
     let count = masked.chars().count();
-    if count <= FULL {
+    let excerpt = |n: usize| -> String {
+        let head: String = masked.chars().take(n).collect();
+        format!("`{}…` ({count} characters)", head.escape_debug())
+    };
+    if looks_like_credential(&masked) {
+        excerpt(SECRET_EXCERPT)
+    } else if count <= FULL {
         format!("`{}`", masked.escape_debug())
     } else {
-        let excerpt: String = masked.chars().take(EXCERPT).collect();
-        format!("`{}…` ({count} characters)", excerpt.escape_debug())
+        excerpt(LONG_EXCERPT)
     }
+}
+
+/// Whether a value looks like a token, key or password rather than a
+/// setting's value: 16 characters or more without spaces that mix three
+/// kinds of character (lower case, upper case, digits, symbols), or 20 or
+/// more that mix letters and digits (hex and base64 keys).
+fn looks_like_credential(value: &str) -> bool {
+    let len = value.chars().count();
+    if len < 16 || value.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let has = |f: fn(&char) -> bool| value.chars().any(|c| f(&c));
+    let lower = has(char::is_ascii_lowercase);
+    let upper = has(char::is_ascii_uppercase);
+    let digit = has(char::is_ascii_digit);
+    let symbol = has(|c| !c.is_ascii_alphanumeric());
+    let kinds = [lower, upper, digit, symbol]
+        .into_iter()
+        .filter(|k| *k)
+        .count();
+    kinds >= 3 || (len >= 20 && digit && (lower || upper))
 }
 
 /// A value for display in `check`: passwords masked, control characters
@@ -184,15 +212,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quotes_control_characters_and_never_shows_long_input_in_full() {
+    fn quotes_values_in_full_but_never_a_credential_or_a_long_value() {
         assert_eq!(quote_input("a\nb"), "`a\\nb`");
         assert_eq!(quote_input("eighty"), "`eighty`");
-        assert_eq!(quote_input("s3cr3t-t0ken"), "`s3cr…` (12 characters)");
-        assert_eq!(quote_input(&"x".repeat(100)), "`xxxx…` (100 characters)");
+        assert_eq!(quote_input("verbose"), "`verbose`");
+        assert_eq!(quote_input("30 seconds, please"), "`30 seconds, please`");
+        assert_eq!(quote_input("s3cr3t-t0ken"), "`s3cr3t-t0ken`");
+        // Credential-like: mixed kinds of character, or long letters and digits.
         assert_eq!(
-            quote_input("\u{1b}[2J\u{1b}[H"),
-            "`\\u{1b}[2J…` (7 characters)"
+            quote_input("Canary-Catalogue-S3cret-77"),
+            "`Cana…` (26 characters)"
         );
+        assert_eq!(
+            quote_input("9f8e7d6c5b4a39281706f5e4"),
+            "`9f8e…` (24 characters)"
+        );
+        assert_eq!(
+            quote_input("QWxhZGRpbjpvcGVuIHNlc2FtZQ"),
+            "`QWxh…` (26 characters)"
+        );
+        // Long: cut after 64 characters.
+        let long = quote_input(&"x".repeat(200));
+        assert_eq!(long, format!("`{}…` (200 characters)", "x".repeat(64)));
+        assert_eq!(quote_input("\u{1b}[2J\u{1b}[H"), "`\\u{1b}[2J\\u{1b}[H`");
         assert_eq!(printable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
         assert!(!printable("postgres://u:hunter2@h/d").contains("hunter2"));
         // C1 controls (CSI is U+009B, two bytes in UTF-8), DEL, and text

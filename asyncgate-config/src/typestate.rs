@@ -155,7 +155,9 @@ impl<T: GateConfig> Loaded<T> {
     /// proves it, or a [`Report`] with every finding.
     ///
     /// On success it logs `Instance ID validated: <id> (env: <env>)` and
-    /// `Environment: <env>` at INFO, and each warning at WARN.
+    /// `Environment: <env>` at INFO (`<env>` as reports name it: `prod
+    /// (production rules)` for a name of the team's own), and each warning
+    /// at WARN.
     pub fn validate(self) -> Result<Validated<T>, Report> {
         let Loaded {
             value,
@@ -175,13 +177,14 @@ impl<T: GateConfig> Loaded<T> {
         for warning in &findings {
             tracing::warn!(target: "asyncgate_config", "{}", warning);
         }
+        // The environment as reports name it: `prod (production rules)`.
+        let environment = resolution.environment_label();
         tracing::info!(
             target: "asyncgate_config",
-            "Instance ID validated: {} (env: {})",
+            "Instance ID validated: {} (env: {environment})",
             resolution.instance_id,
-            resolution.environment
         );
-        tracing::info!(target: "asyncgate_config", "Environment: {}", resolution.environment);
+        tracing::info!(target: "asyncgate_config", "Environment: {environment}");
         Ok(Validated {
             value,
             resolution,

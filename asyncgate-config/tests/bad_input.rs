@@ -6,7 +6,7 @@ mod common;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
-use asyncgate_config::{GateConfig, Report};
+use asyncgate_config::Report;
 use common::{Mini, Settings};
 
 /// A secret every case sets (unless it sets the key itself): it must never show.
@@ -160,7 +160,7 @@ fn cases() -> Vec<Case> {
             &[("ASYNCGATE_LOG_LEVEL", "verbose")],
             &[
                 "ASYNCGATE_LOG_LEVEL",
-                "unknown variant `verb…` (7 characters), expected one of `debug`, `info`, `warn`",
+                "unknown variant `verbose`, expected one of `debug`, `info`, `warn`",
             ],
         ),
         case(

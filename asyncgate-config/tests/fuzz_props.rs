@@ -200,7 +200,6 @@ proptest! {
         pieces in prop::collection::vec(0..TOML_PIECES.len(), 0..14),
         secret in "[A-Za-z0-9]{12,24}",
     ) {
-        use asyncgate_config::GateConfig;
         let mut text = String::new();
         for i in pieces {
             text.push_str(TOML_PIECES[i]);

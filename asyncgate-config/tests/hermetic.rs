@@ -7,7 +7,6 @@ mod common;
 
 use std::process::Command;
 
-use asyncgate_config::GateConfig;
 use common::Settings;
 
 /// Runs [`in_a_directory_with_a_dotenv`] in a directory that holds a `.env`

@@ -213,3 +213,32 @@ fn secrets_of_any_type_are_read_and_never_shown() {
     );
     assert_no_canary(&text);
 }
+
+#[test]
+fn a_relative_secret_file_gets_the_same_clear_message_as_an_absolute_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file name with no `/` or `.`: it exists, so it is a path, and named.
+    std::fs::write(dir.path().join("apikey"), "k-0123456789abcdef\n\n").unwrap();
+    let absolute = dir.path().join("apikey").display().to_string();
+    let message = |file: &str| {
+        // Production, the key from its file only.
+        let env = [
+            ("ASYNCGATE_ENV", "production"),
+            ("ASYNCGATE_INSTANCE_ID", "worker-a1b2c3d4"),
+            ("ASYNCGATE_API_KEY_FILE", file),
+        ];
+        let report = loader_in::<Settings>(dir.path(), &env).load().unwrap_err();
+        report.errors().next().unwrap().message().to_owned()
+    };
+    let expected = format!(
+        "ASYNCGATE_API_KEY_FILE names {absolute}, which holds the secret with leading or trailing whitespace (it could never match what clients send): remove it"
+    );
+    assert_eq!(message("apikey"), expected);
+    assert_eq!(message(&absolute), expected);
+    // A value that names no file and does not look like a path is still not shown.
+    let hidden = message("k-0123456789abcdef");
+    assert!(
+        !hidden.contains("k-0123456789abcdef") && hidden.contains("does not look like a path"),
+        "{hidden}"
+    );
+}

@@ -361,3 +361,32 @@ fn templates_show_paths_variables_and_tables() {
     assert_eq!(loaded.database.pool.max, 10);
     assert!(source_of(&loaded, "database.pool.max").starts_with("key `database.pool.max`"));
 }
+
+#[test]
+fn a_table_typo_in_the_config_file_gets_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("orders.toml"),
+        "[databse]\nurl = \"postgres://db/orders\"\n\n[database.pol]\nmax = 3\n",
+    )
+    .unwrap();
+    let loaded = loader(&[("ORDERS_CONFIG_FILE", "orders.toml")])
+        .current_dir(dir.path())
+        .load()
+        .unwrap();
+    let warnings: Vec<&str> = loaded.warnings().iter().map(|f| f.message()).collect();
+    assert!(
+        warnings.iter().any(
+            |w| w.starts_with("unknown table `[databse]` in config file")
+                && w.ends_with("is ignored (did you mean `[database]`?)")
+        ),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("unknown table `[database.pol]`")
+                && w.ends_with("(did you mean `[database.pool]`?)")),
+        "{warnings:?}"
+    );
+}

@@ -422,3 +422,61 @@ fn the_check_runs_when_every_setting_parsed_despite_a_loading_error() {
         "{report}"
     );
 }
+
+#[test]
+fn a_setting_that_did_not_parse_shows_as_invalid_in_the_settings_table() {
+    let report = common::loader::<Settings>(&[("ASYNCGATE_PORT", "http")])
+        .load()
+        .unwrap_err();
+    let detailed = report.detailed().to_string();
+    // The settings table's line (the error above names the variable too).
+    let line = detailed
+        .lines()
+        .find(|l| l.trim_start().starts_with("ASYNCGATE_PORT "))
+        .unwrap();
+    assert!(line.contains("(invalid: "), "{line}");
+    assert!(!line.contains("(unset)"), "{line}");
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(
+        json["settings"]["port"]["invalid"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{json}"
+    );
+    assert_eq!(
+        json["settings"]["ratio"]["invalid"],
+        serde_json::Value::Null
+    );
+    // A required setting left unset says so.
+    let report = common::loader::<common::Mini>(&[]).load().unwrap_err();
+    let detailed = report.detailed().to_string();
+    assert!(detailed.contains("MINI_REGION"), "{detailed}");
+    assert!(
+        detailed
+            .lines()
+            .any(|l| l.trim_start().starts_with("MINI_REGION ")
+                && l.contains("(invalid: required but not set)")),
+        "{detailed}"
+    );
+}
+
+#[test]
+fn a_bad_value_is_quoted_in_full_up_to_a_sane_length() {
+    let long = "eighty-eighty-not-a-number-at-all";
+    let report = common::loader::<Settings>(&[("ASYNCGATE_PORT", long)])
+        .load()
+        .unwrap_err();
+    assert!(
+        report.to_string().contains(&format!("`{long}`")),
+        "{report}"
+    );
+    let huge = "x".repeat(5000);
+    let report = common::loader::<Settings>(&[("ASYNCGATE_PORT", &huge)])
+        .load()
+        .unwrap_err();
+    let text = report.to_string();
+    assert!(
+        text.contains("(5000 characters)") && text.len() < 2000,
+        "{text}"
+    );
+}

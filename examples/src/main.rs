@@ -12,7 +12,6 @@
 
 use std::process::ExitCode;
 
-use asyncgate_config::GateConfig;
 use asyncgate_config::cli::GateCommand;
 use asyncgate_examples::serve::{EX_CONFIG, claim_and_serve};
 use asyncgate_examples::settings::Settings;

@@ -6,7 +6,7 @@
 
 use std::process::Command;
 
-use asyncgate_config::{Environment, GateConfig, InstanceId, SecretString};
+use asyncgate_config::{Environment, InstanceId, SecretString};
 
 use crate::common::Settings;
 

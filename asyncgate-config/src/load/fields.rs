@@ -94,7 +94,7 @@ impl<'a> Resolver<'a> {
             }
             Err(message) => {
                 self.findings.push(invalid_value(field, &source, &message));
-                self.records[index] = SettingRecord::failed(Some(source));
+                self.records[index] = SettingRecord::failed(Some(source), message);
                 None
             }
         }
@@ -170,7 +170,7 @@ impl<'a> Resolver<'a> {
         match layers.lookup(&self.schema.fields()[index], &mut self.findings) {
             Ok(found) => Some(found),
             Err(finding) => {
-                self.records[index] = SettingRecord::failed(None);
+                self.records[index] = SettingRecord::failed(None, finding.message());
                 self.findings.push(*finding);
                 None
             }
@@ -187,7 +187,7 @@ impl<'a> Resolver<'a> {
     /// Records a required field that no layer sets.
     #[cold]
     fn missing(&mut self, index: usize) {
-        self.records[index] = SettingRecord::failed(None);
+        self.records[index] = SettingRecord::failed(None, "required but not set");
         self.findings.push(missing(&self.schema.fields()[index]));
     }
 
@@ -199,7 +199,8 @@ impl<'a> Resolver<'a> {
             && is_service_link_value(text)
         {
             self.findings.push(service_link_collision(field, var));
-            self.records[index] = SettingRecord::failed(Some(source));
+            self.records[index] =
+                SettingRecord::failed(Some(source), "a Kubernetes service link, not a value");
             return;
         }
         let message = if field.is_secret() {
@@ -208,7 +209,7 @@ impl<'a> Resolver<'a> {
             message
         };
         self.findings.push(invalid_value(field, &source, &message));
-        self.records[index] = SettingRecord::failed(Some(source));
+        self.records[index] = SettingRecord::failed(Some(source), message);
     }
 
     /// Records whether the field at `index` is on or present, for its

@@ -159,14 +159,15 @@ impl Layers {
     ) -> Result<(Raw<'static>, Source), Box<Finding>> {
         let full: Arc<Path> = self.dir.join(path).into();
         // The variable should hold a path; when the secret itself was put
-        // there by mistake, the message must not repeat it.
-        let named = if looks_like_path(path) {
-            full.display().to_string()
-        } else {
-            "a value that does not look like a path (not shown: is the secret itself in it?)"
-                .to_owned()
-        };
+        // there by mistake, the message must not repeat it. A file that
+        // exists is named, relative or not.
         let fail = |what: String| {
+            let named = if looks_like_path(path) || std::fs::symlink_metadata(&full).is_ok() {
+                crate::text::printable_name(&full.display().to_string())
+            } else {
+                "a value that does not look like a path (not shown: is the secret itself in it?)"
+                    .to_owned()
+            };
             Box::new(
                 Finding::error(
                     field.name(),

@@ -89,7 +89,7 @@ pub(crate) fn unknown_names(
     if let Some(file) = file {
         let mut unknown = Vec::new();
         unknown_keys(schema, &file.table, "", &mut unknown);
-        for (raw_key, is_section) in unknown {
+        for (raw_key, kind) in unknown {
             // A quoted TOML key can hold control characters: escape them.
             let key = printable_name(&raw_key);
             if listed == MAX_LISTED {
@@ -98,13 +98,24 @@ pub(crate) fn unknown_names(
             }
             listed += 1;
             let path = file.path.display();
-            let found = if is_section {
+            let found = if kind == KeyKind::SectionAsValue {
                 finding(format!(
                     "key `{key}` in config file {path} is ignored: `{key}` is a section, not a value"
                 ))
                 .with_remedy(format!(
                     "write its settings in a table: `[{key}]` and a line per setting under it"
                 ))
+            } else if kind == KeyKind::Table {
+                // A table that names no section: a typo of one at its level?
+                let parent = raw_key.rsplit_once('.').map_or("", |(parent, _)| parent);
+                let sections = section_paths(schema, parent);
+                let hint = suggest_name(&raw_key, "", sections.iter().copied())
+                    .map(|k| format!(" (did you mean `[{k}]`?)"))
+                    .unwrap_or_default();
+                finding(format!(
+                    "unknown table `[{key}]` in config file {path} is ignored{hint}"
+                ))
+                .with_remedy("remove it, or rename it to a section's name")
             } else {
                 let hint = suggest_name(&raw_key, "", schema.fields().iter().map(|f| f.name()))
                     .map(|k| format!(" (did you mean `{k}`?)"))
@@ -175,10 +186,26 @@ impl<'a> ServiceLinks<'a> {
     }
 }
 
+/// What an unknown key of the config file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyKind {
+    /// A value no setting reads.
+    Value,
+    /// A section's name given a value instead of a table.
+    SectionAsValue,
+    /// A table that names no section.
+    Table,
+}
+
 /// The keys of `table` (under the dotted `prefix`) that no setting reads,
-/// with whether each names a section given as a value. Tables are entered
-/// only where they name a section, so the walk is as deep as the schema.
-fn unknown_keys(schema: &Schema, table: &toml::Table, prefix: &str, out: &mut Vec<(String, bool)>) {
+/// with what each is. Tables are entered only where they name a section,
+/// so the walk is as deep as the schema.
+fn unknown_keys(
+    schema: &Schema,
+    table: &toml::Table,
+    prefix: &str,
+    out: &mut Vec<(String, KeyKind)>,
+) {
     for (key, value) in table {
         let path = if prefix.is_empty() {
             key.clone()
@@ -188,14 +215,38 @@ fn unknown_keys(schema: &Schema, table: &toml::Table, prefix: &str, out: &mut Ve
         if schema.field(&path).is_some() {
             continue;
         }
+        let is_section = schema.is_section(&path);
         match value {
-            toml::Value::Table(inner) if schema.is_section(&path) => {
+            toml::Value::Table(inner) if is_section => {
                 unknown_keys(schema, inner, &path, out);
             }
-            _ => {
-                let is_section = schema.is_section(&path);
-                out.push((path, is_section));
+            toml::Value::Table(_) => out.push((path, KeyKind::Table)),
+            _ if is_section => out.push((path, KeyKind::SectionAsValue)),
+            _ => out.push((path, KeyKind::Value)),
+        }
+    }
+}
+
+/// The dotted paths of the sections directly under `parent` (`""`: the
+/// top level), each once.
+fn section_paths<'s>(schema: &'s Schema, parent: &str) -> Vec<&'s str> {
+    let mut paths: Vec<&str> = Vec::new();
+    for field in schema.fields() {
+        let name = field.name();
+        let rest = if parent.is_empty() {
+            Some(name)
+        } else {
+            name.strip_prefix(parent).and_then(|r| r.strip_prefix('.'))
+        };
+        // `a.b.c` under `a` gives the section `a.b`.
+        if let Some(rest) = rest
+            && let Some((segment, _)) = rest.split_once('.')
+        {
+            let path = &name[..name.len() - rest.len() + segment.len()];
+            if !paths.contains(&path) {
+                paths.push(path);
             }
         }
     }
+    paths
 }

@@ -183,7 +183,8 @@ impl fmt::Display for Finding {
 ///      "source": null}
 ///   ],
 ///   "settings": {
-///     "port": {"value": "8080", "source": "default", "source_kind": "default", "env_var": "ASYNCGATE_PORT"}
+///     "port": {"value": "8080", "invalid": null, "source": "default", "source_kind": "default", "env_var": "ASYNCGATE_PORT"},
+///     "timeout": {"value": null, "invalid": "expected a duration such as `30s`", "source": "environment variable ASYNCGATE_TIMEOUT", "source_kind": "env", "env_var": "ASYNCGATE_TIMEOUT"}
 ///   },
 ///   "detection": [
 ///     {"platform": "fly", "matched": false, "var": null, "detail": "Fly.io: not detected (FLY_ALLOC_ID not set)"}
@@ -191,6 +192,8 @@ impl fmt::Display for Finding {
 /// }
 /// ```
 ///
+/// A setting's `invalid` says why its value is unusable (it did not
+/// parse, or is required and unset; never a secret's value), else `null`.
 /// `env` is the environment's name as configured (a team's own, such as
 /// `qa`, or the tier's) and `env_rules` the tier whose rules apply. A
 /// finding's `setting` is the setting's dotted path (`database.pool.max`),

@@ -143,7 +143,11 @@ fn settings_text(f: &mut fmt::Formatter<'_>, res: &Resolution) -> fmt::Result {
         .then(|| res.settings().map(|(field, _)| field.name().len()).max())
         .flatten();
     for (field, record) in res.settings() {
-        let value = record.value().unwrap_or("(unset)");
+        let value = match (record.value(), record.problem()) {
+            (Some(value), _) => value.to_owned(),
+            (None, Some(problem)) => format!("(invalid: {problem})"),
+            (None, None) => "(unset)".to_owned(),
+        };
         let source = record
             .source()
             .map_or_else(|| "-".to_owned(), ToString::to_string);
@@ -221,6 +225,7 @@ impl serde::Serialize for Settings<'_> {
                 field.name(),
                 &serde_json::json!({
                     "value": record.value(),
+                    "invalid": record.problem(),
                     "source": record.source().map(ToString::to_string),
                     "source_kind": record.source().map(|s| s.kind()),
                     "env_var": field.env(),
