@@ -272,3 +272,34 @@ fn templates_never_offer_the_instance_id_as_a_key() {
         "{toml}"
     );
 }
+
+#[test]
+fn a_config_file_path_with_control_characters_is_escaped_in_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "con\u{1b}[2Jfig.toml";
+    fs::write(dir.path().join(name), "instance_id = \"ledger-prod\"\n").unwrap();
+    let env = with(
+        &PROD,
+        &[
+            K8S,
+            ("POD_NAME", "ledger-5c8d7-qwert"),
+            ("ASYNCGATE_CONFIG_FILE", name),
+        ],
+    );
+    let report = loader_in::<Settings>(dir.path(), &env)
+        .load()
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    let error = report
+        .errors()
+        .find(|f| f.message().contains("a file every replica reads"))
+        .unwrap();
+    assert!(!error.message().contains('\u{1b}'), "{:?}", error.message());
+    assert!(!error.remedy().unwrap().contains('\u{1b}'));
+    assert!(
+        error.message().contains("con\\u{1b}[2Jfig.toml"),
+        "{}",
+        error.message()
+    );
+}

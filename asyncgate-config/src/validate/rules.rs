@@ -7,6 +7,7 @@ use crate::platform::Platform;
 use crate::provenance::{InstanceIdOrigin, PlatformId, Resolution, SettingRecord, Source};
 use crate::report::Finding;
 use crate::schema::{FieldSchema, Role};
+use crate::text::printable_name;
 
 /// Ids shorter than this draw a warning (an error in strict mode).
 pub const MIN_RECOMMENDED_LEN: usize = 8;
@@ -124,17 +125,16 @@ fn shared_configured_id(
         id: own,
     } = platform_id;
     let platform = platform.display_name();
+    // A path can come from an environment variable: escaped, and bounded.
+    let shown = |path: &std::path::Path| printable_name(&path.display().to_string());
     let (shared_by, remove) = match source {
         Source::File { path, key } => (
-            format!(
-                "key `{key}` in {}, a file every replica reads",
-                path.display()
-            ),
-            format!("remove `{key}` from {}", path.display()),
+            format!("key `{key}` in {}, a file every replica reads", shown(path)),
+            format!("remove `{key}` from {}", shown(path)),
         ),
         Source::DotEnv { path, var } => (
-            format!("{var} in {}, a file every replica reads", path.display()),
-            format!("remove {var} from {}", path.display()),
+            format!("{var} in {}, a file every replica reads", shown(path)),
+            format!("remove {var} from {}", shown(path)),
         ),
         Source::Env { var } => (
             format!(
