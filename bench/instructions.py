@@ -38,7 +38,6 @@ LOADERS = [
     ("floor", "floor: std::env::vars_os() copied and dropped"),
     ("envy", "envy"),
     ("ours", "asyncgate-config: load + detect + validate"),
-    ("ours-threaded", "  the same, after a second thread (std's copy)"),
     ("config", "config"),
     ("figment", "figment"),
     ("hand", "hand-written std::env::var x 22 (no copy)"),

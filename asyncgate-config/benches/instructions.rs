@@ -3,8 +3,7 @@
 //! runs `instructions <loader> <n>` under valgrind for two values of `n`
 //! and divides the difference, so start-up and first-load costs cancel.
 //!
-//! Loaders: `ours`, `ours-threaded` (after a thread has run, so the
-//! environment is read through std's copy), `envy`, `figment`, `config`,
+//! Loaders: `ours`, `envy`, `figment`, `config`,
 //! `hand`, `floor` (the `vars_os()` copy alone) from the process
 //! environment, and `injected` / `injected-unknown` (one unknown `BENCH_*`
 //! variable) from a map.
@@ -31,7 +30,7 @@ fn main() {
         args.get(1).and_then(|n| n.parse::<usize>().ok()),
     ) else {
         eprintln!(
-            "usage: instructions <ours|ours-threaded|envy|figment|config|hand|floor|injected|injected-unknown> <n> | env"
+            "usage: instructions <ours|envy|figment|config|hand|floor|injected|injected-unknown> <n> | env"
         );
         return;
     };
@@ -39,15 +38,9 @@ fn main() {
     if !loader.starts_with("injected") {
         process::in_child_with_variables();
     }
-    if loader == "ours-threaded" {
-        process::start_a_thread();
-    }
-    if loader.starts_with("ours") {
-        process::check_environ_path(loader == "ours-threaded");
-    }
     for _ in 0..n {
         match loader.as_str() {
-            "ours" | "ours-threaded" => drop(black_box(process::ours())),
+            "ours" => drop(black_box(process::ours())),
             "envy" => drop(black_box(process::envy())),
             "figment" => drop(black_box(process::figment())),
             "config" => drop(black_box(process::config())),

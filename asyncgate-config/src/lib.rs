@@ -68,9 +68,7 @@
 //! assert!(report.to_string().contains("INSTANCE ID CONFLICT RISK"));
 //! # Ok::<(), asyncgate_config::Report>(())
 //! ```
-// `unsafe` is denied everywhere but in `load::environ`, which reads the
-// process environment in place (its soundness argument is there).
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 // The vocabulary, shared by every stage.
@@ -116,15 +114,12 @@ pub use typestate::{Loaded, Validated};
 #[cfg(feature = "derive")]
 pub use asyncgate_config_derive::GateConfig;
 
-/// The derive's attribute reference (its rustdoc), run as doctests here,
-/// where the runtime is.
+/// The crate's README (its crates.io page), run as doctests. The
+/// workspace README and the derive's attribute reference are run by the
+/// unpublished `asyncgate-tests` crate: a published crate includes no file
+/// outside its package.
 #[cfg(all(doctest, feature = "derive"))]
-#[doc = include_str!("../../asyncgate-config-derive/ATTRIBUTES.md")]
-struct DeriveAttributeReference;
-
-/// The README's examples, run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct Readme;
 
 /// A settings struct: implemented by `#[derive(GateConfig)]`.
@@ -137,12 +132,8 @@ pub trait GateConfig: Sized {
     fn schema() -> &'static Schema;
 
     /// Loads from the process environment, `.env` and the config file.
-    ///
-    /// Call it in `main` before starting a runtime: while the process has
-    /// one thread (glibc), the environment is read where it lies and only
-    /// the variables this struct or detection can use are copied; with
-    /// more threads, through std's copy of every variable (the same
-    /// result, about twice the time).
+    /// Safe to call from any thread, inside a runtime too
+    /// (`#[tokio::main]`): it never changes the environment.
     fn load() -> Result<Loaded<Self>, Report> {
         Self::loader().load()
     }

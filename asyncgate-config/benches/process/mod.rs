@@ -91,30 +91,9 @@ pub(crate) fn hand_written() -> Option<(u16, u64, Vec<String>, String)> {
     Some((port, n, origins, var("HOST")?))
 }
 
-/// Whether this bench reads the environment as it says: in place while
-/// the process has one thread (on glibc), through std's copy after
-/// [`start_a_thread`].
-pub(crate) fn check_environ_path(threaded: bool) {
-    let in_place = cfg!(all(
-        target_os = "linux",
-        target_env = "gnu",
-        not(target_feature = "crt-static")
-    )) && !threaded;
-    assert_eq!(
-        asyncgate_config::load::__environ_in_place(),
-        in_place,
-        "the process environment should be read {}",
-        if in_place {
-            "in place"
-        } else {
-            "through std's copy"
-        }
-    );
-}
-
-/// Runs a thread to its end: from then on a load reads the environment
-/// through std's copy, as it does in a process that has started its
-/// runtime (`asyncgate_config::load` explains why).
+/// Runs a thread to its end, as a process that has started its runtime
+/// has: a load reads the environment the same way either side of it.
+#[allow(dead_code)] // `process_env` uses it; `instructions`, which shares this module, does not.
 pub(crate) fn start_a_thread() {
     std::thread::spawn(|| {}).join().expect("a thread");
 }

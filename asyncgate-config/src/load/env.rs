@@ -72,22 +72,12 @@ impl Env {
         env.indexed()
     }
 
-    /// A snapshot of the process's variables that `relevant` accepts: read
-    /// in place where that is sound (see [`environ`](super::environ)),
-    /// else from std's copy of them all.
+    /// A snapshot of the process's variables that `relevant` accepts,
+    /// from std's copy of them all (std holds its lock around the
+    /// environment while it copies; reading it in place would need
+    /// `unsafe`, which no crate of ours has).
     pub(crate) fn from_process(relevant: &dyn Fn(&[u8]) -> bool) -> Self {
-        let mut env = Env::default();
-        let in_place = super::environ::for_each(|name, value| {
-            if relevant(name)
-                && let Ok(name) = std::str::from_utf8(name)
-            {
-                env.push(name, std::str::from_utf8(value).ok());
-            }
-        });
-        match in_place {
-            Some(()) => env.indexed(),
-            None => Env::from_os(std::env::vars_os(), relevant),
-        }
+        Env::from_os(std::env::vars_os(), relevant)
     }
 
     fn push(&mut self, name: &str, value: Option<&str>) {

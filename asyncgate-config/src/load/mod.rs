@@ -2,10 +2,8 @@
 //! (environment snapshot, `.env`, TOML file, defaults, `NAME_FILE`
 //! secrets), string → `T` deserialization and field resolution.
 //!
-//! The process environment is read in place while the process has one
-//! thread (glibc), so a load in `main`, before a runtime starts, copies
-//! only the variables it can use; with more threads it reads through std's
-//! copy of every variable. Both give the same load.
+//! The process environment is read through std's copy of it; the
+//! snapshot keeps only the variables a setting or detection can read.
 //!
 //! This stage reads; it does not detect or validate. Its output, the
 //! layers and a resolver over them, is consumed by detection and
@@ -13,7 +11,6 @@
 
 pub(crate) mod dotenv;
 pub(crate) mod env;
-mod environ;
 pub(crate) mod fields;
 mod file;
 mod layers;
@@ -42,13 +39,6 @@ pub(crate) use layers::{Layers, Raw};
 use dotenv::DotEnv;
 use env::Env;
 
-/// Not public API: whether a load would now read the process environment
-/// in place (one thread, glibc) rather than through std's copy. The test
-/// that both ways give the same load asks it.
-#[doc(hidden)]
-pub fn __environ_in_place() -> bool {
-    environ::in_place()
-}
 use file::BaseDir;
 use toml_file::ConfigFile;
 
