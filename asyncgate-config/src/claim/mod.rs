@@ -21,7 +21,7 @@ pub use container::{ContainerProbe, PrivateClaimDir};
 pub use file::FileStore;
 pub use latch::{Latch, LatchWatch};
 #[cfg(feature = "postgres")]
-pub use postgres::{PgStore, RenewDeadline};
+pub use postgres::PgStore;
 
 use crate::instance_id::InstanceId;
 use crate::typestate::Validated;

@@ -5,7 +5,7 @@
 //! - acquire: `INSERT ... ON CONFLICT ... DO UPDATE ... WHERE expires_at <= now() RETURNING epoch`;
 //! - renew every ttl/3 on a dedicated connection; the claim is lost when a
 //!   renew matches no row, or when no renew succeeded before the local
-//!   deadline (see [`RenewDeadline`]);
+//!   deadline (a `RenewDeadline`);
 //! - release: `expires_at = now()`, so a successor takes over at once;
 //! - [`PgStore::fence`]: run first in every partition-write transaction; it
 //!   holds the lease row `FOR SHARE`, so a takeover waits for the write to
@@ -102,14 +102,14 @@ SELECT instance_id, epoch, holder_host, holder_pid, acquired_at, expires_at > no
 /// `last successful renew sent + ttl - margin` stops before any successor
 /// can take over. `margin` (ttl/10) covers clock-rate drift between hosts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RenewDeadline {
+pub(crate) struct RenewDeadline {
     ttl: Duration,
     last_sent: Instant,
 }
 
 impl RenewDeadline {
     /// A deadline for a claim acquired by a request sent at `sent`.
-    pub fn new(ttl: Duration, sent: Instant) -> Self {
+    pub(crate) fn new(ttl: Duration, sent: Instant) -> Self {
         RenewDeadline {
             ttl,
             last_sent: sent,
@@ -117,22 +117,22 @@ impl RenewDeadline {
     }
 
     /// Records a successful renew whose request was sent at `sent`.
-    pub fn renewed(&mut self, sent: Instant) {
+    pub(crate) fn renewed(&mut self, sent: Instant) {
         self.last_sent = self.last_sent.max(sent);
     }
 
     /// The instant after which the claim counts as lost.
-    pub fn deadline(&self) -> Instant {
+    pub(crate) fn deadline(&self) -> Instant {
         self.last_sent + self.ttl - self.ttl / 10
     }
 
     /// When the next renew is due: a third of the ttl after the last one.
-    pub fn next_renew(&self) -> Instant {
+    pub(crate) fn next_renew(&self) -> Instant {
         self.last_sent + self.ttl / 3
     }
 
     /// Whether the claim must be considered lost at `now`.
-    pub fn expired(&self, now: Instant) -> bool {
+    pub(crate) fn expired(&self, now: Instant) -> bool {
         now >= self.deadline()
     }
 }
