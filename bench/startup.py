@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Start-up time of `asyncgate start`, from exec to the first 200 on
-/v1/config, against a minimal axum hello-world (examples/hello_axum.rs)
+/v1/config, against a minimal axum hello-world (bench/tools/src/bin/hello_axum.rs)
 started the same way, in the same run, interleaved; peak RSS of both.
 Then throughput and p99 of /v1/config under a bounded load on loopback.
 
@@ -9,7 +9,7 @@ bench waits for that line (a blocking read: no polling loop that would
 round every start up to its period or take a core from the server), then
 sends the request at once. The time is exec -> the first 200.
 
-    cargo build --release -p asyncgate-examples --bin asyncgate --example hello_axum --example load
+    cargo build --release -p asyncgate-server --bin asyncgate -p asyncgate-bench-tools --bin hello_axum --bin load
     python3 bench/startup.py [--runs 21]
 """
 import argparse
@@ -109,7 +109,7 @@ def main() -> None:
         )
         variants = {
             "asyncgate start (/v1/config)": ([str(RELEASE / "asyncgate"), "start"], gate_env, "/v1/config"),
-            "axum hello-world (/)": ([str(RELEASE / "examples" / "hello_axum")], base, "/"),
+            "axum hello-world (/)": ([str(RELEASE / "hello_axum")], base, "/"),
         }
         for other in args.compare:
             variants[f"{other} start"] = ([other, "start"], gate_env, "/v1/config")
@@ -140,7 +140,7 @@ def main() -> None:
         try:
             first_200(port, "/v1/config", time.perf_counter() + 10)
             out = subprocess.run(
-                [str(RELEASE / "examples" / "load"), f"127.0.0.1:{port}", "/v1/config", str(args.conns), str(args.per_conn)],
+                [str(RELEASE / "load"), f"127.0.0.1:{port}", "/v1/config", str(args.conns), str(args.per_conn)],
                 capture_output=True, text=True, check=True,
             ).stdout
             load = json.loads(out)

@@ -4,7 +4,7 @@
 to take over after `kill -9` of the holder (kill -> successor serving), for
 the file store and, when ASYNCGATE_TEST_DATABASE_URL is set, PostgreSQL.
 
-    cargo build --release -p asyncgate-examples --bin asyncgate
+    cargo build --release -p asyncgate-server --bin asyncgate
     python3 bench/takeover.py [--runs 5] [--ttl-ms 3000]
 """
 import argparse

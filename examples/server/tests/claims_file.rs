@@ -210,7 +210,7 @@ fn the_default_claim_directory_ignores_tmpdir_and_xdg_runtime_dir() {
 #[test]
 fn a_claim_directory_private_to_a_container_draws_a_warning_with_the_fix() {
     use asyncgate_config::claim::ContainerProbe;
-    use asyncgate_examples::settings::claim_dir_reach;
+    use asyncgate_server::settings::claim_dir_reach;
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join(".dockerenv"), "").unwrap();
     std::fs::create_dir_all(root.path().join("proc/self")).unwrap();

@@ -3,7 +3,7 @@
 mod common;
 
 use asyncgate_config::GateConfig;
-use asyncgate_examples::settings::Settings;
+use asyncgate_server::settings::Settings;
 use common::run;
 
 fn env_output(format: &str) -> String {

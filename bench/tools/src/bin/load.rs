@@ -2,7 +2,7 @@
 //! keep-alive connections each send `REQUESTS` GETs one after another.
 //! Prints requests, errors, throughput and latency percentiles as JSON.
 //!
-//! `cargo run --release -p asyncgate-examples --example load -- 127.0.0.1:8080 /v1/config 16 5000`
+//! `cargo run --release -p asyncgate-bench-tools --bin load -- 127.0.0.1:8080 /v1/config 16 5000`
 
 use std::time::{Duration, Instant};
 

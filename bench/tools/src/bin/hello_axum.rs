@@ -2,7 +2,7 @@
 //! hello-world, started the same way (`PORT` env var, 127.0.0.1), which
 //! says on stderr when it listens, as `asyncgate start` does.
 //!
-//! `PORT=8081 cargo run --release -p asyncgate-examples --example hello_axum`
+//! `PORT=8081 cargo run --release -p asyncgate-bench-tools --bin hello_axum`
 
 use axum::Router;
 use axum::routing::get;

@@ -6,12 +6,12 @@
 //! honest provenance.
 //!
 //! ```sh
-//! cargo run -p asyncgate-examples --example sections               # the three replicas
-//! cargo run -p asyncgate-examples --example sections -- --port 9443 # the flag wins everywhere
-//! ORDERS_HTTP_PORT=9000 cargo run -p asyncgate-examples --example sections -- --process
+//! cargo run -p asyncgate-config --example sections               # the three replicas
+//! cargo run -p asyncgate-config --example sections -- --port 9443 # the flag wins everywhere
+//! ORDERS_HTTP_PORT=9000 cargo run -p asyncgate-config --example sections -- --process
 //! ```
 //!
-//! `examples/tests/sections_example.rs` runs [`replicas`] in CI.
+//! `asyncgate-config/tests/sections_example.rs` runs [`replicas`] in CI.
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -4,7 +4,6 @@
 #![deny(missing_docs)]
 
 pub mod claims;
-pub mod history;
 pub mod http;
 pub mod serve;
 pub mod server;

@@ -2,10 +2,10 @@
 //! and printed. Try it as a developer, then as a production pod:
 //!
 //! ```sh
-//! cargo run -p asyncgate-examples --example quickstart
+//! cargo run -p asyncgate-config --example quickstart
 //! MYSVC_ENV=production MYSVC_API_KEY=k KUBERNETES_SERVICE_HOST=10.0.0.1 POD_NAME=mysvc-7d9f8-x2x9k \
-//!     cargo run -p asyncgate-examples --example quickstart
-//! MYSVC_ENV=production cargo run -p asyncgate-examples --example quickstart   # refused, with the fix
+//!     cargo run -p asyncgate-config --example quickstart
+//! MYSVC_ENV=production cargo run -p asyncgate-config --example quickstart   # refused, with the fix
 //! ```
 
 use std::process::ExitCode;

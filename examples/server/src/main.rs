@@ -13,8 +13,8 @@
 use std::process::ExitCode;
 
 use asyncgate_config::cli::GateCommand;
-use asyncgate_examples::serve::{EX_CONFIG, claim_and_serve};
-use asyncgate_examples::settings::Settings;
+use asyncgate_server::serve::{EX_CONFIG, claim_and_serve};
+use asyncgate_server::settings::Settings;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 

@@ -16,14 +16,16 @@
 //!    commit order never go back to an older epoch.
 //!
 //! The checker is pure: the fault test gathers the evidence, and the unit
-//! tests below feed it hand-made bad histories that it must reject.
+//! tests below (run with the fault test's binary) feed it hand-made bad
+//! histories that it must reject. Test code of the server: it is no part of
+//! the server's API.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// What a client asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Call {
+pub(crate) enum Call {
     /// `POST /v1/tasks`.
     Create,
     /// `POST /v1/leases`.
@@ -37,7 +39,7 @@ pub enum Call {
 
 /// What came back.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// `201 {"task_id"}`.
     Created {
         /// The new task.
@@ -62,80 +64,80 @@ pub enum Outcome {
 
 /// One request and its response, with when each happened (ms, local clock).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Op {
+pub(crate) struct Op {
     /// Which client.
-    pub worker: String,
+    pub(crate) worker: String,
     /// The request.
-    pub call: Call,
+    pub(crate) call: Call,
     /// The response.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// When it was sent.
-    pub sent_ms: i64,
+    pub(crate) sent_ms: i64,
     /// When the response came (or the client gave up).
-    pub done_ms: i64,
+    pub(crate) done_ms: i64,
 }
 
 /// A requeue the store recorded (`asyncgate_requeues`), in commit order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Requeue {
+pub(crate) struct Requeue {
     /// Its position in the store's own order.
-    pub seq: i64,
+    pub(crate) seq: i64,
     /// The expired lease.
-    pub lease_id: i64,
+    pub(crate) lease_id: i64,
     /// Its task.
-    pub task_id: i64,
+    pub(crate) task_id: i64,
     /// The partition swept.
-    pub partition: String,
+    pub(crate) partition: String,
     /// The epoch the sweep was fenced with.
-    pub epoch: i64,
+    pub(crate) epoch: i64,
     /// When the lease expired (ms, the store's clock).
-    pub lease_expired_ms: i64,
+    pub(crate) lease_expired_ms: i64,
     /// When it was requeued (ms, the store's clock).
-    pub requeued_ms: i64,
+    pub(crate) requeued_ms: i64,
 }
 
 /// A fenced write (a sweep, a task creation): its partition and epoch, in
 /// the store's order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Write {
+pub(crate) struct Write {
     /// Its position in the store's own order (within its kind).
-    pub seq: i64,
+    pub(crate) seq: i64,
     /// What kind of write (`sweep`, `create`): each kind is one series.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The partition.
-    pub partition: String,
+    pub(crate) partition: String,
     /// The epoch it was written under.
-    pub epoch: i64,
+    pub(crate) epoch: i64,
 }
 
 /// A task as the store holds it at the end.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Task {
+pub(crate) struct Task {
     /// Its id.
-    pub task_id: i64,
+    pub(crate) task_id: i64,
     /// `queued`, `leased` or `completed`.
-    pub status: String,
+    pub(crate) status: String,
     /// Its owner's partition.
-    pub owner: String,
+    pub(crate) owner: String,
     /// For a leased task whose lease has expired: for how long (ms).
-    pub expired_for_ms: Option<i64>,
+    pub(crate) expired_for_ms: Option<i64>,
 }
 
 /// Everything the checker reads.
 #[derive(Clone, Debug, Default)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     /// Every client request and response.
-    pub ops: Vec<Op>,
+    pub(crate) ops: Vec<Op>,
     /// Every requeue.
-    pub requeues: Vec<Requeue>,
+    pub(crate) requeues: Vec<Requeue>,
     /// Every fenced write.
-    pub writes: Vec<Write>,
+    pub(crate) writes: Vec<Write>,
     /// Every task at the end.
-    pub tasks: Vec<Task>,
+    pub(crate) tasks: Vec<Task>,
     /// The longest an expired lease may wait to be requeued (ms).
-    pub bound_ms: i64,
+    pub(crate) bound_ms: i64,
     /// When the store was down (ms, from..to): not counted against the bound.
-    pub outages: Vec<(i64, i64)>,
+    pub(crate) outages: Vec<(i64, i64)>,
 }
 
 /// How much of `from..to` falls inside the outages (ms).
@@ -148,7 +150,7 @@ fn overlap(from: i64, to: i64, outages: &[(i64, i64)]) -> i64 {
 
 /// A broken promise, with the evidence.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Violation {
+pub(crate) enum Violation {
     /// Two acknowledged completions of one task.
     CompletedTwice {
         /// The task.
@@ -261,7 +263,7 @@ impl fmt::Display for Violation {
 }
 
 /// Every broken promise in `evidence`; empty when the history is correct.
-pub fn check(evidence: &Evidence) -> Vec<Violation> {
+pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
     let mut out = Vec::new();
     let leases = lease_tasks(&evidence.ops);
     let completed = acknowledged_completions(&evidence.ops);

@@ -1,4 +1,4 @@
-//! The `sections` example (`examples/examples/sections.rs`), run as CI runs
+//! The `sections` example (`asyncgate-config/examples/sections.rs`), run as CI runs
 //! it: three replicas of an orders service, one shared TOML file, a flag.
 
 #[allow(dead_code)]

@@ -23,11 +23,12 @@
 //!
 //! CI runs one round (`ASYNCGATE_FAULT_ROUNDS=1`, about 40 s, and 22 s
 //! on one host). The long
-//! profile: `ASYNCGATE_FAULT_ROUNDS=10 cargo test -p asyncgate-examples
+//! profile: `ASYNCGATE_FAULT_ROUNDS=10 cargo test -p asyncgate-server
 //! --test faults -- --nocapture` (with `ASYNCGATE_TEST_DATABASE_URL` set,
 //! as `.ci/run` does; the test starts its own cluster either way).
 
 mod common;
+mod history;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -35,10 +36,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use asyncgate_examples::history::{
-    self, Call, Evidence, Op, Outcome, Requeue, Task, Write as Fenced,
-};
 use common::{API_KEY, OwnCluster, Server, database_url, fresh_database, psql};
+use history::{Call, Evidence, Op, Outcome, Requeue, Task, Write as Fenced};
 
 /// The claim ttl of every replica, and the sweep interval.
 const CLAIM_TTL_MS: i64 = 3000;

@@ -6,13 +6,13 @@
 //! Needs PostgreSQL: `ASYNCGATE_BENCH_DATABASE_URL` (or
 //! `ASYNCGATE_TEST_DATABASE_URL`); a database of its own is created there.
 //!
-//! `cargo bench -p asyncgate-examples --bench sweep`
+//! `cargo bench -p asyncgate-server --bench sweep`
 
 use std::time::{Duration, Instant};
 
 use asyncgate_config::InstanceId;
 use asyncgate_config::claim::{ClaimStore, Partition, PgStore};
-use asyncgate_examples::tasks::{PgTasks, Tasks};
+use asyncgate_server::tasks::{PgTasks, Tasks};
 
 const LEASES: i64 = 10_000;
 const PARTITIONS: usize = 3;
