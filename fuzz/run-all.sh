@@ -9,7 +9,9 @@ seconds=${1:-600}
 status=0
 for target in env_values dotenv toml_file instance_id detect mask; do
   log=$(mktemp)
-  if cargo +nightly fuzz run -O "$target" -- -max_total_time="$seconds" >"$log" 2>&1; then
+  dict=()
+  [ -f "$target.dict" ] && dict=(-dict="$target.dict")
+  if cargo +nightly fuzz run -O "$target" -- -max_total_time="$seconds" "${dict[@]}" >"$log" 2>&1; then
     echo "$target: $(grep -E '^Done' "$log" | tail -1) -- 0 crashes"
   else
     status=1

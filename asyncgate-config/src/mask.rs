@@ -1,35 +1,52 @@
 //! Hiding the secrets that ordinary settings carry: passwords in
 //! connection strings. Applied wherever a value is shown: `check`, JSON,
-//! provenance, logs and error messages.
+//! provenance, logs, templates and error messages.
 //!
-//! Masked forms: URL userinfo (`scheme://user:pass@host`, passwords with
-//! `/`, `#`, `?` or `@` included, and `user:pass@host` without a scheme),
-//! query parameters (`?password=`, `&sslpassword=`, `?token=` ...), key=value
-//! DSNs (`host=h user=u password=p`, quoted values too), and every item of
-//! a comma-separated list.
+//! Secrets are found by the structure of the whole value, before anything
+//! splits it into list items, so a password may hold any printable
+//! character (`,;'"@:/?#&=%` and spaces included):
+//!
+//! - URL userinfo, `scheme://user:password@host` (also without a scheme,
+//!   `user:password@host`): the password runs to the last `@` before the
+//!   next item of a list that starts with a scheme (`,https://...`), so it
+//!   may hold `@`, `/`, `#`, `?` and `,`; multi-host URLs keep their hosts;
+//! - `key=value` pairs of DSNs (`password=x`, `password = x`, quoted
+//!   `password='a,b'` with backslash escapes) and of query strings
+//!   (`?token=x&...`), when the key's name looks secret: it contains
+//!   `pass`, `pwd`, `secret`, `token`, `key`, `sig`, `credential`, `auth`
+//!   or `session` (case-insensitively), not a closed list of names.
+//!
+//! Where the readings disagree on a hostile value, the union of what they
+//! find is masked: over-masking is the safe side.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::text::REDACTED;
 
-/// Parameter names whose values are secrets, compared case-insensitively.
-const SECRET_KEYS: [&str; 12] = [
-    "password",
-    "passwd",
-    "pwd",
+/// Parts of a parameter name that make its value a secret, compared
+/// case-insensitively (`refresh_token`, `X-Amz-Signature`, `sslpassword`).
+const SECRET_NAME_PARTS: [&str; 9] = [
     "pass",
-    "sslpassword",
+    "pwd",
     "secret",
     "token",
-    "access_token",
-    "auth_token",
-    "api_key",
-    "apikey",
-    "client_secret",
+    "key",
+    "sig",
+    "credential",
+    "auth",
+    "session",
 ];
 
-fn is_secret_key(key: &str) -> bool {
-    SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
+/// Well-known parameters whose names contain such a part but whose values
+/// are not secret (libpq's `target_session_attrs=read-write`).
+const PUBLIC_NAMES: [&str; 2] = ["target_session_attrs", "sslkeylogfile"];
+
+/// Whether a parameter or TOML key names a secret.
+fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SECRET_NAME_PARTS.iter().any(|part| lower.contains(part))
+        && !PUBLIC_NAMES.contains(&lower.as_str())
 }
 
 /// `value` with every password it carries replaced by `[redacted]`.
@@ -38,111 +55,163 @@ pub(crate) fn mask_secrets(value: &str) -> Cow<'_, str> {
     if !value.contains(['@', '=']) {
         return Cow::Borrowed(value);
     }
-    // Built only from the first item that changes.
-    let mut masked: Option<String> = None;
-    let (mut done, mut start) = (0, 0);
-    for item in value.split(',') {
-        if let Some(item_masked) = mask_item(item) {
-            let out = masked.get_or_insert_with(|| String::with_capacity(value.len()));
-            out.push_str(&value[done..start]);
-            out.push_str(&item_masked);
-            done = start + item.len();
-        }
-        start += item.len() + 1;
-    }
-    match masked {
-        None => Cow::Borrowed(value),
-        Some(mut out) => {
-            out.push_str(&value[done..]);
-            Cow::Owned(out)
-        }
-    }
-}
-
-/// One item of a list. The userinfo and the key=value readings can
-/// disagree on a hostile value (a password holding `&pass=`, or `@` in a
-/// query): each finds its secret ranges in the original text, and the
-/// union is masked. Over-masking such a value is the safe side.
-fn mask_item(item: &str) -> Option<String> {
-    let mut ranges = key_value_ranges(item);
-    ranges.extend(userinfo_range(item));
+    let mut ranges = key_value_ranges(value);
+    userinfo_ranges(value, &mut ranges);
     if ranges.is_empty() {
-        return None;
+        return Cow::Borrowed(value);
     }
     ranges.sort_by_key(|r| r.start);
-    let mut out = String::with_capacity(item.len());
+    let mut out = String::with_capacity(value.len());
     let mut at = 0;
     for range in ranges {
         if range.end <= at {
             continue;
         }
         let start = range.start.max(at);
-        out.push_str(&item[at..start]);
+        out.push_str(&value[at..start]);
         if !out.ends_with(REDACTED) {
             out.push_str(REDACTED);
         }
         at = range.end;
     }
-    out.push_str(&item[at..]);
-    Some(out)
+    out.push_str(&value[at..]);
+    Cow::Owned(out)
 }
 
-/// The values of `password=...` and the like: in a query string (`?a=b&
-/// password=...`) a value ends at `&`, `;` or `#`; in a DSN (`a=b c=d`,
-/// values may be quoted) only at whitespace, so a password may hold them.
-fn key_value_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+/// The byte at `i`, if any.
+fn byte(text: &str, i: usize) -> Option<u8> {
+    text.as_bytes().get(i).copied()
+}
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// The values of secret-named `key=value` pairs. In a query string (the
+/// key follows `?`, `&` or `;`) a value ends at `&`, `#` or whitespace; in
+/// a DSN (the key starts the text or follows whitespace or `,`), at
+/// whitespace, and spaces may stand around `=`. A quoted value ends at its
+/// closing quote (a backslash escapes the next character). A `,` ends no
+/// value: a password may hold one.
+fn key_value_ranges(text: &str) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let mut from = 0;
     while let Some(offset) = text[from..].find('=') {
         let eq = from + offset;
-        let separator = text[..eq].rfind(['?', '&', ';', ' ', '\t']);
-        let key = text[separator.map_or(0, |i| i + 1)..eq].trim();
-        let value_start = eq + 1;
-        from = value_start;
-        if !is_secret_key(key) {
+        from = eq + 1;
+        let mut key_end = eq;
+        while key_end > 0 && matches!(byte(text, key_end - 1), Some(b' ' | b'\t')) {
+            key_end -= 1;
+        }
+        let mut key_start = key_end;
+        while key_start > 0 && byte(text, key_start - 1).is_some_and(is_key_byte) {
+            key_start -= 1;
+        }
+        if key_start == key_end || !is_secret_name(&text[key_start..key_end]) {
             continue;
         }
-        let in_query = separator.is_some_and(|i| matches!(text.as_bytes()[i], b'?' | b'&' | b';'));
-        let after = &text[value_start..];
-        let len = match after.chars().next() {
-            Some(quote @ ('\'' | '"')) => after[1..].find(quote).map_or(after.len(), |i| i + 2),
-            _ if in_query => after
-                .find(['&', ';', '#', ' ', '\t'])
-                .unwrap_or(after.len()),
-            _ => after.find([' ', '\t']).unwrap_or(after.len()),
-        };
-        if len > 0 {
-            ranges.push(value_start..value_start + len);
+        let before = key_start.checked_sub(1).and_then(|i| byte(text, i));
+        let in_query = matches!(before, Some(b'?' | b'&' | b';'));
+        if !in_query && !matches!(before, None | Some(b' ' | b'\t' | b',' | b'\n')) {
+            continue;
         }
-        from = value_start + len;
+        let mut start = eq + 1;
+        if !in_query {
+            while matches!(byte(text, start), Some(b' ' | b'\t')) {
+                start += 1;
+            }
+        }
+        let end = value_end(text, start, in_query);
+        if end > start {
+            ranges.push(start..end);
+        }
+        from = end.max(eq + 1);
     }
     ranges
 }
 
-/// `scheme://user:pass@host...` or `user:pass@host...`: the password ends
-/// at the last `@` of the item, so it may itself hold `/`, `#`, `?`, `@`.
-/// The user part cannot hold `/`, `?` or `#`, which tells a path such as
-/// `https://host/a:b@c` apart from userinfo.
-fn userinfo_range(item: &str) -> Option<std::ops::Range<usize>> {
-    let at = item.rfind('@')?;
-    let start = item.find("://").map_or(0, |i| i + 3);
-    if at < start {
-        return None;
+/// Where the value that starts at `start` ends.
+fn value_end(text: &str, start: usize, in_query: bool) -> usize {
+    let bytes = text.as_bytes();
+    match byte(text, start) {
+        Some(quote @ (b'\'' | b'"')) => {
+            let mut i = start + 1;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\\' => i += 2,
+                    b if b == quote => return i + 1,
+                    _ => i += 1,
+                }
+            }
+            bytes.len()
+        }
+        _ => {
+            let stop = |b: &u8| b.is_ascii_whitespace() || (in_query && matches!(b, b'&' | b'#'));
+            bytes[start..]
+                .iter()
+                .position(stop)
+                .map_or(bytes.len(), |i| start + i)
+        }
     }
-    let colon = start + item[start..at].find(':')?;
-    let user = &item[start..colon];
-    if user.contains(['/', '?', '#', ' ']) {
-        return None;
+}
+
+/// The starts of the items of a list that begin with a scheme
+/// (`,https://...`): a password runs at most to the next one.
+fn item_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    for (i, _) in text.match_indices("://") {
+        let mut s = i;
+        while s > 0
+            && (bytes[s - 1].is_ascii_alphanumeric() || matches!(bytes[s - 1], b'+' | b'.' | b'-'))
+        {
+            s -= 1;
+        }
+        if s < i && bytes[s].is_ascii_alphabetic() && s > 0 && bytes[s - 1] == b',' {
+            starts.push(s);
+        }
     }
-    // Without a scheme, only a word-like user counts (`user:pass@host`).
-    if start == 0
-        && !user
-            .chars()
-            .all(|c| c.is_alphanumeric() || "._-%".contains(c))
-    {
-        return None;
+    starts
+}
+
+/// The passwords of URL userinfo: after each `scheme://`, and, without a
+/// scheme, at the start of the value or of a list item (`user:pass@host`,
+/// with a word-like user). A user part cannot hold `/`, `?`, `#`, `@`,
+/// `,` or whitespace, which tells a path such as `https://host/a:b@c`
+/// apart from userinfo.
+fn userinfo_ranges(text: &str, ranges: &mut Vec<Range<usize>>) {
+    let items = item_starts(text);
+    let with_scheme = text.match_indices("://").map(|(i, _)| (i + 3, true));
+    let without = std::iter::once(0)
+        .chain(text.match_indices(',').map(|(i, _)| i + 1))
+        .map(|i| (i, false));
+    for (start, schemed) in with_scheme.chain(without) {
+        let Some(colon) = text[start..].find(':').map(|i| start + i) else {
+            continue;
+        };
+        let user = &text[start..colon];
+        if user.contains(['/', '?', '#', '@', ',', ' ', '\t']) {
+            continue;
+        }
+        if !schemed
+            && (text[colon..].starts_with("://")
+                || !user
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "._-%".contains(c)))
+        {
+            continue;
+        }
+        let limit = items
+            .iter()
+            .copied()
+            .find(|&s| s > colon)
+            .unwrap_or(text.len());
+        if let Some(at) = text[colon + 1..limit].rfind('@')
+            && at > 0
+        {
+            ranges.push(colon + 1..colon + 1 + at);
+        }
     }
-    (colon + 1 < at).then_some(colon + 1..at)
 }
 
 /// Masks every string inside a TOML value (tables and arrays too).
@@ -154,7 +223,7 @@ pub(crate) fn mask_toml(value: &toml::Value) -> toml::Value {
             table
                 .iter()
                 .map(|(k, v)| {
-                    let v = if is_secret_key(k) && !v.is_table() && !v.is_array() {
+                    let v = if is_secret_name(k) && !v.is_table() && !v.is_array() {
                         toml::Value::String(REDACTED.to_owned())
                     } else {
                         mask_toml(v)

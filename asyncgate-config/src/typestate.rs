@@ -200,9 +200,30 @@ impl<T> Deref for Loaded<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Loaded<T> {
+/// `Debug` shows the settings as `check` does (secrets redacted, passwords
+/// in connection strings masked, each with its source), never `T`'s own
+/// `Debug`, which would print a `String` URL with its password.
+impl<T> fmt::Debug for Loaded<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Loaded").field(&self.value).finish()
+        f.debug_struct("Loaded")
+            .field("instance_id", &self.resolution.instance_id)
+            .field("environment", &self.resolution.environment_label())
+            .field("settings", &SettingsDebug(&self.resolution))
+            .finish()
+    }
+}
+
+/// Each setting's shown value (`None` when unset) and source.
+struct SettingsDebug<'a>(&'a Resolution);
+
+impl fmt::Debug for SettingsDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (field, record) in self.0.settings() {
+            let source = record.source().map(ToString::to_string);
+            map.entry(&field.name(), &(record.value(), source));
+        }
+        map.finish()
     }
 }
 
@@ -304,8 +325,13 @@ impl<T: Clone> Clone for Validated<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Validated<T> {
+/// As for [`Loaded`]: the settings as `check` shows them.
+impl<T> fmt::Debug for Validated<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Validated").field(&self.value).finish()
+        f.debug_struct("Validated")
+            .field("instance_id", &self.resolution.instance_id)
+            .field("environment", &self.resolution.environment_label())
+            .field("settings", &SettingsDebug(&self.resolution))
+            .finish()
     }
 }

@@ -312,11 +312,13 @@ impl<T> Deref for Claimed<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Claimed<T> {
+/// The claim and the settings as `check` shows them (never `T`'s own
+/// `Debug`, which could print a password).
+impl<T> fmt::Debug for Claimed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Claimed")
             .field("epoch", &self.epoch())
-            .field("settings", &*self.validated)
+            .field("validated", &self.validated)
             .finish()
     }
 }
