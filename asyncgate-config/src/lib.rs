@@ -72,6 +72,7 @@
 #![warn(missing_docs)]
 
 // The vocabulary, shared by every stage.
+mod connection_url;
 mod const_text;
 mod duration;
 mod environment;
@@ -102,6 +103,7 @@ pub mod validate;
 pub mod cli;
 mod template;
 
+pub use connection_url::ConnectionUrl;
 pub use environment::{Environment, ParseEnvironmentError};
 pub use instance_id::{InstanceId, InvalidInstanceId};
 pub use platform::Platform;

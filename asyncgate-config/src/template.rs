@@ -2,7 +2,10 @@
 //! Markdown table for a README, a commented TOML config file, and a plain
 //! table for terminals. Like the schema, they need no loaded values.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
+
+use crate::mask::mask_secrets;
 
 use crate::schema::{FieldSchema, Role, Schema};
 
@@ -17,6 +20,12 @@ fn required_in(field: &FieldSchema) -> String {
     } else {
         String::new()
     }
+}
+
+/// A default as every template shows it: passwords in connection strings
+/// masked, as `check` shows values (a default may carry one).
+fn shown_default(field: &FieldSchema) -> Option<Cow<'static, str>> {
+    field.default().map(mask_secrets)
 }
 
 fn is_instance_id(field: &FieldSchema) -> bool {
@@ -44,7 +53,7 @@ fn facts(field: &FieldSchema) -> String {
     if field.name().contains('.') {
         facts.insert(0, format!("setting: {}", field.name()));
     }
-    if let Some(d) = field.default() {
+    if let Some(d) = shown_default(field) {
         facts.push(format!("default: {d}"));
     }
     let req = required_in(field);
@@ -109,7 +118,7 @@ impl Schema {
                 per_replica_note(&mut out, f);
                 continue;
             }
-            let _ = writeln!(out, "#{}={}", f.env(), f.default().unwrap_or(""));
+            let _ = writeln!(out, "#{}={}", f.env(), shown_default(f).unwrap_or_default());
         }
         out
     }
@@ -144,8 +153,8 @@ impl Schema {
                 f.env(),
                 section_path(f),
                 cell(f.type_label()),
-                f.default()
-                    .map(|d| format!("`{}`", cell(d)))
+                shown_default(f)
+                    .map(|d| format!("`{}`", cell(&d)))
                     .unwrap_or_default(),
                 required_in(f),
                 if f.is_secret() { "yes" } else { "" },
@@ -226,7 +235,7 @@ impl Schema {
                 [
                     format!("{}{}", f.env(), section_path(f)),
                     f.type_label().to_owned(),
-                    f.default().unwrap_or("").to_owned(),
+                    shown_default(f).unwrap_or_default().into_owned(),
                     required_in(f),
                     f.file_env()
                         .map(|file_env| format!("yes (or {file_env})"))
@@ -279,8 +288,8 @@ fn toml_entry(out: &mut String, f: &FieldSchema) {
         );
         return;
     }
-    let value = match f.default() {
-        Some(default) => toml_literal(f, default),
+    let value = match shown_default(f) {
+        Some(default) => toml_literal(f, &default),
         None => unset_literal(f),
     };
     let _ = writeln!(out, "#{key} = {value}");

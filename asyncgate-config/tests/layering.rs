@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 /// Each top-level module and its rank; a module may import ranks ≤ its own.
 const STAGES: &[(&str, u8)] = &[
     // The vocabulary, shared by every stage.
+    ("connection_url", 0),
     ("const_text", 0),
     ("duration", 0),
     ("environment", 0),

@@ -174,3 +174,53 @@ fn headers_read_as_sentences_for_the_structs_name() {
         assert!(!text.contains("Every settings"), "{text}");
     }
 }
+
+/// A default that carries a password.
+#[derive(Debug, GateConfig)]
+#[gate(prefix = "DEFAULTS")]
+pub struct WithDefaultUrl {
+    #[gate(environment, default = "development")]
+    pub env: Environment,
+    #[gate(instance_id, default = "defaults-1")]
+    pub instance_id: InstanceId,
+    #[gate(default = "postgres://app:Default,Pw1@db:5432/app")]
+    pub database_url: String,
+}
+
+#[test]
+fn no_template_shows_a_password_in_a_default() {
+    let schema = WithDefaultUrl::schema();
+    for (name, text) in [
+        ("dotenv", schema.env_example()),
+        ("markdown", schema.markdown()),
+        ("toml", schema.toml_template()),
+        ("table", schema.table()),
+    ] {
+        assert!(
+            !text.contains("Default,Pw1") && !text.contains("Pw1"),
+            "{name}:\n{text}"
+        );
+        assert!(
+            text.contains("postgres://app:[redacted]@db:5432/app"),
+            "{name}:\n{text}"
+        );
+    }
+    // `check` shows it masked too, with its source.
+    let validated = WithDefaultUrl::loader()
+        .env([("DEFAULTS_ENV", "development")])
+        .load()
+        .unwrap()
+        .validate()
+        .unwrap();
+    let detailed = validated.report().detailed().to_string();
+    assert!(
+        !detailed.contains("Pw1") && detailed.contains("[redacted]"),
+        "{detailed}"
+    );
+    assert!(!format!("{validated:?}").contains("Pw1"));
+    // The value itself is the program's to use.
+    assert_eq!(
+        validated.database_url,
+        "postgres://app:Default,Pw1@db:5432/app"
+    );
+}

@@ -48,7 +48,7 @@ impl Store {
             }
             #[cfg(feature = "postgres")]
             ClaimStoreKind::Postgres => PgStore::connect(
-                &settings.database_url,
+                settings.database_url.expose(),
                 Duration::from_millis(settings.claim_ttl_ms),
             )
             .await

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use asyncgate_config::validate::Checks;
-use asyncgate_config::{Environment, Finding, GateConfig, InstanceId, SecretString};
+use asyncgate_config::{ConnectionUrl, Environment, Finding, GateConfig, InstanceId, SecretString};
 use serde::Deserialize;
 
 /// Where task receipts are stored.
@@ -286,10 +286,10 @@ pub struct Settings {
 
     /// PostgreSQL connection URL (postgresql:// or postgresql+asyncpg://).
     #[gate(default = "postgresql+asyncpg://asyncgate:asyncgate@localhost:5432/asyncgate")]
-    pub database_url: String,
+    pub database_url: ConnectionUrl,
 
     /// Redis URL (http, https, redis or rediss) for shared rate limits.
-    pub redis_url: Option<String>,
+    pub redis_url: Option<ConnectionUrl>,
 
     /// Receipt storage: standalone or receiptgate_integrated.
     #[gate(default = "standalone")]
@@ -486,11 +486,16 @@ pub fn service_rules(settings: &Settings, checks: &mut Checks<'_>) {
     url_scheme(
         checks,
         "database_url",
-        Some(&settings.database_url),
+        Some(settings.database_url.expose()),
         &["postgresql://", "postgresql+asyncpg://"],
     );
     let web = ["http://", "https://", "redis://", "rediss://"];
-    url_scheme(checks, "redis_url", settings.redis_url.as_deref(), &web);
+    url_scheme(
+        checks,
+        "redis_url",
+        settings.redis_url.as_ref().map(ConnectionUrl::expose),
+        &web,
+    );
     url_scheme(
         checks,
         "receiptgate.endpoint",
