@@ -184,12 +184,52 @@ fn not_ready() -> Response {
 
 /// A task store failure: 503 (the replica cannot write its partition now).
 fn unavailable(e: &TaskError) -> Response {
-    tracing::warn!("task store: {e}");
     let message = match e {
+        TaskError::Refused(reason) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("the task store refused the request: {reason}"),
+            );
+        }
         TaskError::Fenced(_) => "this replica no longer holds its partition",
         TaskError::Store(_) => "the task store is unavailable",
     };
+    tracing::warn!("task store: {e}");
     error(StatusCode::SERVICE_UNAVAILABLE, message)
+}
+
+/// Where a JSON value holds U+0000 (`payload.a[2]`), which no task store
+/// keeps (PostgreSQL's `jsonb` refuses it): a key or a string value.
+fn nul_in(value: &serde_json::Value, path: &mut String) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = nul_in(item, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        serde_json::Value::Object(map) => map.iter().any(|(key, item)| {
+            let len = path.len();
+            path.push('.');
+            path.push_str(&shown_key(key));
+            let found = key.contains('\0') || nul_in(item, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        _ => false,
+    }
+}
+
+/// A JSON key as a message shows it: control characters escaped, cut.
+fn shown_key(key: &str) -> String {
+    let escaped: String = key.chars().flat_map(char::escape_debug).take(64).collect();
+    escaped
 }
 
 /// `ttl_seconds` from a body: absent is the default; at most the maximum.
@@ -248,6 +288,15 @@ async fn create_task(
         Ok(payload) => payload,
         Err(rejection) => return reject(rejection),
     };
+    let mut path = String::from("payload");
+    if nul_in(&payload, &mut path) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "{path} holds U+0000 (NUL), which a task's payload cannot hold: remove it, or encode the data (base64)"
+            ),
+        );
+    }
     let Some(tasks) = state.tasks().await else {
         return not_ready();
     };

@@ -77,6 +77,10 @@ pub enum TaskError {
     /// The store failed.
     #[error("task store: {0}")]
     Store(String),
+    /// The store refused the request's data (PostgreSQL's data exceptions,
+    /// SQLSTATE class 22): a bad request, not a store failure.
+    #[error("the task store refused the data: {0}")]
+    Refused(String),
 }
 
 /// A fence that refused (the claim moved on) is `Fenced`; a fence query
@@ -356,10 +360,14 @@ impl std::fmt::Debug for PgTasks {
 
 #[cfg(feature = "postgres")]
 fn pg_error(e: &tokio_postgres::Error) -> TaskError {
-    TaskError::Store(match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    })
+    match e.as_db_error() {
+        // A data exception is about what was sent, not about the store.
+        Some(db) if db.code().code().starts_with("22") => {
+            TaskError::Refused(format!("{} ({})", db.message(), db.code().code()))
+        }
+        Some(db) => TaskError::Store(format!("{} ({})", db.message(), db.code().code())),
+        None => TaskError::Store(e.to_string()),
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -417,8 +425,11 @@ impl PgTasks {
         let result = tokio::time::timeout(deadline, f(client))
             .await
             .map_err(|_| TaskError::Store(format!("no answer within {deadline:?}")));
-        if !matches!(result, Ok(Ok(_))) {
-            // A timed-out or failed call may leave the session mid-transaction.
+        // A timed-out call, or a failed one, may leave the session
+        // mid-transaction: a new one is opened next time. A refused request
+        // (its transaction rolled back when dropped) or a fenced write
+        // leaves the session as it was: no input drops the connection.
+        if matches!(result, Err(_) | Ok(Err(TaskError::Store(_)))) {
             *guard = None;
         }
         result?

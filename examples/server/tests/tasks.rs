@@ -44,6 +44,22 @@ fn scenario(server: &Server) {
     assert_eq!(view["status"], "queued");
     assert_eq!(view["owner_instance"], "tasks-node-1");
 
+    // Valid JSON that no store keeps (PostgreSQL's jsonb refuses U+0000):
+    // a bad request naming where, and the store serves on.
+    for (body, place) in [
+        (r#"{"note":"a\u0000b"}"#, "payload.note"),
+        (r#"{"items":[1,{"k\u0000":2}]}"#, "payload.items[1].k\\0"),
+    ] {
+        let (status, refused) = call(addr, "POST", "/v1/tasks", body);
+        assert_eq!(status, 400, "{refused}");
+        let message = refused["error"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!("{place} holds U+0000")),
+            "{message}"
+        );
+    }
+    assert_eq!(call(addr, "GET", &format!("/v1/tasks/{task}"), "").0, 200);
+
     // A lease, renewed up to the limit (ASYNCGATE_MAX_LEASE_RENEWALS=2).
     let (status, lease) = call(
         addr,
