@@ -80,6 +80,7 @@ mod from_str;
 mod instance_id;
 mod mask;
 mod name_table;
+mod os_user;
 mod platform;
 pub mod provenance;
 mod random;

@@ -18,6 +18,7 @@ const STAGES: &[(&str, u8)] = &[
     ("instance_id", 0),
     ("mask", 0),
     ("name_table", 0),
+    ("os_user", 0),
     ("platform", 0),
     ("provenance", 0),
     ("random", 0),

@@ -29,6 +29,8 @@ use super::{
     BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder, Trust,
 };
 use crate::instance_id::InstanceId;
+#[cfg(unix)]
+use crate::os_user::current_uid;
 
 /// The longest id the file store takes: the lock file is `<id>.lock` and a
 /// file name has at most 255 bytes.
@@ -466,8 +468,8 @@ impl FileStore {
     fn write_high_water(&self, id: &InstanceId, epoch: u64) -> Result<(), ClaimError> {
         let path = self.high_water_path(id);
         let temp = self.dir.join(format!(".{id}.epoch.{}", std::process::id()));
-        let written =
-            std::fs::write(&temp, epoch.to_string()).and_then(|()| std::fs::rename(&temp, &path));
+        let written = write_private(&temp, epoch.to_string().as_bytes())
+            .and_then(|()| std::fs::rename(&temp, &path));
         written.map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))
     }
 
@@ -664,9 +666,11 @@ fn check_dir(dir: &Path, refuse: &dyn Fn(String) -> io::Error) -> io::Result<()>
                 meta.uid()
             )));
         }
-        if meta.mode() & 0o022 != 0 {
+        // Readable is refused too: the directory holds the embedded task
+        // store, whose payloads are the service's data.
+        if meta.mode() & 0o077 != 0 {
             return Err(refuse(format!(
-                "{} can be written by other users (mode {:o}): run `chmod 700 {}`, or set the claim directory to a private one",
+                "{} can be read or written by other users (mode {:o}): run `chmod 700 {}`, or set the claim directory to a private one",
                 dir.display(),
                 meta.mode() & 0o777,
                 dir.display()
@@ -676,29 +680,24 @@ fn check_dir(dir: &Path, refuse: &dyn Fn(String) -> io::Error) -> io::Result<()>
     Ok(())
 }
 
-/// The effective uid of this process, without `unsafe`: `/proc/self`
-/// belongs to it; elsewhere, a file it creates does.
-#[cfg(unix)]
-fn current_uid() -> io::Result<u32> {
-    use std::os::unix::fs::MetadataExt;
-    if let Ok(meta) = std::fs::metadata("/proc/self") {
-        return Ok(meta.uid());
+/// Writes `bytes` to a new file at `path` that only its owner can read
+/// (0600), whatever the umask.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    let probe = tempfile_probe()?;
-    let uid = std::fs::metadata(&probe)?.uid();
-    let _ = std::fs::remove_file(&probe);
-    Ok(uid)
-}
-
-#[cfg(unix)]
-fn tempfile_probe() -> io::Result<PathBuf> {
-    let path = std::env::temp_dir().join(format!(".asyncgate-uid-{}", std::process::id()));
-    OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)?;
-    Ok(path)
+    let mut file = options.open(path)?;
+    // A file left by an earlier run keeps its mode: set it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)
 }
 
 fn owner_of(path: &Path) -> Option<u32> {

@@ -7,7 +7,7 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::file::{BaseDir, DOTENV_LIMIT, ReadError, read_bounded};
+use super::file::{BaseDir, DOTENV_LIMIT, ReadError, read_settings_file};
 use crate::report::Finding;
 
 /// The parsed `.env` file.
@@ -24,7 +24,7 @@ impl DotEnv {
     /// secret).
     pub(crate) fn read(base: &BaseDir, findings: &mut Vec<Finding>) -> Option<DotEnv> {
         let name = Path::new(".env");
-        let read = read_bounded(&base.to_open(name), DOTENV_LIMIT);
+        let read = read_settings_file(&base.to_open(name), DOTENV_LIMIT);
         if let Err(ReadError::NotFound) = read {
             return None;
         }
@@ -36,7 +36,11 @@ impl DotEnv {
         let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) => {
-                findings.push(cannot_read(e.to_string()));
+                let finding = cannot_read(e.to_string());
+                findings.push(match e.fix() {
+                    Some(fix) => finding.with_remedy(fix),
+                    None => finding,
+                });
                 return None;
             }
         };

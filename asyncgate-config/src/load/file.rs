@@ -23,6 +23,10 @@ pub(crate) enum ReadError {
     NotRegular(&'static str),
     /// Larger than the limit.
     TooLarge { limit: u64 },
+    /// A file of settings that another user could have written: owned by
+    /// someone other than this process's user or root, or writable by its
+    /// group or others. What is wrong, and the fix.
+    Untrusted { why: String, fix: String },
     /// Any other I/O error.
     Io(io::Error),
 }
@@ -36,6 +40,17 @@ impl fmt::Display for ReadError {
                 write!(f, "is larger than {} KiB, the most accepted", limit / 1024)
             }
             ReadError::Io(e) => write!(f, "cannot be read: {e}"),
+            ReadError::Untrusted { why, .. } => f.write_str(why),
+        }
+    }
+}
+
+impl ReadError {
+    /// The fix for a file another user could have written.
+    pub(crate) fn fix(&self) -> Option<&str> {
+        match self {
+            ReadError::Untrusted { fix, .. } => Some(fix),
+            _ => None,
         }
     }
 }
@@ -107,8 +122,64 @@ impl BaseDir {
     }
 }
 
+/// The contents of a file of settings (`.env`, the config file): as
+/// [`read_bounded`], and refused when another user could have written it,
+/// since whoever writes it chooses this service's settings (a `.env`
+/// planted in the working directory could switch on insecure dev mode).
+/// The file must belong to this process's user or to root, and must not be
+/// writable by its group or others.
+pub(crate) fn read_settings_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    read_checked(path, limit, settings_file_owner_and_mode)
+}
+
+#[cfg(unix)]
+fn settings_file_owner_and_mode(meta: &std::fs::Metadata, path: &Path) -> Result<(), ReadError> {
+    use std::os::unix::fs::MetadataExt;
+    let (owner, mode) = (meta.uid(), meta.mode() & 0o7777);
+    let shown = crate::text::printable_name(&path.display().to_string());
+    let me = crate::os_user::current_uid().map_err(ReadError::Io)?;
+    if owner != me && owner != 0 {
+        return Err(ReadError::Untrusted {
+            why: format!(
+                "is owned by uid {owner} (mode {mode:04o}), neither this process's user (uid {me}) nor root: that user could change this service's settings through it"
+            ),
+            fix: format!(
+                "make it yours (`chown {me} {shown}`), or remove it if you did not write it"
+            ),
+        });
+    }
+    if mode & 0o022 != 0 {
+        let who = match (mode & 0o020 != 0, mode & 0o002 != 0) {
+            (true, true) => "its group and others",
+            (true, false) => "its group",
+            _ => "others",
+        };
+        return Err(ReadError::Untrusted {
+            why: format!(
+                "is writable by {who} (mode {mode:04o}, owner uid {owner}): anyone who can write it could change this service's settings"
+            ),
+            fix: format!("`chmod go-w {shown}`"),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn settings_file_owner_and_mode(_: &std::fs::Metadata, _: &Path) -> Result<(), ReadError> {
+    Ok(())
+}
+
 /// The contents of the regular file at `path`, at most `limit` bytes.
 pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    read_checked(path, limit, |_, _| Ok(()))
+}
+
+/// [`read_bounded`], with `check` run on the file that was opened.
+fn read_checked(
+    path: &Path,
+    limit: u64,
+    check: impl Fn(&std::fs::Metadata, &Path) -> Result<(), ReadError>,
+) -> Result<Vec<u8>, ReadError> {
     // `stat` first: it never blocks, and names what the file is.
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => ReadError::NotFound,
@@ -123,6 +194,7 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError
     if !opened.is_file() {
         return Err(ReadError::NotRegular(kind_of(opened.file_type())));
     }
+    check(&opened, path)?;
     if opened.len() > limit {
         return Err(ReadError::TooLarge { limit });
     }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::file::{CONFIG_FILE_LIMIT, read_bounded};
+use super::file::{CONFIG_FILE_LIMIT, read_settings_file};
 use crate::report::Finding;
 
 /// The parsed TOML configuration file.
@@ -31,7 +31,7 @@ impl ConfigFile {
         named_by: &str,
         findings: &mut Vec<Finding>,
     ) -> Option<ConfigFile> {
-        let text = match read_bounded(path, CONFIG_FILE_LIMIT) {
+        let text = match read_settings_file(path, CONFIG_FILE_LIMIT) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(e) => {
@@ -56,9 +56,14 @@ impl ConfigFile {
                         format!("config file {} (named by {named_by}) {e}", path.display()),
                     )
                     .with_env_var(named_by)
-                    .with_remedy(format!(
-                        "point {named_by} at a readable TOML file of at most {} KiB, or unset it",
-                        CONFIG_FILE_LIMIT / 1024
+                    .with_remedy(e.fix().map_or_else(
+                        || {
+                            format!(
+                                "point {named_by} at a readable TOML file of at most {} KiB, or unset it",
+                                CONFIG_FILE_LIMIT / 1024
+                            )
+                        },
+                        str::to_owned,
                     )),
                 );
                 return None;

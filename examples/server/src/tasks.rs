@@ -746,9 +746,51 @@ fn record_epoch(conn: &rusqlite::Connection, partition: &Partition) -> Result<()
     .map_err(|e| sqlite_error(&e))
 }
 
+/// Creates the database file readable by its owner only (0600), or checks
+/// that an existing one is: SQLite gives its `-wal` and `-shm` files the
+/// database file's mode, and the payloads are the service's data.
+fn private_file(path: &Path) -> Result<(), TaskError> {
+    let refused = |why: String| {
+        TaskError::Store(format!(
+            "cannot open the task store {}: it {why}",
+            path.display()
+        ))
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        match created {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let meta = std::fs::symlink_metadata(path).map_err(|e| refused(e.to_string()))?;
+                if !meta.is_file() {
+                    return Err(refused("is not a regular file".to_owned()));
+                }
+                let mode = meta.mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    return Err(refused(format!(
+                        "can be read or written by other users (mode {mode:04o}): run `chmod 600 {}` (and its -wal and -shm files)",
+                        path.display()
+                    )));
+                }
+            }
+            Err(e) => return Err(refused(format!("cannot be created: {e}"))),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = refused;
+    Ok(())
+}
+
 impl LocalTasks {
     /// Opens (creating) the store at `path` and records `owner`'s epoch.
     pub fn open(path: &Path, owner: &Partition) -> Result<LocalTasks, TaskError> {
+        private_file(path)?;
         let conn = rusqlite::Connection::open(path).map_err(|e| {
             TaskError::Store(format!(
                 "cannot open the task store {}: {e}",
@@ -1020,6 +1062,35 @@ mod tests {
         max_renewals: 2,
         max_lifetime: Duration::from_secs(600),
     };
+
+    #[cfg(unix)]
+    #[test]
+    fn the_local_store_and_its_journal_files_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tasks.sqlite3");
+        let me = partition("node-a", 1);
+        let store = LocalTasks::open(&path, &me).unwrap();
+        store.create(&me, "{\"secret\":\"payload\"}").unwrap();
+        for name in ["tasks.sqlite3", "tasks.sqlite3-wal", "tasks.sqlite3-shm"] {
+            let file = dir.path().join(name);
+            if let Ok(meta) = std::fs::metadata(&file) {
+                assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+            } else {
+                assert_ne!(name, "tasks.sqlite3", "the store file exists");
+            }
+        }
+        drop(store);
+        // A store file others can read is refused, with the fix.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let Err(TaskError::Store(why)) = LocalTasks::open(&path, &me) else {
+            panic!("a 0644 store file must be refused");
+        };
+        assert!(
+            why.contains("mode 0644") && why.contains("chmod 600"),
+            "{why}"
+        );
+    }
 
     #[test]
     fn local_store_leases_completes_once_and_requeues_without_an_attempt() {

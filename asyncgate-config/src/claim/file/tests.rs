@@ -22,13 +22,21 @@ fn store_error(result: Result<Box<dyn HeldClaim>, ClaimError>) -> String {
     }
 }
 
+/// A temporary directory only its owner can use, as a claim directory must
+/// be (`tempfile` makes them 0755).
+fn private_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    dir
+}
+
 fn is_root() -> bool {
     current_uid().is_ok_and(|uid| uid == 0)
 }
 
 #[test]
 fn lock_files_are_named_by_the_id_itself() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path()).unwrap();
     assert_eq!(
         store.lock_path(&id("web-1:a.b_c")),
@@ -44,7 +52,7 @@ fn lock_files_are_named_by_the_id_itself() {
 
 #[test]
 fn second_claimant_is_refused_and_epochs_grow() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path()).unwrap();
     let worker = id("worker-a1b2c3d4");
     let first = block_on(store.acquire(&worker)).unwrap();
@@ -75,7 +83,7 @@ fn second_claimant_is_refused_and_epochs_grow() {
 
 #[test]
 fn contenders_get_exactly_one_holder_per_round() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path()).unwrap();
     let worker = id("worker-contended");
     for round in 0..100 {
@@ -105,7 +113,7 @@ fn contenders_get_exactly_one_holder_per_round() {
 
 #[test]
 fn the_claim_directory_is_created_private() {
-    let parent = tempfile::tempdir().unwrap();
+    let parent = private_dir();
     let dir = parent.path().join("claims");
     FileStore::new(&dir).unwrap();
     assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
@@ -113,11 +121,11 @@ fn the_claim_directory_is_created_private() {
 
 #[test]
 fn a_directory_others_can_write_is_refused_with_the_fix() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     let err = FileStore::new(dir.path()).unwrap_err().to_string();
     assert!(
-        err.contains("can be written by other users (mode 777)"),
+        err.contains("can be read or written by other users (mode 777)"),
         "{err}"
     );
     assert!(
@@ -131,7 +139,7 @@ fn a_directory_of_another_user_is_refused() {
     if !is_root() {
         return; // only root can make a directory belong to someone else
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     std::process::Command::new("chown")
         .arg("65534")
         .arg(dir.path())
@@ -146,7 +154,7 @@ fn a_directory_of_another_user_is_refused() {
 
 #[test]
 fn a_planted_symlink_is_not_followed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path().join("claims")).unwrap();
     let victim = dir.path().join("victim.txt");
     std::fs::write(&victim, "precious").unwrap();
@@ -158,7 +166,7 @@ fn a_planted_symlink_is_not_followed() {
 
 #[test]
 fn a_lock_file_that_is_not_ours_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path()).unwrap();
     let path = store.lock_path(&id("web-1"));
     std::fs::write(dir.path().join("elsewhere"), "").unwrap();
@@ -169,7 +177,7 @@ fn a_lock_file_that_is_not_ours_is_refused() {
 
 #[test]
 fn a_removed_lock_file_ends_the_holders_claim() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path())
         .unwrap()
         .check_every(Duration::from_millis(20));
@@ -206,7 +214,7 @@ fn a_removed_lock_file_ends_the_holders_claim() {
 
 #[test]
 fn a_first_claim_does_not_wait_and_writes_the_high_water_mark() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path()).unwrap();
     let started = std::time::Instant::now();
     let held = block_on(store.acquire(&id("fresh-1"))).unwrap();
@@ -226,7 +234,7 @@ fn a_first_claim_does_not_wait_and_writes_the_high_water_mark() {
 
 #[test]
 fn forged_and_corrupt_records_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path()).unwrap();
     let worker = id("worker-forged");
     let path = store.lock_path(&worker);
@@ -251,7 +259,7 @@ fn forged_and_corrupt_records_are_refused() {
 
 #[test]
 fn claims_says_what_it_could_verify() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path()).unwrap();
     std::fs::write(
         store.lock_path(&id("spoofed")),
@@ -288,7 +296,7 @@ fn claims_says_what_it_could_verify() {
 /// epoch, by exactly one peer; one that is alive, or never claimed, cannot.
 #[test]
 fn a_dead_replicas_id_is_adopted_once_at_the_next_epoch() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path()).unwrap();
     let (gone, alive, peer) = (id("worker-gone"), id("worker-alive"), id("worker-peer"));
     assert!(store.adopt(&id("worker-never"), &peer).unwrap().is_none());
@@ -331,7 +339,7 @@ fn adopted_by_a_peer(
     InstanceId,
     crate::claim::Adopted,
 ) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path())
         .unwrap()
         .check_every(Duration::from_millis(20));
@@ -408,7 +416,7 @@ fn taking_back_does_not_stop_the_runtimes_other_tasks() {
 /// adoption at once.
 #[test]
 fn a_stale_take_back_request_is_cleared_by_the_next_adoption() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path())
         .unwrap()
         .check_every(Duration::from_millis(10));
@@ -425,7 +433,7 @@ fn a_stale_take_back_request_is_cleared_by_the_next_adoption() {
 /// terminal through `claims`.
 #[test]
 fn the_claims_table_escapes_what_records_say() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let store = FileStore::new(dir.path()).unwrap();
     let (gone, peer) = (id("worker-forged"), id("worker-peer"));
     drop(block_on(store.acquire(&gone)).unwrap());
