@@ -64,6 +64,9 @@ pub(crate) struct FieldAttrs {
     pub(crate) names: Option<(Span, Vec<(Named, LitStr)>)>,
     /// `nested`: the field holds a `#[gate(section)]` struct.
     pub(crate) nested: Option<Span>,
+    /// `min_len = 16`: with `secret`, the fewest characters a secret may
+    /// have in staging and production.
+    pub(crate) min_len: Option<syn::LitInt>,
 }
 
 fn key_name(meta: &ParseNestedMeta<'_>) -> String {
@@ -296,6 +299,9 @@ impl FieldAttrs {
                 } else if meta.path.is_ident(SECRET) {
                     // #[gate(secret)]
                     set_once!(out.secret, span);
+                } else if meta.path.is_ident(MIN_LEN) {
+                    // #[gate(secret, min_len = 16)]
+                    set_once!(out.min_len, meta.value()?.parse::<syn::LitInt>()?);
                 } else if meta.path.is_ident(REQUIRED_IN) {
                     // #[gate(required_in(staging, production))]
                     set_once!(out.required_in, parse_names(&meta)?);

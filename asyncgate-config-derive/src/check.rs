@@ -47,6 +47,8 @@ pub(crate) struct FieldModel<'a> {
     pub(crate) secret: bool,
     /// `#[gate(secret)]` was written (its type is checked at compile time).
     pub(crate) secret_attr: bool,
+    /// `min_len = N` with `secret`.
+    pub(crate) min_len: Option<u32>,
     pub(crate) doc: &'a str,
     pub(crate) default: Option<&'a DefaultLit>,
     /// The type a typed default literal must have (the `T` of `Option<T>`).
@@ -348,6 +350,7 @@ fn check_field<'a>(
             || ty::is(default_ty, "SecretString")
             || ty::is(default_ty, "Secret"),
         secret_attr: attrs.secret.is_some(),
+        min_len: check_min_len(cx, field),
         doc: &field.doc,
         default: attrs.default.as_ref().map(|(_, lit)| lit),
         default_ty,
@@ -652,6 +655,28 @@ fn check_environment_names(
         }
     }
     out
+}
+
+/// `min_len = N` goes with `secret` and counts characters: 1 to 4096.
+fn check_min_len(cx: &mut Ctxt, field: &Field<'_>) -> Option<u32> {
+    let lit = field.attrs.min_len.as_ref()?;
+    if field.attrs.secret.is_none() {
+        cx.error_spanned_by(
+            lit,
+            "`min_len` goes with `secret`: it is the fewest characters a secret may have in staging and production; add `secret`, or remove `min_len`",
+        );
+        return None;
+    }
+    match lit.base10_parse::<u32>() {
+        Ok(n @ 1..=4096) => Some(n),
+        _ => {
+            cx.error_spanned_by(
+                lit,
+                "`min_len` takes a number of characters from 1 to 4096, such as `min_len = 16`",
+            );
+            None
+        }
+    }
 }
 
 /// A secret has no default: it must come from the environment or a file.

@@ -213,6 +213,9 @@ fn field_schema(f: &FieldModel<'_>, krate: &TokenStream) -> TokenStream {
     if let Some(file_env) = f.file_env() {
         tokens.extend(quote!(.__secret(#file_env)));
     }
+    if let Some(min_len) = f.min_len {
+        tokens.extend(quote!(.__min_len(#min_len)));
+    }
     match &f.role {
         Role::Setting => {}
         Role::Environment => tokens.extend(quote!(.__role(#krate::Role::Environment))),

@@ -25,6 +25,7 @@ pub(crate) const ENV: &str = "env";
 pub(crate) const ALIAS: &str = "alias";
 pub(crate) const NAMES: &str = "names";
 pub(crate) const NESTED: &str = "nested";
+pub(crate) const MIN_LEN: &str = "min_len";
 pub(crate) const FIELD_KEYS: &[&str] = &[
     ENVIRONMENT,
     INSTANCE_ID,
@@ -38,6 +39,7 @@ pub(crate) const FIELD_KEYS: &[&str] = &[
     ALIAS,
     NAMES,
     NESTED,
+    MIN_LEN,
 ];
 
 /// Environment names accepted in `required_in(...)` / `forbidden_in(...)`,

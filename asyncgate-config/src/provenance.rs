@@ -156,6 +156,17 @@ pub struct SettingRecord {
     /// Whether the setting is on or present, for `required_in` and
     /// `forbidden_in`; recorded only for fields with such a rule.
     on: Option<bool>,
+    /// For a secret given as text: what its strength rules need, and
+    /// nothing of the value itself.
+    strength: Option<SecretStrength>,
+}
+
+/// What validation may know of a secret's value: its length in characters
+/// and whether it is a well-known placeholder (`changeme`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SecretStrength {
+    pub(crate) chars: usize,
+    pub(crate) placeholder: bool,
 }
 
 impl SettingRecord {
@@ -165,6 +176,7 @@ impl SettingRecord {
             source: None,
             problem: None,
             on: None,
+            strength: None,
         }
     }
     pub(crate) fn new(value: Option<String>, source: Option<Source>) -> Self {
@@ -182,6 +194,12 @@ impl SettingRecord {
             problem: Some(problem.into()),
             ..SettingRecord::unset()
         }
+    }
+    pub(crate) fn set_strength(&mut self, strength: SecretStrength) {
+        self.strength = Some(strength);
+    }
+    pub(crate) fn strength(&self) -> Option<SecretStrength> {
+        self.strength
     }
     pub(crate) fn set_on(&mut self, on: bool) {
         self.on = Some(on);

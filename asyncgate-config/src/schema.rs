@@ -87,6 +87,8 @@ pub struct FieldSchema {
     default: Option<&'static str>,
     optional: bool,
     secret: bool,
+    /// With `secret`: the fewest characters it may have outside development.
+    min_len: Option<u32>,
     role: Role,
     /// Environment names: a tier's (`staging`: every name with its rules)
     /// or one of the team's own (`qa`: that name only).
@@ -440,6 +442,7 @@ impl FieldSchema {
             default: None,
             optional: false,
             secret: false,
+            min_len: None,
             role: Role::Setting,
             required_in: &[],
             forbidden_in: &[],
@@ -482,6 +485,11 @@ impl FieldSchema {
     #[doc(hidden)]
     pub const fn __optional(mut self) -> Self {
         self.optional = true;
+        self
+    }
+    #[doc(hidden)]
+    pub const fn __min_len(mut self, min_len: u32) -> Self {
+        self.min_len = Some(min_len);
         self
     }
     #[doc(hidden)]
@@ -562,6 +570,11 @@ impl FieldSchema {
     /// Whether it may be left unset (`Option<T>` or a list).
     pub fn is_optional(&self) -> bool {
         self.optional
+    }
+    /// With `#[gate(secret, min_len = N)]`: the fewest characters the
+    /// secret may have in staging and production.
+    pub fn min_len(&self) -> Option<u32> {
+        self.min_len
     }
     /// Whether it is a secret: never shown, and may be read from `NAME_FILE`.
     pub const fn is_secret(&self) -> bool {

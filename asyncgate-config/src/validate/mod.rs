@@ -55,6 +55,7 @@ pub(crate) fn run<T: GateConfig>(
     rules::instance_id_rules(resolution, policy.strict(resolution), findings);
     let mut checks = Checks::new(resolution, findings);
     rules::field_rules(&mut checks);
+    rules::secret_rules(&mut checks);
     match value {
         Parsed::Whole(value) => value.__check(&mut checks),
         Parsed::Sections(sections) => {

@@ -252,3 +252,56 @@ pub(super) fn field_rules(checks: &mut Checks<'_>) {
         checks.push(finding);
     }
 }
+
+/// The strength rules of secrets: a well-known placeholder (`changeme`)
+/// or one shorter than its `min_len` is an error in staging and
+/// production, a warning in development. Nothing of the value is shown.
+pub(super) fn secret_rules(checks: &mut Checks<'_>) {
+    let resolution = checks.resolution();
+    let development = resolution.environment.is_development();
+    let phrase = resolution.environment_phrase();
+    let mut found = Vec::new();
+    for (field, record) in resolution.settings() {
+        let Some(strength) = record.strength() else {
+            continue;
+        };
+        let finding = |message: String| {
+            if development {
+                Finding::warning(field.name(), message)
+            } else {
+                Finding::error(field.name(), message)
+            }
+        };
+        let fresh = format!(
+            "set {} to a random value{}, such as the output of `openssl rand -hex 32`",
+            field.env(),
+            field
+                .min_len()
+                .map(|n| format!(" of at least {n} characters"))
+                .unwrap_or_default()
+        );
+        if strength.placeholder {
+            found.push(
+                finding(format!(
+                    "{} is a well-known placeholder, not a secret (its value is not shown): not safe for {phrase}",
+                    field.name()
+                ))
+                .with_remedy(fresh.clone()),
+            );
+        } else if let Some(min) = field.min_len()
+            && strength.chars < min as usize
+        {
+            found.push(
+                finding(format!(
+                    "{} is only {} characters long; it must have at least {min} in {phrase} (its value is not shown)",
+                    field.name(),
+                    strength.chars
+                ))
+                .with_remedy(fresh),
+            );
+        }
+    }
+    for finding in found {
+        checks.push(finding);
+    }
+}

@@ -372,7 +372,8 @@ pub struct Settings {
     pub escalation: Escalation,
 
     /// Shared API token for `Authorization: Bearer <token>`.
-    #[gate(secret, required_in(staging, production))]
+    /// At least 16 characters, and no placeholder, outside development.
+    #[gate(secret, min_len = 16, required_in(staging, production))]
     pub api_key: Option<SecretString>,
 
     /// Accept unauthenticated requests (local development only).
