@@ -665,7 +665,6 @@ fn renew_verdict(
 // ---------------------------------------------------------------- SQLite
 
 const LOCAL_SCHEMA: &str = "
-PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS asyncgate_partitions (
     instance_id TEXT PRIMARY KEY,
     epoch       INTEGER NOT NULL
@@ -735,6 +734,52 @@ fn ms(d: Duration) -> i64 {
 
 /// Records that `partition` is held at its epoch: the fence then refuses
 /// every lower one (epochs only grow).
+/// How long opening the embedded store may wait for the replicas that
+/// open it at the same moment.
+const LOCAL_OPEN_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Switches the store to WAL and creates its schema, when several
+/// replicas of a host may be doing the same at the same moment. The switch
+/// to WAL takes an exclusive lock and can fail with `SQLITE_BUSY` without
+/// waiting; the schema is one `BEGIN IMMEDIATE` transaction (one writer at
+/// a time, waiting on the busy timeout). Both are retried until
+/// [`LOCAL_OPEN_DEADLINE`], with a jittered pause.
+fn create_local_schema(conn: &rusqlite::Connection) -> Result<(), TaskError> {
+    let deadline = std::time::Instant::now() + LOCAL_OPEN_DEADLINE;
+    let mut attempt: u64 = 0;
+    loop {
+        let created = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| {
+                row.get::<_, String>(0)
+            })
+            .and_then(|_| conn.execute_batch(&format!("BEGIN IMMEDIATE;{LOCAL_SCHEMA}COMMIT;")));
+        match created {
+            Ok(()) => return Ok(()),
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                let _ = conn.execute_batch("ROLLBACK");
+                attempt += 1;
+                // 5 to 25 ms, spread by process so that racers part.
+                let jitter = (u64::from(std::process::id()) + attempt * 7) % 20;
+                std::thread::sleep(Duration::from_millis(5 + jitter));
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(TaskError::Store(format!(
+                    "creating the schema of the embedded store failed within {LOCAL_OPEN_DEADLINE:?}: {e}"
+                )));
+            }
+        }
+    }
+}
+
+/// `SQLITE_BUSY` or `SQLITE_LOCKED`: another connection holds the lock.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 fn record_epoch(conn: &rusqlite::Connection, partition: &Partition) -> Result<(), TaskError> {
     let epoch = i64::try_from(partition.epoch).unwrap_or(i64::MAX);
     conn.execute(
@@ -798,10 +843,9 @@ impl LocalTasks {
             ))
         })?;
         // Every wait on another replica's write has a deadline.
-        conn.busy_timeout(Duration::from_secs(5))
+        conn.busy_timeout(LOCAL_OPEN_DEADLINE)
             .map_err(|e| sqlite_error(&e))?;
-        conn.execute_batch(LOCAL_SCHEMA)
-            .map_err(|e| sqlite_error(&e))?;
+        create_local_schema(&conn)?;
         record_epoch(&conn, owner)?;
         Ok(LocalTasks {
             path: path.to_owned(),
