@@ -37,6 +37,33 @@ pub struct Drained {
     pub forced: usize,
 }
 
+/// The "connection limit reached" warning, at most once per
+/// [`RefusalLog::EVERY`], with the count of connections refused since the
+/// last line: a flood of connections is a few lines, not one per socket.
+#[derive(Debug, Default)]
+struct RefusalLog {
+    last_line: Option<std::time::Instant>,
+    unreported: u64,
+}
+
+impl RefusalLog {
+    const EVERY: Duration = Duration::from_secs(10);
+
+    fn refused(&mut self, max_connections: usize) {
+        self.unreported += 1;
+        if self.last_line.is_some_and(|at| at.elapsed() < Self::EVERY) {
+            return;
+        }
+        tracing::warn!(
+            "connection limit reached ({max_connections} open; ASYNCGATE_HTTP_MAX_CONNECTIONS): closed {} new connection(s) since the last such line (at most one line every {}s)",
+            self.unreported,
+            Self::EVERY.as_secs()
+        );
+        self.last_line = Some(std::time::Instant::now());
+        self.unreported = 0;
+    }
+}
+
 /// Serves `app` on `listener` until `stop` resolves, then stops accepting,
 /// asks every connection to finish its request, and closes what is still
 /// open after `limits.shutdown_timeout`.
@@ -47,6 +74,7 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) -> io::Result<Drained> {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut refusals = RefusalLog::default();
     let (closing, close) = watch::channel(false);
     let mut connections = JoinSet::new();
     let mut stop = std::pin::pin!(stop);
@@ -66,10 +94,7 @@ pub async fn serve(
                     }
                 };
                 let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                    tracing::warn!(
-                        "connection limit reached ({} open; ASYNCGATE_HTTP_MAX_CONNECTIONS): closing a new connection",
-                        limits.max_connections
-                    );
+                    refusals.refused(limits.max_connections);
                     drop(stream);
                     continue;
                 };

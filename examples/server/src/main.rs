@@ -56,7 +56,12 @@ fn init_logs() -> tracing_subscriber::reload::Handle<Targets, tracing_subscriber
     let (filter, handle) = tracing_subscriber::reload::Layer::new(filter);
     tracing_subscriber::registry()
         .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        // Colours only for a terminal: a log file or collector gets text.
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        )
         .init();
     handle
 }

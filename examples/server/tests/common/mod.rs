@@ -317,7 +317,8 @@ impl OwnCluster {
 
     /// Runs `.ci/pg-cluster <command> DIR [PORT]`.
     pub fn script(&self, command: &str) -> std::process::Output {
-        let mut cmd = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/pg-cluster"));
+        let mut cmd =
+            Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/pg-cluster"));
         cmd.arg(command).arg(self.dir.path());
         if command == "start" {
             cmd.arg(self.port.to_string());
