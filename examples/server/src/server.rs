@@ -64,6 +64,7 @@ pub fn router(
     tasks: tokio::sync::watch::Receiver<Option<Tasks>>,
     holdings: Arc<Holdings>,
 ) -> Router {
+    let body_timeout = Duration::from_millis(settings.http_body_timeout_ms);
     let res = settings.validated().resolution();
     let identity = json!({
         "instance_id": res.instance_id().as_str(),
@@ -112,7 +113,45 @@ pub fn router(
         )
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            body_within(body_timeout, request, next)
+        }))
         .with_state(Arc::new(state))
+}
+
+/// Reads a request's body within `deadline` of its headers, before any
+/// handler: a client that stalls or trickles its body gets 408 and its
+/// connection is closed, instead of holding it (and a connection slot) for
+/// as long as it likes. A body over the limit is 413, as before.
+async fn body_within(
+    deadline: Duration,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => {
+            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+            next.run(request).await
+        }
+        Ok(Err(_)) => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the body is larger than {} KiB", MAX_BODY_BYTES / 1024),
+        ),
+        Err(_) => {
+            let mut response = error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "the body did not arrive within {} ms (ASYNCGATE_HTTP_BODY_TIMEOUT_MS)",
+                    deadline.as_millis()
+                ),
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    }
 }
 
 fn json_body(status: StatusCode, body: String) -> Response {

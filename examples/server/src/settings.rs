@@ -411,6 +411,10 @@ pub struct Settings {
     #[gate(default = 10000)]
     pub http_header_timeout_ms: u64,
 
+    /// Milliseconds a client has to send a request's whole body, once its headers are in (100 to 300000): a stalled or trickled body is answered 408 and its connection closed.
+    #[gate(default = 10000)]
+    pub http_body_timeout_ms: u64,
+
     /// Most HTTP connections served at once; more are closed at once (1 to 65536).
     #[gate(default = 1024)]
     pub http_max_connections: u32,
@@ -608,6 +612,12 @@ pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
         checks,
         "http_header_timeout_ms",
         settings.http_header_timeout_ms,
+        100..=300_000,
+    );
+    in_range(
+        checks,
+        "http_body_timeout_ms",
+        settings.http_body_timeout_ms,
         100..=300_000,
     );
     in_range(

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use common::{API_KEY, Server, get};
 
-const LIMITS: [(&str, &str); 4] = [
+const LIMITS: [(&str, &str); 5] = [
     ("ASYNCGATE_API_KEY", API_KEY),
     ("ASYNCGATE_HTTP_HEADER_TIMEOUT_MS", "400"),
+    ("ASYNCGATE_HTTP_BODY_TIMEOUT_MS", "400"),
     ("ASYNCGATE_HTTP_MAX_CONNECTIONS", "32"),
     ("ASYNCGATE_SHUTDOWN_TIMEOUT_MS", "500"),
 ];
@@ -52,6 +53,89 @@ fn a_half_sent_request_is_closed_after_the_header_timeout() {
         closed.is_some_and(|t| t < Duration::from_secs(3)),
         "{closed:?}"
     );
+}
+
+/// What the server sent back before it closed, read until the close.
+fn answer_then_close(stream: &mut TcpStream, limit: Duration) -> (String, Option<Duration>) {
+    let started = Instant::now();
+    stream.set_read_timeout(Some(limit)).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => {
+                return (
+                    String::from_utf8_lossy(&answer).into_owned(),
+                    Some(started.elapsed()),
+                );
+            }
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => return (String::from_utf8_lossy(&answer).into_owned(), None),
+        }
+    }
+}
+
+#[test]
+fn a_stalled_body_gets_408_and_its_connection_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &LIMITS);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    // No API key: the body deadline holds before authentication too.
+    stream
+        .write_all(b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        .unwrap();
+    let (answer, closed) = answer_then_close(&mut stream, Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("ASYNCGATE_HTTP_BODY_TIMEOUT_MS"),
+        "{answer}"
+    );
+    assert!(
+        closed.is_some_and(|t| t < Duration::from_secs(3)),
+        "{closed:?}"
+    );
+}
+
+#[test]
+fn a_trickled_body_gets_408_within_the_deadline_however_steady() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &LIMITS);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    let auth = format!("Authorization: Bearer {API_KEY}\r\n");
+    stream
+        .write_all(
+            format!("POST /v1/tasks HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: 60\r\n\r\n")
+                .as_bytes(),
+        )
+        .unwrap();
+    let started = Instant::now();
+    // One byte every 100 ms: 60 bytes would take 6 s; the deadline is 400 ms.
+    let mut writer = stream.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        for _ in 0..60 {
+            if writer.write_all(b" ").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let (answer, closed) = answer_then_close(&mut stream, Duration::from_secs(8));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        closed.is_some() && started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    trickle.join().unwrap();
+    // A body sent at once is still served.
+    let (status, _, _) = common::request(
+        server.addr,
+        "POST",
+        "/v1/tasks",
+        &[("Authorization", &format!("Bearer {API_KEY}"))],
+        "{}",
+    );
+    assert_eq!(status, 201);
 }
 
 #[test]
