@@ -1,5 +1,5 @@
 //! Parsing `#[gate(...)]` on the struct and on fields. Only syntax is
-//! checked here; what the keys mean together is `check.rs`'s job.
+//! checked here; what the keys mean together is the `check` module's job.
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;

@@ -7,8 +7,9 @@ use syn::spanned::Spanned;
 
 use crate::ast::Container;
 use crate::attr::DefaultLit;
-use crate::check::{self, FieldModel, Model, Role};
+use crate::check;
 use crate::ctxt::Ctxt;
+use crate::model::{FieldModel, Model, Role};
 use crate::ty;
 
 pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {

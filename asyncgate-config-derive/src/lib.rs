@@ -9,6 +9,7 @@ mod check;
 mod ctxt;
 mod dummy;
 mod expand;
+mod model;
 mod paths;
 mod symbol;
 mod ty;
