@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | load | [`load`] | the layers (env snapshot, `.env`, TOML, defaults, `NAME_FILE`) and each field's value |
 //! | detect | [`detect`] | the instance id: configured, detected on a platform, default or fallback, with its trace |
-//! | | [`Loaded`] | the typed settings and their [`provenance`] |
+//! | (pipeline) | `Loader::load` | composes load and detect into a [`Loaded`]: the typed settings and their [`provenance`] |
 //! | validate | [`validate`] | every finding: built-in rules, `required_in`/`forbidden_in`, the struct's `check` |
 //! | | [`Validated`] | settings that passed; or a [`Report`] with every finding |
 //! | claim | `claim` (feature `claims`) | a `Claimed<T>`: this replica holds its id in a shared store |
@@ -96,6 +96,7 @@ mod var_names;
 pub mod claim;
 pub mod detect;
 pub mod load;
+mod pipeline;
 mod typestate;
 pub mod validate;
 

@@ -1,130 +1,14 @@
-//! The typestate, and the transitions that compose the stages:
-//! [`Loader::load`] runs load → detect and makes a [`Loaded<T>`];
-//! [`Loaded::validate`] runs the rules and makes a [`Validated<T>`], the
-//! only way to get one.
-//!
-//! Data flows one way: the load stage's layers and findings go to
-//! detection, both go into the [`Resolution`], and validation appends its
-//! findings to theirs. When some fields do not parse, the rules still run
-//! on the fields that did, so every mistake is in one report.
+//! The typestate: [`Loaded<T>`], which only the pipeline
+//! ([`Loader::load`](crate::load::Loader::load)) makes, and
+//! [`Validated<T>`], which only [`Loaded::validate`] makes.
 
 use std::fmt;
 use std::ops::Deref;
 
 use crate::GateConfig;
-use crate::detect;
-use crate::load::{Loader, Resolver};
 use crate::provenance::Resolution;
 use crate::report::{Finding, Report};
 use crate::validate::{self, Parsed, Policy};
-
-impl<T: GateConfig> Loader<T> {
-    /// Reads every source, detects the instance id and resolves every
-    /// setting. Every problem is reported together: when a setting does not
-    /// parse, the report also holds what the rules found in the settings
-    /// that did.
-    ///
-    /// Logs `Using configured instance ID: <id>` or
-    /// `Auto-detected instance ID: <id>` at INFO.
-    pub fn load(self) -> Result<Loaded<T>, Report> {
-        let schema = T::schema();
-        // Load: the layers, and what reading them found.
-        let read = self.read();
-        let mut findings = read.findings;
-        let layers = read.layers;
-        let mut random = read.random;
-        let policy = Policy {
-            strict_instance_id: read.strict_instance_id,
-        };
-        let mut resolver = Resolver::new(schema, &layers);
-        let environment = resolver.resolve_environment();
-        let environment_name = resolver.environment_name();
-        // Detect: the instance id (detection depends on the environment).
-        let injected_host = read.hostname;
-        let hostname = move || {
-            injected_host.clone().or_else(|| {
-                hostname::get()
-                    .ok()
-                    .map(|h| h.to_string_lossy().into_owned())
-            })
-        };
-        let identity = detect::identify(
-            schema,
-            &layers,
-            environment,
-            &hostname,
-            &mut || random.next_u64(),
-            &mut findings,
-        );
-        if let Some(identity) = &identity {
-            resolver.set_instance_id(identity.index, identity.id.clone(), identity.source.clone());
-        }
-        // Load again: every field, now that the environment and id are known.
-        let value = T::__resolve(&mut resolver);
-        let (settings, resolved, parsed_sections) = resolver.finish();
-        findings.extend(resolved);
-
-        let resolution = match (environment, identity) {
-            (Some(environment), Some(identity)) => Some(Resolution {
-                schema,
-                environment,
-                environment_name: environment_name.unwrap_or(environment.as_str()),
-                instance_id: identity.id,
-                origin: identity.origin,
-                platform: identity.platform,
-                trace: identity.trace,
-                platform_id: identity.platform_id,
-                settings,
-            }),
-            _ => None,
-        };
-        match (value, resolution) {
-            (Some(value), Some(resolution)) if !findings.iter().any(Finding::is_error) => {
-                log_identity(&resolution);
-                Ok(Loaded {
-                    value,
-                    resolution,
-                    findings,
-                    policy,
-                })
-            }
-            (value, Some(resolution)) => {
-                // Loading found errors: the rules still run, on the whole
-                // value when every setting parsed, else on those that did.
-                let value = match &value {
-                    Some(value) => Parsed::Whole(value),
-                    None => Parsed::Sections(parsed_sections),
-                };
-                validate::run::<T>(value, &resolution, policy, &mut findings);
-                Err(
-                    Report::new(schema.name(), Some(resolution.environment), findings)
-                        .with_resolution(resolution),
-                )
-            }
-            (_, None) => Err(Report::new(schema.name(), environment, findings)),
-        }
-    }
-}
-
-fn log_identity(resolution: &Resolution) {
-    use crate::provenance::InstanceIdOrigin;
-    let id = &resolution.instance_id;
-    match resolution.origin {
-        InstanceIdOrigin::Configured => {
-            tracing::info!(target: "asyncgate_config", "Using configured instance ID: {id}");
-        }
-        InstanceIdOrigin::Detected => {
-            let platform = resolution.platform.map(|p| p.key());
-            tracing::info!(target: "asyncgate_config", platform, "Auto-detected instance ID: {id}");
-        }
-        InstanceIdOrigin::Default => {
-            tracing::info!(target: "asyncgate_config", "Using default instance ID: {id}");
-        }
-        InstanceIdOrigin::Fallback => {
-            tracing::info!(target: "asyncgate_config", "Using fallback instance ID: {id}");
-        }
-    }
-}
 
 /// Settings that loaded and parsed, but have not been validated yet.
 ///
@@ -139,6 +23,20 @@ pub struct Loaded<T> {
 }
 
 impl<T> Loaded<T> {
+    /// Settings the pipeline loaded without an error.
+    pub(crate) fn new(
+        value: T,
+        resolution: Resolution,
+        findings: Vec<Finding>,
+        policy: Policy,
+    ) -> Self {
+        Loaded {
+            value,
+            resolution,
+            findings,
+            policy,
+        }
+    }
     /// What the load resolved: instance id, its origin, sources.
     pub fn resolution(&self) -> &Resolution {
         &self.resolution

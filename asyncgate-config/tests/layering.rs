@@ -33,6 +33,7 @@ const STAGES: &[(&str, u8)] = &[
     ("detect", 2),
     ("validate", 3),
     ("typestate", 4),
+    ("pipeline", 4),
     ("claim", 5),
     // Operator tooling, on top.
     ("template", 6),
