@@ -7,6 +7,50 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::text::REDACTED;
 
+/// Values that are written in examples and templates, never chosen as
+/// secrets: a secret equal to one (in any case) is no secret.
+const PLACEHOLDERS: [&str; 30] = [
+    "changeme",
+    "change-me",
+    "change_me",
+    "changeit",
+    "replaceme",
+    "replace-me",
+    "secret",
+    "password",
+    "passwd",
+    "pass",
+    "your-secure-key",
+    "your-secret-key",
+    "your-api-key",
+    "your_api_key",
+    "api-key",
+    "apikey",
+    "token",
+    "test",
+    "testing",
+    "example",
+    "default",
+    "admin",
+    "root",
+    "dev",
+    "development",
+    "1234",
+    "12345",
+    "123456",
+    "12345678",
+    "qwerty",
+];
+
+/// Whether `secret` is a well-known placeholder, or one character repeated
+/// (`xxxxxxxxxxxxxxxx`).
+pub(crate) fn is_placeholder(secret: &str) -> bool {
+    let mut chars = secret.chars();
+    let first = chars.next();
+    let repeated = first.is_some_and(|c| chars.all(|d| d == c)) && secret.chars().count() > 1;
+    repeated || PLACEHOLDERS.iter().any(|p| secret.eq_ignore_ascii_case(p))
+}
+
 /// A secret value of any type that `serde` can read.
 ///
 /// It is never shown: `Debug` prints `Secret([redacted])`, `Serialize`

@@ -191,7 +191,7 @@ impl<'a> Resolver<'a> {
             if let Some(text) = text {
                 record.set_strength(SecretStrength {
                     chars: text.chars().count(),
-                    placeholder: is_placeholder(text),
+                    placeholder: crate::secret::is_placeholder(text),
                 });
             }
         }
@@ -272,50 +272,6 @@ impl<'a> Resolver<'a> {
     pub(crate) fn finish(self) -> (Vec<SettingRecord>, Vec<Finding>, Vec<ParsedSectionAt>) {
         (self.records, self.findings, self.parsed_sections)
     }
-}
-
-/// Values that are written in examples and templates, never chosen as
-/// secrets: a secret equal to one (in any case) is no secret.
-const PLACEHOLDERS: [&str; 30] = [
-    "changeme",
-    "change-me",
-    "change_me",
-    "changeit",
-    "replaceme",
-    "replace-me",
-    "secret",
-    "password",
-    "passwd",
-    "pass",
-    "your-secure-key",
-    "your-secret-key",
-    "your-api-key",
-    "your_api_key",
-    "api-key",
-    "apikey",
-    "token",
-    "test",
-    "testing",
-    "example",
-    "default",
-    "admin",
-    "root",
-    "dev",
-    "development",
-    "1234",
-    "12345",
-    "123456",
-    "12345678",
-    "qwerty",
-];
-
-/// Whether `secret` is a well-known placeholder, or one character repeated
-/// (`xxxxxxxxxxxxxxxx`).
-fn is_placeholder(secret: &str) -> bool {
-    let mut chars = secret.chars();
-    let first = chars.next();
-    let repeated = first.is_some_and(|c| chars.all(|d| d == c)) && secret.chars().count() > 1;
-    repeated || PLACEHOLDERS.iter().any(|p| secret.eq_ignore_ascii_case(p))
 }
 
 /// A section that parsed, at its dotted path, inside a value that did not.

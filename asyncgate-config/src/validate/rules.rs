@@ -111,14 +111,11 @@ fn shared_configured_id(
     }
     let from_file = matches!(source, Source::File { .. } | Source::DotEnv { .. });
     let development = res.environment.is_development();
-    let error = if from_file {
-        !development
-    } else {
-        strict && !development
-    };
-    if !from_file && development {
+    // From the environment, development says nothing; a file warns there.
+    if development && !from_file {
         return;
     }
+    let error = !development && (from_file || strict);
     let PlatformId {
         platform,
         var,

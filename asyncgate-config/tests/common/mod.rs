@@ -132,14 +132,9 @@ pub fn capture_logs(f: impl FnOnce()) -> String {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        // Callsites registered earlier, while no subscriber wanted them,
-        // are asked again now that this one is set. (A thread without a
-        // subscriber that registers one at this moment can still cache
-        // "never": log assertions live in `tests/logs.rs`, where every
-        // test captures.)
-        tracing::callsite::rebuild_interest_cache();
-        f();
-    });
+    // Log assertions live in `tests/logs.rs`, where every test captures:
+    // `tracing` caches a callsite's interest when it is first hit, so a
+    // test thread without a subscriber could hide an event from this one.
+    tracing::subscriber::with_default(subscriber, f);
     String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
 }

@@ -267,8 +267,7 @@ fn nul_in(value: &serde_json::Value, path: &mut String) -> bool {
 
 /// A JSON key as a message shows it: control characters escaped, cut.
 fn shown_key(key: &str) -> String {
-    let escaped: String = key.chars().flat_map(char::escape_debug).take(64).collect();
-    escaped
+    key.chars().flat_map(char::escape_debug).take(64).collect()
 }
 
 /// `ttl_seconds` from a body: absent is the default; at most the maximum.
