@@ -75,7 +75,7 @@ async fn main() {
     let store = PgStore::connect(&url, Duration::from_secs(10))
         .await
         .unwrap();
-    let tasks = Tasks::Postgres(std::sync::Arc::new(PgTasks::open(&store).await.unwrap()));
+    let tasks = Tasks::new(PgTasks::open(&store).await.unwrap());
     let ids: Vec<InstanceId> = (0..PARTITIONS)
         .map(|i| format!("sweep-bench-{i}").parse().unwrap())
         .collect();

@@ -2,7 +2,6 @@
 //! partition work that runs only while the claim is held.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use asyncgate_config::InstanceId;
@@ -16,7 +15,7 @@ use asyncgate_config::claim::{
 use crate::settings::{ClaimStoreKind, Settings};
 #[cfg(feature = "postgres")]
 use crate::tasks::PgTasks;
-use crate::tasks::{LocalTasks, TaskError, Tasks};
+use crate::tasks::{SqliteTasks, TaskError, Tasks};
 
 /// The claim store the settings select.
 #[derive(Debug)]
@@ -81,7 +80,7 @@ impl Store {
             #[cfg(feature = "postgres")]
             Store::Postgres(store) => PgTasks::open(store)
                 .await
-                .map(|tasks| Tasks::Postgres(Arc::new(tasks)))
+                .map(Tasks::new)
                 .map_err(|e| e.to_string()),
             Store::File(store) => local_tasks(store.dir(), owner).await,
             Store::Disabled(_) => {
@@ -129,10 +128,10 @@ impl Store {
 async fn local_tasks(dir: &Path, owner: &Partition) -> Result<Tasks, String> {
     let path = dir.join("tasks.sqlite3");
     let owner = owner.clone();
-    tokio::task::spawn_blocking(move || LocalTasks::open(&path, &owner))
+    tokio::task::spawn_blocking(move || SqliteTasks::open(&path, &owner))
         .await
         .map_err(|e| e.to_string())?
-        .map(|tasks| Tasks::Local(Arc::new(tasks)))
+        .map(Tasks::new)
         .map_err(|e| e.to_string())
 }
 
