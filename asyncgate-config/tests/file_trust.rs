@@ -114,7 +114,7 @@ fn the_claim_directory_must_be_private_and_its_files_are() {
             .contains("can be read or written by other users (mode 755): run `chmod 700"),
         "{err}"
     );
-    assert!(FileStore::check(&shared).is_err());
+    assert!(FileStore::check_dir(&shared).is_err());
 
     // A store it creates is private, and so is every file in it.
     let private = dir.path().join("claims");

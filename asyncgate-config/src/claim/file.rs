@@ -16,21 +16,28 @@
 //! again, asks for its claim back with a `<id>.takeback` file, which the
 //! adoption's watcher answers by letting its lock go.
 
-use std::fs::{File, Metadata, OpenOptions, TryLockError};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::fs::{File, Metadata, TryLockError};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
-
-use super::{
-    BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, ClaimWatch, HeldClaim, Holder, Trust,
-};
+use super::{BoxFuture, ClaimError, ClaimInfo, ClaimSignal, ClaimStore, HeldClaim, Holder};
 use crate::instance_id::InstanceId;
 #[cfg(unix)]
 use crate::os_user::current_uid;
+
+mod epoch;
+mod held;
+mod list;
+mod record;
+mod safe_fs;
+mod take_back;
+
+use held::{FileClaim, Watched, spawn_watcher};
+use record::{Contents, Record, read_contents, write_record};
+use safe_fs::{Access, check_private_dir, open_no_follow, owner_of, prepare_dir, same_file};
 
 /// The longest id the file store takes: the lock file is `<id>.lock` and a
 /// file name has at most 255 bytes.
@@ -64,37 +71,6 @@ pub struct FileStore {
     check_every: Duration,
 }
 
-/// What a lock file holds.
-#[derive(Debug, Serialize, Deserialize)]
-struct Record {
-    instance_id: String,
-    host: String,
-    pid: u32,
-    since_unix: u64,
-    epoch: u64,
-    /// Set when another replica holds a dead replica's id to sweep its
-    /// partition ([`FileStore::adopt`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    adopted_by: Option<String>,
-}
-
-impl Record {
-    fn holder(&self) -> Holder {
-        Holder {
-            host: self.host.clone(),
-            pid: self.pid,
-            since: UNIX_EPOCH + Duration::from_secs(self.since_unix),
-        }
-    }
-}
-
-/// What a lock file's contents turned out to be.
-enum Contents {
-    Empty,
-    Record(Record),
-    Unreadable,
-}
-
 impl FileStore {
     /// A store in `dir`, created private (0700) if missing. An existing
     /// directory must belong to the running user and be writable by no one
@@ -112,11 +88,11 @@ impl FileStore {
     /// Checks, creating nothing, that `dir` could hold a store: an existing
     /// directory of this user's that no one else can write, or a missing
     /// one whose nearest existing ancestor is a directory. What
-    /// [`FileStore::new`] would refuse, for `check`-style validation.
-    pub fn check(dir: &Path) -> io::Result<()> {
+    /// [`FileStore::new`] would refuse, for validation that creates nothing.
+    pub fn check_dir(dir: &Path) -> io::Result<()> {
         let refuse = |why: String| io::Error::new(io::ErrorKind::PermissionDenied, why);
         match std::fs::metadata(dir) {
-            Ok(_) => check_dir(dir, &refuse),
+            Ok(_) => check_private_dir(dir, &refuse),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let ancestor = dir.ancestors().skip(1).find(|a| a.exists());
                 match ancestor {
@@ -255,7 +231,8 @@ impl FileStore {
 
     /// Takes the claim of `id`: for itself, or (`adopter`) for a replica
     /// that sweeps a dead one's partition. `None` only for an adoption
-    /// that finds the id held, or never claimed.
+    /// that finds the id held, or never claimed. Five phases: open the lock
+    /// file, lock it, find the next epoch, write the record, watch it.
     fn take(
         &self,
         id: &InstanceId,
@@ -268,59 +245,109 @@ impl FileStore {
             )));
         }
         let path = self.lock_path(id);
+        let Some((mut file, meta)) = self.open_lock_file(id, &path, adopter)? else {
+            return Ok(None);
+        };
+        if !self.lock(&mut file, id, &path, adopter.is_some())? {
+            return Ok(None);
+        }
+        let Some(epoch) = self.next_epoch(&mut file, id, &path, &meta, adopter.is_some())? else {
+            return Ok(None);
+        };
+        self.write_holder(&mut file, id, &path, epoch, adopter)?;
+        self.watch(file, id, path, meta, epoch, adopter.is_some())
+            .map(Some)
+    }
+
+    /// Opens `id`'s lock file (creating it, unless for an adoption) and
+    /// checks it is a regular file of ours; `None` for an adoption of an id
+    /// never claimed here.
+    fn open_lock_file(
+        &self,
+        id: &InstanceId,
+        path: &Path,
+        adopter: Option<&InstanceId>,
+    ) -> Result<Option<(File, Metadata)>, ClaimError> {
         let access = if adopter.is_some() {
             Access::Write
         } else {
             Access::Create
         };
-        let mut file = match open_no_follow(&path, access) {
+        let file = match open_no_follow(path, access) {
             Ok(file) => file,
             Err(e) if adopter.is_some() && e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-                return Err(self.foreign_file(id, &path));
+                return Err(self.foreign_file(id, path));
             }
             Err(e) => return Err(self.error(format!("cannot open {}: {e}", path.display()))),
         };
         let meta = file
             .metadata()
             .map_err(|e| self.error(format!("cannot inspect {}: {e}", path.display())))?;
-        self.check_lock_file(&path, &meta)?;
+        self.check_lock_file(path, &meta)?;
+        Ok(Some((file, meta)))
+    }
+
+    /// Locks the open lock file: `false` for an adoption that finds it
+    /// held; a held claim is refused with its holder, unless it is an
+    /// adoption of `id`, which is asked to give it back.
+    fn lock(
+        &self,
+        file: &mut File,
+        id: &InstanceId,
+        path: &Path,
+        adopting: bool,
+    ) -> Result<bool, ClaimError> {
         match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) if adopter.is_some() => return Ok(None),
+            Ok(()) => Ok(true),
+            Err(TryLockError::WouldBlock) if adopting => Ok(false),
             Err(TryLockError::WouldBlock) => {
-                let (holder, epoch, adopted_by) = match read_contents(&mut file) {
+                let (holder, epoch, adopted_by) = match read_contents(file) {
                     Contents::Record(record) => {
                         (Some(record.holder()), record.epoch, record.adopted_by)
                     }
                     Contents::Empty | Contents::Unreadable => (None, 0, None),
                 };
                 match adopted_by {
-                    Some(adopter) => self.take_back(&file, id, &adopter, holder, epoch)?,
-                    None => {
-                        return Err(ClaimError::Held {
-                            id: id.clone(),
-                            holder,
-                            epoch,
-                        });
+                    Some(adopter) => {
+                        self.take_back(file, id, &adopter, holder, epoch)?;
+                        Ok(true)
                     }
+                    None => Err(ClaimError::Held {
+                        id: id.clone(),
+                        holder,
+                        epoch,
+                    }),
                 }
             }
             Err(TryLockError::Error(e)) => {
-                return Err(self.error(format!("cannot lock {}: {e}", path.display())));
+                Err(self.error(format!("cannot lock {}: {e}", path.display())))
             }
         }
+    }
+
+    /// The epoch this claim holds: one above the last one granted (the
+    /// record's, or the high-water mark's). `None` for an adoption of an id
+    /// whose claim was never recorded.
+    fn next_epoch(
+        &self,
+        file: &mut File,
+        id: &InstanceId,
+        path: &Path,
+        meta: &Metadata,
+        adopting: bool,
+    ) -> Result<Option<u64>, ClaimError> {
         // Locked: the file must still be the one at the path (it could have
         // been removed or replaced between the open and the lock).
-        if !same_file(&meta, &path) {
+        if !same_file(meta, path) {
             return Err(self.error(format!(
                 "{} was removed or replaced while it was being claimed: try again",
                 path.display()
             )));
         }
-        let previous = match read_contents(&mut file) {
+        let previous = match read_contents(file) {
             // Nothing to adopt: the id's claim was never recorded.
-            Contents::Empty if adopter.is_some() => return Ok(None),
+            Contents::Empty if adopting => return Ok(None),
             Contents::Empty => self.after_replacement(id)?,
             Contents::Record(record) if record.instance_id == id.as_str() => {
                 // Epochs only grow, whatever the record claims.
@@ -337,12 +364,24 @@ impl FileStore {
                 )));
             }
         };
-        let Some(epoch) = previous.checked_add(1) else {
-            return Err(self.error(format!(
+        match previous.checked_add(1) {
+            Some(epoch) => Ok(Some(epoch)),
+            None => Err(self.error(format!(
                 "{} records epoch {previous}, and an epoch never wraps: the record was forged or corrupted; after making sure no replica uses this id, remove the file",
                 path.display()
-            )));
-        };
+            ))),
+        }
+    }
+
+    /// Writes this process as the holder at `epoch`, and the high-water mark.
+    fn write_holder(
+        &self,
+        file: &mut File,
+        id: &InstanceId,
+        path: &Path,
+        epoch: u64,
+        adopter: Option<&InstanceId>,
+    ) -> Result<(), ClaimError> {
         let me = Holder::current();
         let record = Record {
             instance_id: id.as_str().to_owned(),
@@ -355,18 +394,31 @@ impl FileStore {
             epoch,
             adopted_by: adopter.map(|a| a.as_str().to_owned()),
         };
-        write_record(&mut file, &record)
+        write_record(file, &record)
             .map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))?;
-        self.write_high_water(id, epoch)?;
+        self.write_high_water(id, epoch)
+    }
+
+    /// The held claim, with its watcher thread started.
+    fn watch(
+        &self,
+        file: File,
+        id: &InstanceId,
+        path: PathBuf,
+        meta: Metadata,
+        epoch: u64,
+        adopting: bool,
+    ) -> Result<FileClaim, ClaimError> {
         // An adoption gives the lock up when the id asks for it back; a
         // request older than any wait for it was left by a process that died.
-        let take_back = match adopter {
-            Some(_) => Some((
+        let take_back = if adopting {
+            Some((
                 self.stale_take_back_removed(id),
                 file.try_clone()
                     .map_err(|e| self.error(format!("cannot share {}: {e}", path.display())))?,
-            )),
-            None => None,
+            ))
+        } else {
+            None
         };
         let (signal, _) = ClaimSignal::new();
         let signal = Arc::new(signal);
@@ -381,120 +433,12 @@ impl FileStore {
             Arc::clone(&signal),
             Arc::clone(&stop),
         );
-        Ok(Some(FileClaim {
+        Ok(FileClaim {
             file,
             epoch,
             signal,
             stop,
-        }))
-    }
-
-    /// `<id>.takeback`: put there by `id` starting again while a replica
-    /// holds its claim as an adoption; the adoption then lets the lock go.
-    fn take_back_path(&self, id: &InstanceId) -> PathBuf {
-        self.dir.join(format!("{id}.takeback"))
-    }
-
-    /// The path of `id`'s take-back request, after removing a request that
-    /// nobody can still be waiting on.
-    fn stale_take_back_removed(&self, id: &InstanceId) -> PathBuf {
-        let request = self.take_back_path(id);
-        let stale = std::fs::symlink_metadata(&request)
-            .and_then(|m| m.modified())
-            .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > self.take_back_wait()));
-        if stale {
-            let _ = std::fs::remove_file(&request);
-        }
-        request
-    }
-
-    /// How long an id that starts again waits for its adopter to let go.
-    fn take_back_wait(&self) -> Duration {
-        self.check_every * 2 + Duration::from_millis(500)
-    }
-
-    /// Asks the adopter of `id` to give the claim back, and waits (two check
-    /// intervals, and half a second) for its lock on `file`.
-    fn take_back(
-        &self,
-        file: &File,
-        id: &InstanceId,
-        adopter: &str,
-        holder: Option<Holder>,
-        epoch: u64,
-    ) -> Result<(), ClaimError> {
-        let request = self.take_back_path(id);
-        open_no_follow(&request, Access::Create)
-            .and_then(|mut f| f.write_all(adopter.as_bytes()))
-            .map_err(|e| self.error(format!("cannot write {}: {e}", request.display())))?;
-        let deadline = std::time::Instant::now() + self.take_back_wait();
-        let taken = loop {
-            match file.try_lock() {
-                Ok(()) => break Ok(()),
-                Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                Err(TryLockError::WouldBlock) => {
-                    break Err(ClaimError::Held {
-                        id: id.clone(),
-                        holder,
-                        epoch,
-                    });
-                }
-                Err(TryLockError::Error(e)) => {
-                    break Err(
-                        self.error(format!("cannot lock {}: {e}", self.lock_path(id).display()))
-                    );
-                }
-            }
-        };
-        let _ = std::fs::remove_file(&request);
-        if taken.is_ok() {
-            tracing::info!(
-                target: "asyncgate_config",
-                "took the partition of {id} back from {}, which had adopted it",
-                crate::text::printable(adopter)
-            );
-        }
-        taken
-    }
-
-    /// `<id>.epoch`: the highest epoch granted, kept beside the lock file so
-    /// that removing the lock file does not reset epochs.
-    fn high_water_path(&self, id: &InstanceId) -> PathBuf {
-        self.dir.join(format!("{id}.epoch"))
-    }
-
-    fn write_high_water(&self, id: &InstanceId, epoch: u64) -> Result<(), ClaimError> {
-        let path = self.high_water_path(id);
-        let temp = self.dir.join(format!(".{id}.epoch.{}", std::process::id()));
-        let written = write_private(&temp, epoch.to_string().as_bytes())
-            .and_then(|()| std::fs::rename(&temp, &path));
-        written.map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))
-    }
-
-    /// The lock file is new. If epochs were granted before, the old file
-    /// was removed or replaced while a holder may still believe it holds
-    /// the claim: continue from the recorded epoch, and wait two check
-    /// intervals so that the old holder notices and stops first.
-    fn after_replacement(&self, id: &InstanceId) -> Result<u64, ClaimError> {
-        let path = self.high_water_path(id);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return Ok(0);
-        };
-        let previous: u64 = text.trim().parse().map_err(|_| {
-            self.error(format!(
-                "{} is not an epoch (forged or corrupt): after making sure no replica uses this id, remove it",
-                path.display()
-            ))
-        })?;
-        tracing::warn!(
-            target: "asyncgate_config",
-            "the lock file of {id} was removed or replaced after epoch {previous}: waiting {}ms for its last holder to stop",
-            (self.check_every * 2).as_millis()
-        );
-        std::thread::sleep(self.check_every * 2);
-        Ok(previous)
+        })
     }
 
     /// A lock file the running user cannot open: another user's.
@@ -536,51 +480,6 @@ impl FileStore {
         }
         Ok(())
     }
-
-    fn list_now(&self) -> Result<Vec<ClaimInfo>, ClaimError> {
-        let entries = std::fs::read_dir(&self.dir)
-            .map_err(|e| self.error(format!("cannot read the directory: {e}")))?;
-        let host = Holder::current().host;
-        let mut claims = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            let Some(id) = name.strip_suffix(".lock") else {
-                continue;
-            };
-            let Ok(mut file) = open_no_follow(&entry.path(), Access::Read) else {
-                continue;
-            };
-            // A shared lock can be had only while nobody holds the claim.
-            let live = match file.try_lock_shared() {
-                Ok(()) => {
-                    let _ = file.unlock();
-                    false
-                }
-                Err(_) => true,
-            };
-            let (holder, epoch, trust, adopted_by) = match read_contents(&mut file) {
-                Contents::Record(record) if record.instance_id == id => {
-                    let trust = trust_of(&record, &host, live);
-                    // Only a live adoption is one; a released one is history.
-                    let adopted_by = record.adopted_by.clone().filter(|_| live);
-                    (Some(record.holder()), record.epoch, trust, adopted_by)
-                }
-                Contents::Empty => continue,
-                Contents::Record(_) | Contents::Unreadable => (None, 0, Trust::Unreadable, None),
-            };
-            claims.push(ClaimInfo {
-                instance_id: id.to_owned(),
-                holder,
-                epoch,
-                live,
-                trust,
-                adopted_by,
-            });
-        }
-        claims.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-        Ok(claims)
-    }
 }
 
 impl ClaimStore for FileStore {
@@ -611,274 +510,6 @@ impl ClaimStore for FileStore {
 
     fn describe(&self) -> String {
         format!("file store {}", self.dir.display())
-    }
-}
-
-/// What `claims` can vouch for: a live holder on this host whose pid runs.
-fn trust_of(record: &Record, host: &str, live: bool) -> Trust {
-    if record.host != host {
-        return Trust::AsRecorded(format!("written by a holder naming host {}", record.host));
-    }
-    if !live {
-        return Trust::AsRecorded("the claim is not held".to_owned());
-    }
-    if cfg!(target_os = "linux") && !Path::new(&format!("/proc/{}", record.pid)).exists() {
-        return Trust::AsRecorded(format!("no process {} runs on this host", record.pid));
-    }
-    Trust::Verified
-}
-
-/// Creates `dir` private (0700), or checks that an existing one is a
-/// directory of the running user's that no one else can write.
-fn prepare_dir(dir: &Path) -> io::Result<()> {
-    let refuse = |why: String| io::Error::new(io::ErrorKind::PermissionDenied, why);
-    match std::fs::metadata(dir) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::DirBuilderExt;
-                builder.mode(0o700);
-            }
-            builder.create(dir)?;
-            // Another process may have made it first: check whatever is there.
-            check_dir(dir, &refuse)
-        }
-        Err(e) => Err(e),
-        Ok(_) => check_dir(dir, &refuse),
-    }
-}
-
-fn check_dir(dir: &Path, refuse: &dyn Fn(String) -> io::Error) -> io::Result<()> {
-    let meta = std::fs::metadata(dir)?;
-    if !meta.is_dir() {
-        return Err(refuse(format!("{} is not a directory", dir.display())));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let me = current_uid()?;
-        if meta.uid() != me {
-            return Err(refuse(format!(
-                "{} belongs to uid {}, not to this process's uid {me}: another user could plant or swap lock files in it; remove it, or set the claim directory to one of your own",
-                dir.display(),
-                meta.uid()
-            )));
-        }
-        // Readable is refused too: the directory holds the embedded task
-        // store, whose payloads are the service's data.
-        if meta.mode() & 0o077 != 0 {
-            return Err(refuse(format!(
-                "{} can be read or written by other users (mode {:o}): run `chmod 700 {}`, or set the claim directory to a private one",
-                dir.display(),
-                meta.mode() & 0o777,
-                dir.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Writes `bytes` to a new file at `path` that only its owner can read
-/// (0600), whatever the umask.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    // A file left by an earlier run keeps its mode: set it.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(bytes)
-}
-
-fn owner_of(path: &Path) -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::symlink_metadata(path).ok().map(|m| m.uid())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        None
-    }
-}
-
-/// Opens without following a symlink at the final component.
-/// How a lock file is opened.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
-    /// To read a record (`claims`).
-    Read,
-    /// To claim an id whose file exists (an adoption).
-    Write,
-    /// To claim an id, creating its file (0600) if missing.
-    Create,
-}
-
-fn open_no_follow(path: &Path, access: Access) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    if access != Access::Read {
-        options.write(true);
-    }
-    if access == Access::Create {
-        options.create(true).truncate(false);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-        if access == Access::Create {
-            options.mode(0o600);
-        }
-    }
-    options.open(path)
-}
-
-/// Whether the file at `path` is the one described by `meta` (same device
-/// and inode).
-fn same_file(meta: &Metadata, path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::symlink_metadata(path)
-            .is_ok_and(|now| now.dev() == meta.dev() && now.ino() == meta.ino())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        path.exists()
-    }
-}
-
-/// What a holder's watcher looks at.
-struct Watched {
-    /// The lock file, and what it was when locked.
-    path: PathBuf,
-    meta: Metadata,
-    /// For an adoption: where the id asks for its claim back, and the
-    /// locked file (a shared handle), to let the lock go then.
-    take_back: Option<(PathBuf, File)>,
-}
-
-/// Checks every `interval` that the held lock file is still the one at
-/// `path` (when it is not, the claim is lost) and, for an adoption,
-/// whether the id asks for it back (then the lock goes, and the claim
-/// ends).
-fn spawn_watcher(
-    watched: Watched,
-    interval: Duration,
-    signal: Arc<ClaimSignal>,
-    stop: Arc<AtomicBool>,
-) {
-    let spawned = std::thread::Builder::new()
-        .name("asyncgate-claim-watch".to_owned())
-        .spawn(move || {
-            let Watched {
-                path,
-                meta,
-                take_back,
-            } = watched;
-            while !stop.load(Ordering::Acquire) {
-                std::thread::park_timeout(interval);
-                if stop.load(Ordering::Acquire) {
-                    return;
-                }
-                if !same_file(&meta, &path) {
-                    signal.set(format!(
-                        "the lock file {} was removed or replaced: another process could claim this id",
-                        path.display()
-                    ));
-                    return;
-                }
-                if let Some((request, file)) = &take_back
-                    && std::fs::symlink_metadata(request).is_ok()
-                {
-                    signal.set("taken back: the adopted id started again".to_owned());
-                    let _ = file.unlock();
-                    return;
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(target: "asyncgate_config", "cannot watch the claim's lock file: {e}");
-    }
-}
-
-fn read_contents(file: &mut File) -> Contents {
-    let mut text = String::new();
-    if file.seek(SeekFrom::Start(0)).is_err()
-        || file
-            .take(2 * RECORD_BLOCK as u64)
-            .read_to_string(&mut text)
-            .is_err()
-    {
-        return Contents::Unreadable;
-    }
-    if text.trim().is_empty() {
-        return Contents::Empty;
-    }
-    serde_json::from_str(text.trim_end()).map_or(Contents::Unreadable, Contents::Record)
-}
-
-/// Records are written over the previous one as a fixed-size block, padded
-/// with spaces (which JSON ignores), so no truncation is needed: an id is at
-/// most 253 characters and a hostname 255, far below the block size.
-const RECORD_BLOCK: usize = 1024;
-
-fn write_record(file: &mut File, record: &Record) -> io::Result<()> {
-    let mut text = serde_json::to_string(record).map_err(io::Error::other)?;
-    if text.len() < RECORD_BLOCK {
-        text.push_str(&" ".repeat(RECORD_BLOCK - text.len()));
-    } else {
-        file.set_len(0)?;
-    }
-    file.seek(SeekFrom::Start(0))?;
-    // No fsync: the kernel lock, not the record, excludes other holders, and
-    // other processes read the record through the page cache.
-    file.write_all(text.as_bytes())
-}
-
-/// A held file claim: the open, locked file, and its watcher.
-#[derive(Debug)]
-struct FileClaim {
-    file: File,
-    epoch: u64,
-    signal: Arc<ClaimSignal>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for FileClaim {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-    }
-}
-
-impl HeldClaim for FileClaim {
-    fn epoch(&self) -> u64 {
-        self.epoch
-    }
-
-    fn watch(&self) -> ClaimWatch {
-        self.signal.watch()
-    }
-
-    fn release(self: Box<Self>) -> BoxFuture<'static, Result<(), ClaimError>> {
-        Box::pin(async move {
-            // Closing the file releases the lock; the record (and its epoch) stays.
-            let _ = self.file.unlock();
-            Ok(())
-        })
     }
 }
 

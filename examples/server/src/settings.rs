@@ -644,7 +644,7 @@ pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
             .claim_dir
             .clone()
             .unwrap_or_else(asyncgate_config::claim::FileStore::default_dir);
-        if let Err(e) = asyncgate_config::claim::FileStore::check(&dir) {
+        if let Err(e) = asyncgate_config::claim::FileStore::check_dir(&dir) {
             checks.push(
                 Finding::error(
                     "claim_dir",
