@@ -6,8 +6,14 @@
 use std::sync::OnceLock;
 
 use crate::environment::Environment;
-use crate::name_table::NameTable;
 use crate::platform::Platform;
+
+mod builders;
+mod names;
+mod sections;
+
+use names::Names;
+pub(crate) use sections::flat_offset;
 
 /// The description of a settings struct: see [`GateConfig::schema`](crate::GateConfig::schema).
 #[derive(Debug)]
@@ -25,29 +31,6 @@ pub struct Schema {
     allow_unknown: &'static [&'static str],
     environment_names: &'static [(&'static str, Environment)],
     names: OnceLock<Names>,
-}
-
-/// The variable names a load looks up, sorted, built on first use.
-#[derive(Debug)]
-struct Names {
-    /// Every variable a setting reads: `env`, `NAME_FILE`, the config-file
-    /// variable; sorted (suggestions list them in this order).
-    known: Box<[&'static str]>,
-    /// Finds a name's index in `known`.
-    known_table: NameTable,
-    /// Variables outside `<PREFIX>_*` that a load reads: platform
-    /// variables and settings' own `env = "..."` names.
-    outside_prefix: Box<[&'static str]>,
-    /// Finds a name's index in `outside_prefix`.
-    outside_table: NameTable,
-    /// Bit `n` is set when some name of `outside_prefix` has `n` bytes
-    /// (bit 127 for every name of 127 bytes or more).
-    outside_lengths: u128,
-}
-
-/// The bit of [`Names::outside_lengths`] for a name of `len` bytes.
-fn length_bit(len: usize) -> u128 {
-    1 << len.min(127)
 }
 
 /// What part a field plays.
@@ -97,52 +80,6 @@ pub struct FieldSchema {
 }
 
 impl Schema {
-    #[doc(hidden)]
-    pub const fn __new(
-        name: &'static str,
-        prefix: &'static str,
-        config_file_env: &'static str,
-        doc: &'static str,
-        fields: &'static [FieldSchema],
-    ) -> Self {
-        Schema {
-            name,
-            prefix,
-            config_file_env,
-            doc,
-            own: fields,
-            flat: OnceLock::new(),
-            check_fn: None,
-            deny_unknown: false,
-            allow_unknown: &[],
-            environment_names: &[],
-            names: OnceLock::new(),
-        }
-    }
-    #[doc(hidden)]
-    pub const fn __environment_names(
-        mut self,
-        names: &'static [(&'static str, Environment)],
-    ) -> Self {
-        self.environment_names = names;
-        self
-    }
-    #[doc(hidden)]
-    pub const fn __deny_unknown(mut self) -> Self {
-        self.deny_unknown = true;
-        self
-    }
-    #[doc(hidden)]
-    pub const fn __allow_unknown(mut self, patterns: &'static [&'static str]) -> Self {
-        self.allow_unknown = patterns;
-        self
-    }
-    #[doc(hidden)]
-    pub const fn __check_fn(mut self, path: &'static str) -> Self {
-        self.check_fn = Some(path);
-        self
-    }
-
     /// The struct's name.
     pub fn name(&self) -> &'static str {
         self.name
@@ -159,112 +96,6 @@ impl Schema {
     pub fn doc(&self) -> &'static str {
         self.doc
     }
-    /// Every setting, in declaration order; the settings of a
-    /// `#[gate(nested)]` section take its place, named by their dotted
-    /// path (`database.url`) and composed env var (`ORDERS_DATABASE_URL`).
-    pub fn fields(&self) -> &'static [FieldSchema] {
-        self.flat.get_or_init(|| {
-            if self.own.iter().all(|f| f.nested.is_none()) {
-                return self.own;
-            }
-            let mut out = Vec::with_capacity(leaf_count(self.own));
-            flatten(self.own, None, &mut out);
-            Box::leak(out.into_boxed_slice())
-        })
-    }
-    /// The setting with this name (a dotted path for a section's: `http.port`).
-    pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
-        self.fields().iter().find(|f| f.name == name)
-    }
-    /// Whether `name` names a section (`http`, `database.pool`).
-    pub(crate) fn is_section(&self, name: &str) -> bool {
-        self.fields().iter().any(|f| {
-            f.name
-                .strip_prefix(name)
-                .is_some_and(|rest| rest.starts_with('.'))
-        })
-    }
-    fn names(&self) -> &Names {
-        self.names.get_or_init(|| {
-            let mut known: Vec<&'static str> = self
-                .fields()
-                .iter()
-                .flat_map(|f| {
-                    std::iter::once(f.env)
-                        .chain(f.file_env)
-                        .chain(f.aliases.iter().copied())
-                })
-                .chain(std::iter::once(self.config_file_env))
-                .collect();
-            known.sort_unstable();
-            let mut outside_prefix: Vec<&'static str> = Platform::ENV_VARS
-                .iter()
-                .copied()
-                .chain(known.iter().copied())
-                .filter(|name| !self.has_prefix(name.as_bytes()))
-                .collect();
-            outside_prefix.sort_unstable();
-            outside_prefix.dedup();
-            let table = |names: &[&'static str]| {
-                // Repeated names (an alias that is also a platform's
-                // variable) are found once; which index does not matter.
-                NameTable::new(names.iter().map(|n| n.as_bytes()), &mut Vec::new())
-            };
-            // Never empty: a prefix is required and starts with a letter.
-            debug_assert!(!self.prefix.is_empty());
-            let outside_lengths = outside_prefix
-                .iter()
-                .fold(0, |bits, name| bits | length_bit(name.len()));
-            Names {
-                known_table: table(&known),
-                outside_table: table(&outside_prefix),
-                known: known.into(),
-                outside_prefix: outside_prefix.into(),
-                outside_lengths,
-            }
-        })
-    }
-
-    /// Whether `name` is `<PREFIX>_` followed by something.
-    pub(crate) fn has_prefix(&self, name: &[u8]) -> bool {
-        let prefix = self.prefix.as_bytes();
-        name.len() > prefix.len() + 1
-            && name[0] == prefix[0]
-            && name[prefix.len()] == b'_'
-            && &name[..prefix.len()] == prefix
-    }
-
-    /// Whether some setting reads the variable `name`.
-    pub(crate) fn is_known_var(&self, name: &str) -> bool {
-        let names = self.names();
-        names
-            .known_table
-            .find(name.as_bytes(), |i| names.known[i].as_bytes())
-            .is_some()
-    }
-
-    /// Every variable some setting reads, sorted.
-    pub(crate) fn known_vars(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.names().known.iter().copied()
-    }
-
-    /// Whether a variable can matter to a load of this schema: one of
-    /// `<PREFIX>_*` (settings, and unknown names to warn about), a
-    /// setting's own `env = "..."` name, or a variable detection reads.
-    pub(crate) fn reads_var(&self, name: &[u8]) -> bool {
-        // Called for every variable of the process: many are rejected by
-        // their length alone, the rest by a hash search.
-        if self.has_prefix(name) {
-            return true;
-        }
-        let names = self.names();
-        names.outside_lengths & length_bit(name.len()) != 0
-            && names
-                .outside_table
-                .find(name, |i| names.outside_prefix[i].as_bytes())
-                .is_some()
-    }
-
     /// The team's own environment names and the rules each follows
     /// (`#[gate(environment, names(qa = "staging"))]`).
     pub fn environment_names(&self) -> &'static [(&'static str, Environment)] {
@@ -331,123 +162,12 @@ impl Schema {
         self.check_fn
     }
 
-    /// Every `check` function: the struct's (with an empty path), then each
-    /// section's, with the section's dotted path.
-    pub(crate) fn check_fns(&self) -> Vec<(String, &'static str)> {
-        let mut out: Vec<(String, &'static str)> = self
-            .check_fn
-            .map(|f| (String::new(), f))
-            .into_iter()
-            .collect();
-        section_checks(self.own, "", &mut out);
-        out
-    }
     pub(crate) fn index_of(&self, role: fn(&Role) -> bool) -> Option<usize> {
         self.fields().iter().position(|f| role(&f.role))
     }
 }
 
-/// How many settings `fields` holds once its sections are flattened.
-pub(crate) const fn leaf_count(fields: &[FieldSchema]) -> usize {
-    let mut count = 0;
-    let mut i = 0;
-    while i < fields.len() {
-        count += match fields[i].nested {
-            Some(section) => leaf_count(section),
-            None => 1,
-        };
-        i += 1;
-    }
-    count
-}
-
-/// The flat index of own field `index`: how many settings come before it.
-pub(crate) const fn flat_offset(fields: &[FieldSchema], index: usize) -> usize {
-    let mut count = 0;
-    let mut i = 0;
-    while i < index {
-        count += match fields[i].nested {
-            Some(section) => leaf_count(section),
-            None => 1,
-        };
-        i += 1;
-    }
-    count
-}
-
-/// Appends the `check` functions of the sections among `fields`, depth
-/// first, each with its dotted path under `parent`.
-fn section_checks(fields: &[FieldSchema], parent: &str, out: &mut Vec<(String, &'static str)>) {
-    for f in fields {
-        if let Some(section) = f.nested {
-            let path = format!("{parent}{}", f.name);
-            if let Some(check) = f.section_check {
-                out.push((path.clone(), check));
-            }
-            section_checks(section, &format!("{path}."), out);
-        }
-    }
-}
-
-/// A composed name, leaked: built once per schema and kept for the process.
-fn leak(text: String) -> &'static str {
-    Box::leak(text.into_boxed_str())
-}
-
-/// Appends the settings of `fields` to `out`, names and env vars composed
-/// under `parent` (the enclosing section's dotted path and env var).
-fn flatten(
-    fields: &'static [FieldSchema],
-    parent: Option<(&'static str, &'static str)>,
-    out: &mut Vec<FieldSchema>,
-) {
-    for f in fields {
-        let (name, env) = match parent {
-            None => (f.name, f.env),
-            Some((path, env)) => (
-                leak(format!("{path}.{}", f.name)),
-                if f.env_exact {
-                    f.env
-                } else {
-                    leak(format!("{env}_{}", f.env))
-                },
-            ),
-        };
-        match f.nested {
-            Some(section) => flatten(section, Some((name, env)), out),
-            None => out.push(FieldSchema {
-                name,
-                env,
-                file_env: f.secret.then(|| leak(format!("{env}_FILE"))),
-                env_exact: true,
-                ..*f
-            }),
-        }
-    }
-}
-
 impl FieldSchema {
-    #[doc(hidden)]
-    pub const fn __new(name: &'static str, env: &'static str, type_name: &'static str) -> Self {
-        FieldSchema {
-            name,
-            env,
-            env_exact: true,
-            nested: None,
-            section_check: None,
-            file_env: None,
-            type_name,
-            doc: "",
-            aliases: &[],
-            default: None,
-            optional: false,
-            secret: false,
-            min_len: None,
-            role: Role::Setting,
-            required_in: &[],
-            forbidden_in: &[],
-        }
-    }
     /// In a section: `env` is a segment that the enclosing names compose.
     #[doc(hidden)]
     pub const fn __relative(mut self) -> Self {
