@@ -13,15 +13,15 @@ use std::time::SystemTime;
 
 mod container;
 mod file;
-mod latch;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod signal;
 
 pub use container::{ContainerProbe, PrivateClaimDir};
 pub use file::FileStore;
-pub use latch::{Latch, LatchWatch};
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
+pub use signal::{ClaimSignal, ClaimWatch};
 
 use crate::instance_id::InstanceId;
 use crate::typestate::Validated;
@@ -200,13 +200,6 @@ impl Adopted {
         self.held.release().await
     }
 }
-
-/// Marks a held claim lost: a store's claim keeps one; the first reason wins.
-pub type ClaimSignal = Latch<String>;
-
-/// Tells whether a held claim is still held ([`LatchWatch::get`] gives the
-/// reason it was lost; [`LatchWatch::wait`] resolves when it is).
-pub type ClaimWatch = LatchWatch<String>;
 
 /// A claim held in a store. Dropping it releases it (the process exiting
 /// releases it too); [`HeldClaim::release`] does so gracefully.

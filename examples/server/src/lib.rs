@@ -4,8 +4,9 @@
 #![deny(missing_docs)]
 
 pub mod claims;
-pub mod http;
-pub mod serve;
-pub mod server;
+pub mod listener;
+pub mod routes;
 pub mod settings;
+pub mod start;
+pub mod sweep;
 pub mod tasks;

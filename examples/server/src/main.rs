@@ -13,8 +13,8 @@
 use std::process::ExitCode;
 
 use asyncgate_config::cli::GateCommand;
-use asyncgate_server::serve::{EX_CONFIG, claim_and_serve};
 use asyncgate_server::settings::Settings;
+use asyncgate_server::start::{StartError, claim_and_serve};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 
@@ -74,17 +74,17 @@ const INSECURE_BANNER: &str = "
   ****************************************************************";
 
 fn start() -> ExitCode {
+    match run_start() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => e.report(),
+    }
+}
+
+fn run_start() -> Result<(), StartError> {
     let logs = init_logs();
-    let settings = match Settings::load().and_then(asyncgate_config::Loaded::validate) {
-        Ok(settings) => settings,
-        Err(report) => {
-            eprintln!("{report}");
-            eprintln!(
-                "\nasyncgate: not starting: fix the configuration above (`asyncgate check` shows every setting and its source)"
-            );
-            return ExitCode::from(EX_CONFIG);
-        }
-    };
+    let settings = Settings::load()
+        .and_then(asyncgate_config::Loaded::validate)
+        .map_err(|report| StartError::Invalid(Box::new(report)))?;
     if std::env::var_os("RUST_LOG").is_none() {
         let level = settings.log_level.level();
         let _ = logs.modify(|filter| *filter = Targets::new().with_default(level));
@@ -92,14 +92,9 @@ fn start() -> ExitCode {
     if settings.allow_insecure_dev {
         tracing::warn!("{INSECURE_BANNER}");
     }
-    match tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime.block_on(claim_and_serve(settings)),
-        Err(e) => {
-            eprintln!("asyncgate: cannot start the async runtime: {e}");
-            ExitCode::FAILURE
-        }
-    }
+        .map_err(StartError::Runtime)?
+        .block_on(claim_and_serve(settings))
 }

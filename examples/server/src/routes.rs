@@ -32,8 +32,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::claims::Holdings;
 use crate::settings::Settings;
+use crate::sweep::Holdings;
 use crate::tasks::{LeaseLimits, Renewed, TaskError, Tasks};
 
 /// The largest request body accepted (a task's payload, a lease request):

@@ -67,7 +67,7 @@ impl RefusalLog {
 /// Serves `app` on `listener` until `stop` resolves, then stops accepting,
 /// asks every connection to finish its request, and closes what is still
 /// open after `limits.shutdown_timeout`.
-pub async fn serve(
+pub async fn serve_until(
     listener: TcpListener,
     app: Router,
     limits: Limits,
