@@ -34,6 +34,9 @@ const STAGES: &[(&str, u8)] = &[
     ("validate", 3),
     ("typestate", 4),
     ("pipeline", 4),
+    ("traits", 4),
+    ("derive_api", 1),
+    ("fuzz_api", 1),
     ("claim", 5),
     // Operator tooling, on top.
     ("template", 6),

@@ -1,0 +1,38 @@
+//! Not public API: the parsers the fuzz targets (`fuzz/`) drive directly.
+
+/// The parsers, each returning what a target checks.
+pub mod __fuzz {
+    use std::path::Path;
+
+    /// Parses `.env` text; returns the variables and every message.
+    pub fn dotenv(text: &str) -> (Vec<(String, String)>, Vec<String>) {
+        let mut findings = Vec::new();
+        let parsed = crate::load::dotenv::DotEnv::parse(Path::new(".env"), text, &mut findings);
+        (
+            parsed.vars.into_iter().collect(),
+            findings.iter().map(ToString::to_string).collect(),
+        )
+    }
+
+    /// Parses config-file text; returns every message.
+    pub fn toml(text: &str) -> Vec<String> {
+        let mut findings = Vec::new();
+        let _ = crate::load::toml_file::ConfigFile::parse(
+            Path::new("c.toml"),
+            "FUZZ_CONFIG_FILE",
+            text,
+            &mut findings,
+        );
+        findings.iter().map(ToString::to_string).collect()
+    }
+
+    /// Masks the passwords in a value.
+    pub fn mask(value: &str) -> String {
+        crate::mask::mask_secrets(value).into_owned()
+    }
+
+    /// How a value is quoted in messages.
+    pub fn quote(value: &str) -> String {
+        crate::text::quote_input(value)
+    }
+}
