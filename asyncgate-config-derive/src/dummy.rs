@@ -41,7 +41,7 @@ pub(crate) fn impl_stub(input: &DeriveInput) -> TokenStream {
         impl #impl_generics #krate::Section for #ident #ty_generics #where_clause {
             const __FIELDS: &'static [#krate::FieldSchema] = &[];
             const __CHECK_FN: ::core::option::Option<&'static str> = ::core::option::Option::None;
-            fn __resolve(_: &mut #private::Resolver<'_>) -> ::core::option::Option<Self> {
+            fn __resolve(_: &mut #private::FieldReader<'_>) -> ::core::option::Option<Self> {
                 ::core::unreachable!()
             }
             fn __check(&self, _: &mut #krate::validate::Checks<'_>) {
@@ -54,7 +54,7 @@ pub(crate) fn impl_stub(input: &DeriveInput) -> TokenStream {
             fn schema() -> &'static #krate::Schema {
                 ::core::unreachable!()
             }
-            fn __resolve(_: &mut #private::Resolver<'_>) -> ::core::option::Option<Self> {
+            fn __resolve(_: &mut #private::FieldReader<'_>) -> ::core::option::Option<Self> {
                 ::core::unreachable!()
             }
             fn __check(&self, _: &mut #krate::validate::Checks<'_>) {

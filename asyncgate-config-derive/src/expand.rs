@@ -277,7 +277,7 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
                 let index = flat_index(index);
                 let ty = f.ty;
                 // Through `Setting`, so a type that is not `Deserialize` gets
-                // our message on the field, not a bound inside the resolver.
+                // our message on the field, not a bound inside the reader.
                 let mut tokens = quote_spanned! {ty.span()=>
                     let #local = <#ty as #private::Setting>::resolve(#r, #index);
                 };
@@ -305,14 +305,14 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
             quote!(#ident: #local?)
         });
         return quote! {
-            fn __resolve(__gate_resolver: &mut #private::Resolver<'_>) -> ::core::option::Option<Self> {
+            fn __resolve(__gate_resolver: &mut #private::FieldReader<'_>) -> ::core::option::Option<Self> {
                 #(#lets)*
                 ::core::option::Option::Some(Self { #(#inits),* })
             }
         };
     }
     // With sections: when some setting did not parse, the sections that
-    // did are handed to the resolver, so that their checks still run.
+    // did are handed to the reader, so that their checks still run.
     let inits = model.fields.iter().zip(&locals).map(|(f, local)| {
         let ident = f.ident;
         quote!(#ident: #local)
@@ -333,7 +333,7 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
             // Spanned on the type, like the section's `__resolve`: a type
             // that is not a section gets one error there, not another here.
             // The binding is interpolated, not spelled in `quote_spanned!`
-            // (hygiene, as for the resolver above).
+            // (hygiene, as for the reader above).
             let section = format_ident!("__gate_section");
             let boxed = quote_spanned! {ty.span()=>
                 <#ty as #private::Section>::__parsed(#section)
@@ -345,7 +345,7 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
             }
         });
     quote! {
-        fn __resolve(__gate_resolver: &mut #private::Resolver<'_>) -> ::core::option::Option<Self> {
+        fn __resolve(__gate_resolver: &mut #private::FieldReader<'_>) -> ::core::option::Option<Self> {
             #(#lets)*
             match (#(#locals,)*) {
                 (#(::core::option::Option::Some(#locals),)*) => {

@@ -11,11 +11,11 @@ pub mod __private_0_1 {
     use serde::de::DeserializeOwned;
 
     pub use crate::Section;
-    pub use crate::load::fields::Resolver;
+    pub use crate::load::fields::FieldReader;
 
     /// A type a setting can have: generated code resolves each field
     /// through it, so a type that cannot be read gets this message on the
-    /// field, not a bound deep in the resolver.
+    /// field, not a bound deep in the reader.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` cannot be the type of a setting: it does not implement `serde::Deserialize`",
         label = "a setting's type must implement `serde::Deserialize`",
@@ -23,13 +23,13 @@ pub mod __private_0_1 {
     )]
     pub trait Setting: Sized {
         /// Resolves the field at `index` as `Self`.
-        fn resolve(resolver: &mut Resolver<'_>, index: usize) -> Option<Self>;
+        fn resolve(reader: &mut FieldReader<'_>, index: usize) -> Option<Self>;
     }
 
     #[diagnostic::do_not_recommend]
     impl<T: DeserializeOwned> Setting for T {
-        fn resolve(resolver: &mut Resolver<'_>, index: usize) -> Option<Self> {
-            resolver.field::<T>(index)
+        fn resolve(reader: &mut FieldReader<'_>, index: usize) -> Option<Self> {
+            reader.field::<T>(index)
         }
     }
 

@@ -22,7 +22,8 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use crate::text::REDACTED;
+/// How secrets are shown wherever a value is displayed.
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// Parts of a parameter name that make its value a secret, compared
 /// case-insensitively (`refresh_token`, `X-Amz-Signature`, `sslpassword`).

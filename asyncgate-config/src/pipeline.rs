@@ -10,7 +10,7 @@
 
 use crate::GateConfig;
 use crate::detect;
-use crate::load::{Loader, Resolver};
+use crate::load::{FieldReader, Loader};
 use crate::provenance::Resolution;
 use crate::report::{Finding, Report};
 use crate::typestate::Loaded;
@@ -34,9 +34,9 @@ impl<T: GateConfig> Loader<T> {
         let policy = Policy {
             strict_instance_id: read.strict_instance_id,
         };
-        let mut resolver = Resolver::new(schema, &layers);
-        let environment = resolver.resolve_environment();
-        let environment_name = resolver.environment_name();
+        let mut reader = FieldReader::new(schema, &layers);
+        let environment = reader.resolve_environment();
+        let environment_name = reader.environment_name();
         // Detect: the instance id (detection depends on the environment).
         let injected_host = read.hostname;
         let hostname = move || {
@@ -55,11 +55,11 @@ impl<T: GateConfig> Loader<T> {
             &mut findings,
         );
         if let Some(identity) = &identity {
-            resolver.set_instance_id(identity.index, identity.id.clone(), identity.source.clone());
+            reader.set_instance_id(identity.index, identity.id.clone(), identity.source.clone());
         }
         // Load again: every field, now that the environment and id are known.
-        let value = T::__resolve(&mut resolver);
-        let (settings, resolved, parsed_sections) = resolver.finish();
+        let value = T::__resolve(&mut reader);
+        let (settings, resolved, parsed_sections) = reader.finish();
         findings.extend(resolved);
 
         let resolution = match (environment, identity) {

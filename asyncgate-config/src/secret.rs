@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::text::REDACTED;
+use crate::mask::REDACTED;
 
 /// Values that are written in examples and templates, never chosen as
 /// secrets: a secret equal to one (in any case) is no secret.

@@ -1,9 +1,6 @@
 //! How user input and names appear in messages: quoting, and "did you
 //! mean" suggestions that only name a plausible typo.
 
-/// How secrets are shown wherever a value is displayed.
-pub(crate) const REDACTED: &str = "[redacted]";
-
 /// Shows a user-supplied value in a message: passwords masked, control
 /// characters escaped, in full up to 120 characters (a longer one cut,
 /// with its length). A value that looks like a credential is never shown

@@ -33,7 +33,7 @@ pub trait GateConfig: Sized {
     const __FIELDS: &'static [FieldSchema];
 
     #[doc(hidden)]
-    fn __resolve(resolver: &mut __private_0_1::Resolver<'_>) -> Option<Self>;
+    fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self>;
 
     #[doc(hidden)]
     fn __check(&self, checks: &mut validate::Checks<'_>);
@@ -97,7 +97,7 @@ pub trait Section: Sized {
     const __CHECK_FN: Option<&'static str>;
 
     #[doc(hidden)]
-    fn __resolve(resolver: &mut __private_0_1::Resolver<'_>) -> Option<Self>;
+    fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self>;
 
     /// Runs the `check` functions of the section and of its own sections,
     /// with findings named under the section's path.
@@ -116,7 +116,7 @@ pub trait Section: Sized {
 }
 
 /// Not public API: a section that parsed inside a struct where some other
-/// setting did not. The resolver keeps it so that its checks (and those of
+/// setting did not. The reader keeps it so that its checks (and those of
 /// its own sections) still run: one report, one deploy round.
 #[doc(hidden)]
 pub trait ParsedSection {

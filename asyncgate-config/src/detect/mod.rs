@@ -9,7 +9,7 @@ mod identity;
 mod platforms;
 
 use crate::instance_id::InstanceId;
-pub use crate::load::env::{EnvLookup, EnvValue};
+pub use crate::load::env_vars::{EnvLookup, EnvValue};
 use crate::platform::Platform;
 use crate::provenance::{Outcome, TraceStep};
 use crate::random;

@@ -1,7 +1,7 @@
 //! Field resolution: turning the layers into typed values, one field at a
 //! time, collecting every error instead of stopping at the first.
 //!
-//! Generated code drives a [`Resolver`] through `__private`; all the logic
+//! Generated code drives a [`FieldReader`] through `__private`; all the logic
 //! lives here so that the derive's output stays small.
 
 use serde::de::DeserializeOwned;
@@ -11,15 +11,16 @@ use super::service_links::{is_service_link_value, service_link_collision};
 use super::value::{Missing, StrDeserializer};
 use crate::environment::Environment;
 use crate::instance_id::InstanceId;
+use crate::mask::REDACTED;
 use crate::mask::mask_toml;
 use crate::provenance::{SecretStrength, SettingRecord, Source};
 use crate::report::Finding;
 use crate::schema::{FieldSchema, Role, Schema};
-use crate::text::{REDACTED, printable, quote_input};
+use crate::text::{printable, quote_input};
 
 /// Resolves the fields of one settings struct. Used by generated code.
 #[derive(Debug)]
-pub struct Resolver<'a> {
+pub struct FieldReader<'a> {
     /// The dotted path of the section being resolved; empty at the top.
     path: String,
     /// Sections that parsed inside a struct (or section) that did not.
@@ -36,9 +37,9 @@ pub struct Resolver<'a> {
     base: usize,
 }
 
-impl<'a> Resolver<'a> {
+impl<'a> FieldReader<'a> {
     pub(crate) fn new(schema: &'static Schema, layers: &'a Layers) -> Self {
-        Resolver {
+        FieldReader {
             path: String::new(),
             parsed_sections: Vec::new(),
             schema,

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::dotenv::DotEnv;
-use super::env::{Env, EnvLookup, EnvValue};
+use super::env_vars::{EnvLookup, EnvValue, EnvVars};
 use super::file::{BaseDir, SECRET_FILE_LIMIT, read_bounded};
 use super::toml_file::ConfigFile;
 use crate::provenance::Source;
@@ -27,7 +27,7 @@ pub(crate) enum Raw<'s> {
 pub(crate) struct Layers {
     /// `Loader::set`: (setting path, value, origin), highest precedence.
     pub(crate) overrides: Vec<(String, String, Option<Arc<str>>)>,
-    pub(crate) env: Env,
+    pub(crate) env: EnvVars,
     pub(crate) dotenv: Option<DotEnv>,
     pub(crate) file: Option<ConfigFile>,
     pub(crate) dir: BaseDir,

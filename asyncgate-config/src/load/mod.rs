@@ -10,7 +10,7 @@
 //! then by the typestate transition that makes a [`Loaded`](crate::Loaded).
 
 pub(crate) mod dotenv;
-pub(crate) mod env;
+pub(crate) mod env_vars;
 pub(crate) mod fields;
 mod file;
 mod layers;
@@ -30,14 +30,14 @@ use crate::random::{Random, SplitMix64};
 use crate::report::Finding;
 use crate::schema::Schema;
 
-pub(crate) use env::{EnvLookup, EnvValue};
+pub(crate) use env_vars::{EnvLookup, EnvValue};
 
 pub(crate) use fields::invalid_value;
-pub(crate) use fields::{ParsedSectionAt, Resolver};
+pub(crate) use fields::{FieldReader, ParsedSectionAt};
 pub(crate) use layers::{Layers, Raw};
 
 use dotenv::DotEnv;
-use env::Env;
+use env_vars::EnvVars;
 
 use file::BaseDir;
 use toml_file::ConfigFile;
@@ -78,7 +78,7 @@ use toml_file::ConfigFile;
 /// ```
 #[must_use = "a loader does nothing until `.load()`"]
 pub struct Loader<T> {
-    env: Option<Env>,
+    env: Option<EnvVars>,
     dir: Option<PathBuf>,
     /// `None`: read `.env` unless the environment is injected without a
     /// directory (a hermetic test).
@@ -137,7 +137,7 @@ impl<T: GateConfig> Loader<T> {
         V: Into<OsString>,
     {
         let schema = T::schema();
-        self.env = Some(Env::from_os(vars, &|name| schema.reads_var(name)));
+        self.env = Some(EnvVars::from_os(vars, &|name| schema.reads_var(name)));
         self
     }
 
@@ -284,7 +284,7 @@ impl<T: GateConfig> Loader<T> {
             .unwrap_or(self.env.is_none() || self.dir.is_some());
         let env = self
             .env
-            .unwrap_or_else(|| Env::from_process(&|name| schema.reads_var(name)));
+            .unwrap_or_else(|| EnvVars::from_process(&|name| schema.reads_var(name)));
         let dir = BaseDir::new(self.dir);
         let mut findings = Vec::new();
 
@@ -351,7 +351,7 @@ impl<T: GateConfig> Loader<T> {
 fn config_file_path(
     schema: &'static Schema,
     injected: Option<PathBuf>,
-    env: &Env,
+    env: &EnvVars,
     dotenv: Option<&DotEnv>,
     findings: &mut Vec<Finding>,
 ) -> Option<(PathBuf, &'static str)> {

@@ -2,7 +2,7 @@
 //! setting reads draw a warning, with a suggestion when one is a likely typo.
 
 use super::dotenv::DotEnv;
-use super::env::Env;
+use super::env_vars::EnvVars;
 use super::service_links::{is_service_link, service_of};
 use super::toml_file::ConfigFile;
 use crate::report::Finding;
@@ -14,53 +14,109 @@ use crate::text::{printable_name, suggest_name};
 pub(crate) const MAX_LISTED: usize = 20;
 
 /// Reports `<PREFIX>_*` variables and file keys that no setting reads:
-/// warnings, or errors when `deny` is set.
+/// warnings, or errors when `deny` is set. Three phases, one per source
+/// (the environment, the `.env` file, the config file), then the count of
+/// names past [`MAX_LISTED`].
 pub(crate) fn unknown_names(
     schema: &'static Schema,
-    env: &Env,
+    env: &EnvVars,
     dotenv: Option<&DotEnv>,
     file: Option<&ConfigFile>,
     deny: bool,
     findings: &mut Vec<Finding>,
 ) {
-    let finding = |message: String| {
-        if deny {
+    let mut out = Unknowns {
+        schema,
+        deny,
+        listed: 0,
+        unlisted: 0,
+        findings,
+    };
+    unknown_in_env(&mut out, env);
+    if let Some(dotenv) = dotenv {
+        unknown_in_dotenv(&mut out, dotenv);
+    }
+    if let Some(file) = file {
+        unknown_in_file(&mut out, file);
+    }
+    out.finish();
+}
+
+/// The unknown names found so far: the first [`MAX_LISTED`] listed, the
+/// rest counted.
+struct Unknowns<'f> {
+    schema: &'static Schema,
+    deny: bool,
+    listed: usize,
+    unlisted: usize,
+    findings: &'f mut Vec<Finding>,
+}
+
+impl Unknowns<'_> {
+    /// A warning, or an error under `deny_unknown`.
+    fn finding(&self, message: String) -> Finding {
+        if self.deny {
             Finding::error("", message)
         } else {
             Finding::warning("", message)
         }
-    };
-    let prefix = schema.prefix();
-    let mut listed = 0usize;
-    let mut unlisted = 0usize;
-    let mut report = |name: &str, place: String| {
-        if listed == MAX_LISTED {
-            unlisted += 1;
+    }
+
+    /// Lists the finding `build` makes, or only counts it past the limit.
+    fn push(&mut self, build: impl FnOnce(&Self) -> Finding) {
+        if self.listed == MAX_LISTED {
+            self.unlisted += 1;
             return;
         }
-        listed += 1;
-        let hint = suggest_name(name, &format!("{prefix}_"), schema.known_vars())
-            .map(|k| format!(" (did you mean {k}?)"))
-            .unwrap_or_default();
-        let shown = printable_name(name);
-        findings.push(
-            finding(format!("unknown variable {shown}{place} is ignored{hint}"))
+        self.listed += 1;
+        let found = build(self);
+        self.findings.push(found);
+    }
+
+    /// Whether `name` is a `<PREFIX>_*` variable that no setting reads and
+    /// no `allow_unknown` pattern lets pass.
+    fn is_unknown(&self, name: &str) -> bool {
+        self.schema.has_prefix(name.as_bytes())
+            && !self.schema.is_known_var(name)
+            && !self.schema.allows_unknown(name)
+    }
+
+    /// An unknown variable, set in `place` (empty for the environment).
+    fn variable(&mut self, name: &str, place: &str) {
+        self.push(|out| {
+            let prefix = out.schema.prefix();
+            let hint = suggest_name(name, &format!("{prefix}_"), out.schema.known_vars())
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            let shown = printable_name(name);
+            out.finding(format!("unknown variable {shown}{place} is ignored{hint}"))
                 .with_env_var(shown)
-                .with_remedy("remove it, or rename it to a setting listed by the schema"),
-        );
-    };
-    let unknown = |name: &str| {
-        schema.has_prefix(name.as_bytes())
-            && !schema.is_known_var(name)
-            && !schema.allows_unknown(name)
-    };
-    // Only `<PREFIX>_*` names can be unknown settings. Kubernetes service
-    // links (recognised by name and value) are counted, not reported; the
-    // others are reported in name order.
+                .with_remedy("remove it, or rename it to a setting listed by the schema")
+        });
+    }
+
+    /// The count of names past the limit, if any.
+    fn finish(self) {
+        if self.unlisted > 0 {
+            let more = self.finding(format!(
+                "and {} more unknown variables or keys (only the first {MAX_LISTED} are listed)",
+                self.unlisted
+            ))
+            .with_remedy("remove the names no setting reads");
+            self.findings.push(more);
+        }
+    }
+}
+
+/// Only `<PREFIX>_*` names can be unknown settings. Kubernetes service
+/// links (recognised by name and value) are counted and logged, not
+/// reported; the others are reported in name order.
+fn unknown_in_env(out: &mut Unknowns<'_>, env: &EnvVars) {
+    let prefix = out.schema.prefix();
     let mut links = ServiceLinks::default();
     let mut unknown_vars: Vec<&str> = env
         .names()
-        .filter(|n| unknown(n))
+        .filter(|n| out.is_unknown(n))
         .filter(|n| {
             let link = env
                 .vars_get(n)
@@ -73,68 +129,70 @@ pub(crate) fn unknown_names(
         .collect();
     unknown_vars.sort_unstable();
     for name in unknown_vars {
-        report(name, String::new());
+        out.variable(name, "");
     }
     links.log(prefix);
-    if let Some(dotenv) = dotenv {
-        let mut names: Vec<&String> = dotenv.vars.keys().collect();
-        names.sort_unstable();
-        for name in names
-            .into_iter()
-            .filter(|n| unknown(n) && !is_service_link(prefix, n, &dotenv.vars[*n]))
-        {
-            report(name, format!(" in {}", dotenv.path.display()));
-        }
+}
+
+/// The `.env` file's unknown variables, in name order.
+fn unknown_in_dotenv(out: &mut Unknowns<'_>, dotenv: &DotEnv) {
+    let prefix = out.schema.prefix();
+    let mut names: Vec<&String> = dotenv
+        .vars
+        .iter()
+        .filter(|(n, v)| out.is_unknown(n) && !is_service_link(prefix, n, v))
+        .map(|(n, _)| n)
+        .collect();
+    names.sort_unstable();
+    let place = format!(" in {}", dotenv.path.display());
+    for name in names {
+        out.variable(name, &place);
     }
-    if let Some(file) = file {
-        let mut unknown = Vec::new();
-        unknown_keys(schema, &file.table, "", &mut unknown);
-        for (raw_key, kind) in unknown {
+}
+
+/// The config file's unknown keys and tables, and values written where a
+/// section belongs.
+fn unknown_in_file(out: &mut Unknowns<'_>, file: &ConfigFile) {
+    let schema = out.schema;
+    let mut unknown = Vec::new();
+    unknown_keys(schema, &file.table, "", &mut unknown);
+    let path = file.path.display();
+    for (raw_key, kind) in unknown {
+        out.push(|out| {
             // A quoted TOML key can hold control characters: escape them.
             let key = printable_name(&raw_key);
-            if listed == MAX_LISTED {
-                unlisted += 1;
-                continue;
+            match kind {
+                KeyKind::SectionAsValue => out
+                    .finding(format!(
+                        "key `{key}` in config file {path} is ignored: `{key}` is a section, not a value"
+                    ))
+                    .with_remedy(format!(
+                        "write its settings in a table: `[{key}]` and a line per setting under it"
+                    )),
+                KeyKind::Table => {
+                    // A table that names no section: a typo of one at its level?
+                    let parent = raw_key.rsplit_once('.').map_or("", |(parent, _)| parent);
+                    let sections = section_paths(schema, parent);
+                    let hint = suggest_name(&raw_key, "", sections.iter().copied())
+                        .map(|k| format!(" (did you mean `[{k}]`?)"))
+                        .unwrap_or_default();
+                    out.finding(format!(
+                        "unknown table `[{key}]` in config file {path} is ignored{hint}"
+                    ))
+                    .with_remedy("remove it, or rename it to a section's name")
+                }
+                KeyKind::Value => {
+                    let hint =
+                        suggest_name(&raw_key, "", schema.fields().iter().map(|f| f.name()))
+                            .map(|k| format!(" (did you mean `{k}`?)"))
+                            .unwrap_or_default();
+                    out.finding(format!(
+                        "unknown key `{key}` in config file {path} is ignored{hint}"
+                    ))
+                    .with_remedy("remove it, or rename it to a setting's field name")
+                }
             }
-            listed += 1;
-            let path = file.path.display();
-            let found = if kind == KeyKind::SectionAsValue {
-                finding(format!(
-                    "key `{key}` in config file {path} is ignored: `{key}` is a section, not a value"
-                ))
-                .with_remedy(format!(
-                    "write its settings in a table: `[{key}]` and a line per setting under it"
-                ))
-            } else if kind == KeyKind::Table {
-                // A table that names no section: a typo of one at its level?
-                let parent = raw_key.rsplit_once('.').map_or("", |(parent, _)| parent);
-                let sections = section_paths(schema, parent);
-                let hint = suggest_name(&raw_key, "", sections.iter().copied())
-                    .map(|k| format!(" (did you mean `[{k}]`?)"))
-                    .unwrap_or_default();
-                finding(format!(
-                    "unknown table `[{key}]` in config file {path} is ignored{hint}"
-                ))
-                .with_remedy("remove it, or rename it to a section's name")
-            } else {
-                let hint = suggest_name(&raw_key, "", schema.fields().iter().map(|f| f.name()))
-                    .map(|k| format!(" (did you mean `{k}`?)"))
-                    .unwrap_or_default();
-                finding(format!(
-                    "unknown key `{key}` in config file {path} is ignored{hint}"
-                ))
-                .with_remedy("remove it, or rename it to a setting's field name")
-            };
-            findings.push(found);
-        }
-    }
-    if unlisted > 0 {
-        findings.push(
-            finding(format!(
-                "and {unlisted} more unknown variables or keys (only the first {MAX_LISTED} are listed)"
-            ))
-            .with_remedy("remove the names no setting reads"),
-        );
+        });
     }
 }
 

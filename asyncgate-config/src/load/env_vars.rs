@@ -31,7 +31,7 @@ impl<S: std::hash::BuildHasher> EnvLookup for std::collections::HashMap<String, 
 /// process's, or a test's. Everything else is dropped when the snapshot is
 /// taken, so a large environment costs little.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Env {
+pub(crate) struct EnvVars {
     /// The names and values kept, one after the other: one allocation
     /// for them all, not two per variable.
     text: String,
@@ -41,7 +41,7 @@ pub(crate) struct Env {
     table: NameTable,
 }
 
-/// Where one variable is in [`Env::text`].
+/// Where one variable is in [`EnvVars::text`].
 #[derive(Clone, Debug)]
 struct Var {
     name: Range<usize>,
@@ -49,7 +49,7 @@ struct Var {
     value: Option<Range<usize>>,
 }
 
-impl Env {
+impl EnvVars {
     /// A snapshot of `vars`, keeping the names `relevant` accepts (the
     /// last value of a repeated name wins).
     pub(crate) fn from_os<I, K, V>(vars: I, relevant: &dyn Fn(&[u8]) -> bool) -> Self
@@ -58,7 +58,7 @@ impl Env {
         K: Into<OsString>,
         V: Into<OsString>,
     {
-        let mut env = Env::default();
+        let mut env = EnvVars::default();
         for (name, value) in vars {
             let name = name.into();
             if !relevant(name.as_encoded_bytes()) {
@@ -77,7 +77,7 @@ impl Env {
     /// environment while it copies; reading it in place would need
     /// `unsafe`, which no crate of ours has).
     pub(crate) fn from_process(relevant: &dyn Fn(&[u8]) -> bool) -> Self {
-        Env::from_os(std::env::vars_os(), relevant)
+        EnvVars::from_os(std::env::vars_os(), relevant)
     }
 
     fn push(&mut self, name: &str, value: Option<&str>) {
@@ -140,7 +140,7 @@ impl Env {
     }
 }
 
-impl EnvLookup for Env {
+impl EnvLookup for EnvVars {
     fn lookup(&self, name: &str) -> Option<EnvValue<'_>> {
         self.get(name).map(|v| match v {
             Some(v) => EnvValue::Set(v),
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn keeps_relevant_names_and_the_last_of_repeated_ones() {
-        let env = Env::from_os(
+        let env = EnvVars::from_os(
             [
                 ("APP_A", "1"),
                 ("OTHER", "x"),
@@ -188,7 +188,7 @@ mod tests {
             };
             #[cfg(not(unix))]
             let os = |v: &Option<String>| OsString::from(v.clone().unwrap_or_default());
-            let env = Env::from_os(
+            let env = EnvVars::from_os(
                 vars.iter().map(|(n, v)| (OsString::from(n), os(v))),
                 &|n| n.starts_with(b"APP_"),
             );
@@ -216,7 +216,7 @@ mod tests {
     fn a_value_that_is_not_utf8_is_kept_as_such() {
         use std::os::unix::ffi::OsStringExt;
         let bad = OsString::from_vec(vec![0xff, 0xfe]);
-        let env = Env::from_os([(OsString::from("APP_X"), bad)], &|_| true);
+        let env = EnvVars::from_os([(OsString::from("APP_X"), bad)], &|_| true);
         assert_eq!(env.lookup("APP_X"), Some(EnvValue::NotUnicode));
         assert_eq!(env.vars_get("APP_X"), None);
     }
