@@ -69,6 +69,43 @@ fn emit(model: &Model<'_>) -> TokenStream {
             #check
         }
     };
+    let (distinct, rule_environments) = cross_section_asserts(model, &private, &trait_path);
+    let inherent = inherent_impl(model);
+
+    quote! {
+        // A derive and a runtime of different versions: one clear error first.
+        const _: () = <#krate::__version::DeriveVersion<#major, #minor>
+            as #krate::__version::MatchesRuntime>::OK;
+
+        #[automatically_derived]
+        #[allow(
+            unused_qualifications,
+            unused_results,
+            clippy::absolute_paths,
+            clippy::pedantic,
+            clippy::nursery,
+            clippy::used_underscore_binding
+        )]
+        impl #trait_path for #ident {
+            #body
+        }
+
+        #inherent
+        #distinct
+        #rule_environments
+        #(#assertions)*
+    }
+}
+
+/// The `const` assertions a struct with sections needs: its composed
+/// variable names are distinct, and its sections' rules name environments
+/// it has. `None` for a struct without sections, and for a section.
+fn cross_section_asserts(
+    model: &Model<'_>,
+    private: &TokenStream,
+    trait_path: &TokenStream,
+) -> (Option<TokenStream>, Option<TokenStream>) {
+    let ident = &model.input.ident;
     // Names composed across sections are only known here, at compile time.
     let distinct = (model.has_nested && !model.section).then(|| {
         let config_file_env = format!("{}_CONFIG_FILE", model.prefix);
@@ -94,10 +131,16 @@ fn emit(model: &Model<'_>) -> TokenStream {
             ident.span(),
         )
     });
+    (distinct, rule_environments)
+}
 
+/// `Settings::load()` and `Settings::loader()` as inherent functions.
+fn inherent_impl(model: &Model<'_>) -> Option<TokenStream> {
+    let ident = &model.input.ident;
+    let krate = &model.krate;
     // `Settings::load()` and `Settings::loader()` without the trait in scope
     // (a derive written as `#[derive(asyncgate_config::GateConfig)]`).
-    let inherent = (!model.section).then(|| {
+    (!model.section).then(|| {
         let vis = &model.input.vis;
         quote! {
             #[automatically_derived]
@@ -117,31 +160,7 @@ fn emit(model: &Model<'_>) -> TokenStream {
                 }
             }
         }
-    });
-
-    quote! {
-        // A derive and a runtime of different versions: one clear error first.
-        const _: () = <#krate::__version::DeriveVersion<#major, #minor>
-            as #krate::__version::MatchesRuntime>::OK;
-
-        #[automatically_derived]
-        #[allow(
-            unused_qualifications,
-            unused_results,
-            clippy::absolute_paths,
-            clippy::pedantic,
-            clippy::nursery,
-            clippy::used_underscore_binding
-        )]
-        impl #trait_path for #ident {
-            #body
-        }
-
-        #inherent
-        #distinct
-        #rule_environments
-        #(#assertions)*
-    }
+    })
 }
 
 fn schema_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
@@ -239,7 +258,66 @@ fn field_schema(f: &FieldModel<'_>, krate: &TokenStream) -> TokenStream {
     tokens
 }
 
+/// `__resolve`: every field read, then the struct built when all parsed.
 fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream) -> TokenStream {
+    let locals: Vec<_> = (0..model.fields.len())
+        .map(|i| format_ident!("__gate_{}", i))
+        .collect();
+    // Interpolated, not spelled, inside `quote_spanned!`: an identifier
+    // spelled there takes the user's span, and a field type written by a
+    // `macro_rules!` would then not see the parameter (hygiene).
+    let r = format_ident!("__gate_reader");
+    let lets = field_lets(model, private, trait_path, &locals, &r);
+    if !model.has_nested {
+        let inits = model.fields.iter().zip(&locals).map(|(f, local)| {
+            let ident = f.ident;
+            quote!(#ident: #local?)
+        });
+        return quote! {
+            fn __resolve(__gate_reader: &mut #private::FieldReader<'_>) -> ::core::option::Option<Self> {
+                #(#lets)*
+                ::core::option::Option::Some(Self { #(#inits),* })
+            }
+        };
+    }
+    // With sections: when some setting did not parse, the sections that
+    // did are handed to the reader, so that their checks still run.
+    let inits = model.fields.iter().zip(&locals).map(|(f, local)| {
+        let ident = f.ident;
+        quote!(#ident: #local)
+    });
+    let partial: Vec<_> = model
+        .fields
+        .iter()
+        .zip(&locals)
+        .map(|(f, local)| if f.nested { quote!(#local) } else { quote!(_) })
+        .collect();
+    let keep = kept_sections(model, private, &locals, &r);
+    quote! {
+        fn __resolve(__gate_reader: &mut #private::FieldReader<'_>) -> ::core::option::Option<Self> {
+            #(#lets)*
+            match (#(#locals,)*) {
+                (#(::core::option::Option::Some(#locals),)*) => {
+                    ::core::option::Option::Some(Self { #(#inits),* })
+                }
+                (#(#partial,)*) => {
+                    #(#keep)*
+                    ::core::option::Option::None
+                }
+            }
+        }
+    }
+}
+
+/// One `let` per field: its value read through the field reader, at its
+/// index among the flat settings.
+fn field_lets(
+    model: &Model<'_>,
+    private: &TokenStream,
+    trait_path: &TokenStream,
+    locals: &[syn::Ident],
+    r: &syn::Ident,
+) -> Vec<TokenStream> {
     let ident = &model.input.ident;
     // A field's index among the flat settings: its own index, unless
     // sections before it hold several settings each.
@@ -250,17 +328,10 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
             quote!(#index)
         }
     };
-    let locals: Vec<_> = (0..model.fields.len())
-        .map(|i| format_ident!("__gate_{}", i))
-        .collect();
-    // Interpolated, not spelled, inside `quote_spanned!`: an identifier
-    // spelled there takes the user's span, and a field type written by a
-    // `macro_rules!` would then not see the parameter (hygiene).
-    let r = format_ident!("__gate_resolver");
-    let lets = model
+    model
         .fields
         .iter()
-        .zip(&locals)
+        .zip(locals)
         .enumerate()
         .map(|(index, (f, local))| match f.role {
             Role::Environment => quote!(let #local = #r.environment();),
@@ -298,35 +369,22 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
                 }
                 tokens
             }
-        });
-    if !model.has_nested {
-        let inits = model.fields.iter().zip(&locals).map(|(f, local)| {
-            let ident = f.ident;
-            quote!(#ident: #local?)
-        });
-        return quote! {
-            fn __resolve(__gate_resolver: &mut #private::FieldReader<'_>) -> ::core::option::Option<Self> {
-                #(#lets)*
-                ::core::option::Option::Some(Self { #(#inits),* })
-            }
-        };
-    }
-    // With sections: when some setting did not parse, the sections that
-    // did are handed to the reader, so that their checks still run.
-    let inits = model.fields.iter().zip(&locals).map(|(f, local)| {
-        let ident = f.ident;
-        quote!(#ident: #local)
-    });
-    let partial: Vec<_> = model
+        })
+        .collect()
+}
+
+/// With sections, when some setting did not parse: hands the sections that
+/// did to the reader, so that their checks still run.
+fn kept_sections(
+    model: &Model<'_>,
+    private: &TokenStream,
+    locals: &[syn::Ident],
+    r: &syn::Ident,
+) -> Vec<TokenStream> {
+    model
         .fields
         .iter()
-        .zip(&locals)
-        .map(|(f, local)| if f.nested { quote!(#local) } else { quote!(_) })
-        .collect();
-    let keep = model
-        .fields
-        .iter()
-        .zip(&locals)
+        .zip(locals)
         .filter(|(f, _)| f.nested)
         .map(|(f, local)| {
             let (name, ty) = (&f.name, f.ty);
@@ -343,21 +401,8 @@ fn resolve_fn(model: &Model<'_>, private: &TokenStream, trait_path: &TokenStream
                     #r.__parsed_section(#name, #boxed);
                 }
             }
-        });
-    quote! {
-        fn __resolve(__gate_resolver: &mut #private::FieldReader<'_>) -> ::core::option::Option<Self> {
-            #(#lets)*
-            match (#(#locals,)*) {
-                (#(::core::option::Option::Some(#locals),)*) => {
-                    ::core::option::Option::Some(Self { #(#inits),* })
-                }
-                (#(#partial,)*) => {
-                    #(#keep)*
-                    ::core::option::Option::None
-                }
-            }
-        }
-    }
+        })
+        .collect()
 }
 
 /// How reports name a `check` function: its path as written.

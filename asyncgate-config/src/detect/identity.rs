@@ -2,6 +2,8 @@
 //! wins; otherwise detection over the platforms in order; otherwise the
 //! default in development, else `<hostname>-<random 8>`.
 
+use std::ops::ControlFlow;
+
 use crate::environment::Environment;
 use crate::instance_id::InstanceId;
 use crate::load::{Layers, Raw, invalid_value};
@@ -9,7 +11,7 @@ use crate::platform::Platform;
 use crate::provenance::{InstanceIdOrigin, PlatformId, Source, TraceStep};
 use crate::random;
 use crate::report::Finding;
-use crate::schema::{Role, Schema};
+use crate::schema::{FieldSchema, Role, Schema};
 
 /// The chosen id and how it was obtained.
 #[derive(Debug)]
@@ -28,7 +30,7 @@ pub(crate) struct Identity {
 
 /// Chooses the id of a schema's `instance_id` field. `None` when the schema
 /// has none, or when a configured value is invalid (the reason is pushed
-/// to `findings`).
+/// to `findings`). Three phases, the first that decides wins.
 pub(crate) fn identify(
     schema: &'static Schema,
     layers: &Layers,
@@ -45,99 +47,104 @@ pub(crate) fn identify(
     else {
         return None;
     };
-    let default = field.default();
-    let identity = |id, origin, source, platform, trace, platform_id| Identity {
-        index,
-        id,
-        origin,
-        source,
-        platform,
-        trace,
-        platform_id,
-    };
-
     // 1. A configured value other than the default wins.
-    match layers.configured(field, findings) {
-        Err(finding) => {
-            findings.push(*finding);
-            return None;
-        }
-        Ok(Some((raw, source))) => {
-            let text = match &raw {
-                Raw::Str(s) => Some(&**s),
-                Raw::Toml(toml::Value::String(s)) => Some(s.as_str()),
-                Raw::Toml(_) => None,
-            };
-            match text.map(str::parse::<InstanceId>) {
-                Some(Ok(id)) if Some(id.as_str()) != default => {
-                    // Detection still runs, for the shared-id rule: a
-                    // configured id that overrides the platform's own
-                    // per-replica id may be shared by every replica.
-                    let found = super::detect(platforms, &layers.env, random).found;
-                    return Some(identity(
-                        id,
-                        InstanceIdOrigin::Configured,
-                        source,
-                        None,
-                        Vec::new(),
-                        found.map(PlatformId::from),
-                    ));
-                }
-                // The default set explicitly: treated as not configured.
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    findings.push(invalid_value(field, &source, &e.to_string()));
-                    return None;
-                }
-                None => {
-                    findings.push(invalid_value(field, &source, "expected a string"));
-                    return None;
-                }
-            }
-        }
-        Ok(None) => {}
+    if let ControlFlow::Break(chosen) =
+        configured_id(index, field, platforms, layers, random, findings)
+    {
+        return chosen;
     }
-
     // 2. Detection over the platforms, in order.
     let detection = super::detect(platforms, &layers.env, random);
     if let Some(found) = detection.found {
         let (platform, var, id) = found.clone();
-        return Some(identity(
+        return Some(Identity {
+            index,
             id,
-            InstanceIdOrigin::Detected,
-            Source::Detected { platform, var },
-            Some(platform),
-            detection.trace,
-            Some(PlatformId::from(found)),
-        ));
+            origin: InstanceIdOrigin::Detected,
+            source: Source::Detected { platform, var },
+            platform: Some(platform),
+            trace: detection.trace,
+            platform_id: Some(PlatformId::from(found)),
+        });
     }
-
     // 3. No platform: the default in development, else hostname + random.
     let development = environment.is_none_or(Environment::is_development);
-    if let (true, Some(default)) = (development, default) {
-        return match default.parse::<InstanceId>() {
-            Ok(id) => Some(identity(
-                id,
-                InstanceIdOrigin::Default,
-                Source::Default,
-                None,
-                detection.trace,
-                None,
-            )),
+    let (id, origin, source) = match (development, field.default()) {
+        (true, Some(default)) => match default.parse::<InstanceId>() {
+            Ok(id) => (id, InstanceIdOrigin::Default, Source::Default),
             Err(e) => {
                 findings.push(invalid_value(field, &Source::Default, &e.to_string()));
-                None
+                return None;
             }
-        };
+        },
+        _ => (
+            fallback_id(hostname, random),
+            InstanceIdOrigin::Fallback,
+            Source::Fallback,
+        ),
+    };
+    Some(Identity {
+        index,
+        id,
+        origin,
+        source,
+        platform: None,
+        trace: detection.trace,
+        platform_id: None,
+    })
+}
+
+/// Phase 1: a configured id other than the default decides (`Break` with
+/// it, or with `None` when it is invalid); the default set explicitly, or
+/// nothing set, goes on to detection (`Continue`).
+fn configured_id(
+    index: usize,
+    field: &'static FieldSchema,
+    platforms: &[Platform],
+    layers: &Layers,
+    random: &mut dyn FnMut() -> u64,
+    findings: &mut Vec<Finding>,
+) -> ControlFlow<Option<Identity>> {
+    let (raw, source) = match layers.configured(field, findings) {
+        Err(finding) => {
+            findings.push(*finding);
+            return ControlFlow::Break(None);
+        }
+        Ok(Some(configured)) => configured,
+        Ok(None) => return ControlFlow::Continue(()),
+    };
+    let text = match &raw {
+        Raw::Str(s) => Some(&**s),
+        Raw::Toml(toml::Value::String(s)) => Some(s.as_str()),
+        Raw::Toml(_) => None,
+    };
+    match text.map(str::parse::<InstanceId>) {
+        Some(Ok(id)) if Some(id.as_str()) != field.default() => {
+            // Detection still runs, for the shared-id rule: a configured
+            // id that overrides the platform's own per-replica id may be
+            // shared by every replica.
+            let found = super::detect(platforms, &layers.env, random).found;
+            ControlFlow::Break(Some(Identity {
+                index,
+                id,
+                origin: InstanceIdOrigin::Configured,
+                source,
+                platform: None,
+                trace: Vec::new(),
+                platform_id: found.map(PlatformId::from),
+            }))
+        }
+        // The default set explicitly: treated as not configured.
+        Some(Ok(_)) => ControlFlow::Continue(()),
+        Some(Err(e)) => {
+            findings.push(invalid_value(field, &source, &e.to_string()));
+            ControlFlow::Break(None)
+        }
+        None => {
+            findings.push(invalid_value(field, &source, "expected a string"));
+            ControlFlow::Break(None)
+        }
     }
-    Some(identity(
-        fallback_id(hostname, random),
-        InstanceIdOrigin::Fallback,
-        Source::Fallback,
-        None,
-        detection.trace,
-        None,
-    ))
 }
 
 /// `<normalised hostname>-<random 8>`, `instance-<random 8>` without a hostname.
