@@ -425,10 +425,11 @@ async fn list_claims<S: GateConfig>(invocation: Invocation<S>) -> Listed {
             let dir = FileStore::default_dir_for(S::schema().prefix());
             match FileStore::new(&dir) {
                 Ok(store) => store.list().await,
-                Err(e) => Err(ClaimError::Store {
-                    store: format!("file store {}", dir.display()),
-                    reason: e.to_string(),
-                }),
+                Err(e) => Err(ClaimError::store_caused_by(
+                    format!("file store {}", dir.display()),
+                    e.to_string(),
+                    e,
+                )),
             }
         }
     };

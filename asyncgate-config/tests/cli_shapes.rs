@@ -31,9 +31,12 @@ impl ClaimConfig for Sweeper {
                 .claim_dir
                 .clone()
                 .expect("the tests set SWEEPER_CLAIM_DIR");
-            let store = FileStore::new(&dir).map_err(|e| ClaimError::Store {
-                store: format!("file store {}", dir.display()),
-                reason: e.to_string(),
+            let store = FileStore::new(&dir).map_err(|e| {
+                ClaimError::store_caused_by(
+                    format!("file store {}", dir.display()),
+                    e.to_string(),
+                    e,
+                )
             })?;
             Ok(Box::new(store) as Box<dyn ClaimStore>)
         })

@@ -177,10 +177,13 @@ impl FileStore {
     }
 
     fn error(&self, reason: impl Into<String>) -> ClaimError {
-        ClaimError::Store {
-            store: self.describe(),
-            reason: reason.into(),
-        }
+        ClaimError::store(self.describe(), reason)
+    }
+
+    /// A store error caused by the I/O error `e`: `what` failed.
+    fn io_error(&self, what: String, e: io::Error) -> ClaimError {
+        let reason = format!("{what}: {e}");
+        ClaimError::store_caused_by(self.describe(), reason, e)
     }
 
     fn acquire_now(&self, id: &InstanceId) -> Result<Box<dyn HeldClaim>, ClaimError> {
@@ -279,11 +282,11 @@ impl FileStore {
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
                 return Err(self.foreign_file(id, path));
             }
-            Err(e) => return Err(self.error(format!("cannot open {}: {e}", path.display()))),
+            Err(e) => return Err(self.io_error(format!("cannot open {}", path.display()), e)),
         };
         let meta = file
             .metadata()
-            .map_err(|e| self.error(format!("cannot inspect {}: {e}", path.display())))?;
+            .map_err(|e| self.io_error(format!("cannot inspect {}", path.display()), e))?;
         self.check_lock_file(path, &meta)?;
         Ok(Some((file, meta)))
     }
@@ -321,7 +324,7 @@ impl FileStore {
                 }
             }
             Err(TryLockError::Error(e)) => {
-                Err(self.error(format!("cannot lock {}: {e}", path.display())))
+                Err(self.io_error(format!("cannot lock {}", path.display()), e))
             }
         }
     }
@@ -395,7 +398,7 @@ impl FileStore {
             adopted_by: adopter.map(|a| a.as_str().to_owned()),
         };
         write_record(file, &record)
-            .map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| self.io_error(format!("cannot write {}", path.display()), e))?;
         self.write_high_water(id, epoch)
     }
 
@@ -415,7 +418,7 @@ impl FileStore {
             Some((
                 self.stale_take_back_removed(id),
                 file.try_clone()
-                    .map_err(|e| self.error(format!("cannot share {}: {e}", path.display())))?,
+                    .map_err(|e| self.io_error(format!("cannot share {}", path.display()), e))?,
             ))
         } else {
             None
@@ -499,7 +502,11 @@ impl ClaimStore for FileStore {
                 .spawn_blocking(move || store.acquire_now(&owned_id))
                 .await
                 .unwrap_or_else(|e| {
-                    Err(self.error(format!("taking the claim of `{id}` failed: {e}")))
+                    Err(ClaimError::store_caused_by(
+                        self.describe(),
+                        format!("taking the claim of `{id}` failed: {e}"),
+                        e,
+                    ))
                 })
         })
     }

@@ -98,7 +98,36 @@ pub enum ClaimError {
         store: String,
         /// What went wrong.
         reason: String,
+        /// The error underneath, when there is one (an [`std::io::Error`],
+        /// a `tokio_postgres::Error`): [`std::error::Error::source`]
+        /// returns it, so callers can match its `ErrorKind` or SQLSTATE.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
+}
+
+impl ClaimError {
+    /// A store failure with no error underneath it.
+    pub fn store(store: impl Into<String>, reason: impl Into<String>) -> ClaimError {
+        ClaimError::Store {
+            store: store.into(),
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// A store failure caused by `source`, which the reason describes.
+    pub fn store_caused_by(
+        store: impl Into<String>,
+        reason: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> ClaimError {
+        ClaimError::Store {
+            store: store.into(),
+            reason: reason.into(),
+            source: Some(Box::new(source)),
+        }
+    }
 }
 
 /// How much of a holder's record a store could check.

@@ -85,17 +85,17 @@ impl PgStore {
     /// needed, and uses leases of `ttl`.
     pub async fn connect(url: &str, ttl: Duration) -> Result<Self, ClaimError> {
         let url = strip_driver(url);
-        let config: tokio_postgres::Config = url.parse().map_err(|e| ClaimError::Store {
-            store: "postgres store".to_owned(),
-            reason: format!("the database URL does not parse: {e}"),
+        let config: tokio_postgres::Config = url.parse().map_err(|e| {
+            let reason = format!("the database URL does not parse: {e}");
+            ClaimError::store_caused_by("postgres store", reason, e)
         })?;
         let mut config = config;
         let name = describe(&config);
         if ttl < Duration::from_millis(300) {
-            return Err(ClaimError::Store {
-                store: name,
-                reason: format!("the lease ttl must be at least 300ms, not {ttl:?}"),
-            });
+            return Err(ClaimError::store(
+                name,
+                format!("the lease ttl must be at least 300ms, not {ttl:?}"),
+            ));
         }
         let deadline = call_deadline(ttl);
         // The server ends any statement of ours that runs past the deadline,
@@ -121,13 +121,13 @@ impl PgStore {
         store
             .within("creating the claims table", async {
                 let mut client = store.client().await?;
-                let tx = client.transaction().await.map_err(|e| store.pg(&e))?;
+                let tx = client.transaction().await.map_err(|e| store.pg(e))?;
                 // Serialise concurrent first starts: CREATE TABLE IF NOT EXISTS races otherwise.
                 tx.execute("SELECT pg_advisory_xact_lock(74657372)", &[])
                     .await
-                    .map_err(|e| store.pg(&e))?;
-                tx.batch_execute(SCHEMA).await.map_err(|e| store.pg(&e))?;
-                tx.commit().await.map_err(|e| store.pg(&e))
+                    .map_err(|e| store.pg(e))?;
+                tx.batch_execute(SCHEMA).await.map_err(|e| store.pg(e))?;
+                tx.commit().await.map_err(|e| store.pg(e))
             })
             .await?;
         Ok(store)
@@ -149,8 +149,9 @@ impl PgStore {
             })
     }
 
-    fn pg(&self, e: &tokio_postgres::Error) -> ClaimError {
-        self.error(pg_message(e))
+    /// A store error caused by the database error `e`.
+    fn pg(&self, e: tokio_postgres::Error) -> ClaimError {
+        ClaimError::store_caused_by(self.name.clone(), pg_message(&e), e)
     }
 
     /// The lease ttl.
@@ -167,11 +168,10 @@ impl PgStore {
 
     /// A new connection, for partition writes that must be fenced.
     pub async fn client(&self) -> Result<Client, ClaimError> {
-        let (client, connection) = self
-            .config
-            .connect(NoTls)
-            .await
-            .map_err(|e| self.error(format!("cannot connect: {}", pg_message(&e))))?;
+        let (client, connection) = self.config.connect(NoTls).await.map_err(|e| {
+            let reason = format!("cannot connect: {}", pg_message(&e));
+            ClaimError::store_caused_by(self.name.clone(), reason, e)
+        })?;
         tokio::spawn(async move {
             let _ = connection.await;
         });
@@ -196,18 +196,15 @@ impl PgStore {
                     "epoch {epoch} no longer holds the claim (a successor took over, or it expired)"
                 ),
             }),
-            Err(e) => Err(ClaimError::Store {
-                store: "postgres store".to_owned(),
-                reason: format!("fence query failed: {}", pg_message(&e)),
-            }),
+            Err(e) => {
+                let reason = format!("fence query failed: {}", pg_message(&e));
+                Err(ClaimError::store_caused_by("postgres store", reason, e))
+            }
         }
     }
 
     fn error(&self, e: impl std::fmt::Display) -> ClaimError {
-        ClaimError::Store {
-            store: self.name.clone(),
-            reason: e.to_string(),
-        }
+        ClaimError::store(self.name.clone(), e.to_string())
     }
 
     async fn acquire_now(&self, id: &InstanceId) -> Result<Box<dyn HeldClaim>, ClaimError> {
@@ -220,11 +217,11 @@ impl PgStore {
                 let sent = Instant::now();
                 // The new epoch and its lock become visible together: a
                 // contender that sees epoch M finds its lock taken.
-                let tx = client.transaction().await.map_err(|e| self.pg(&e))?;
+                let tx = client.transaction().await.map_err(|e| self.pg(e))?;
                 let mut row = tx
                     .query_opt(ACQUIRE, &[&id.as_str(), &me.host, &pid, &ttl])
                     .await
-                    .map_err(|e| self.pg(&e))?;
+                    .map_err(|e| self.pg(e))?;
                 if row.is_none() {
                     // A live lease: is its holder's session still there?
                     row = self.take_over_if_gone(&tx, id, &me.host, pid, ttl).await?;
@@ -234,9 +231,9 @@ impl PgStore {
                     let epoch: i64 = row.get(0);
                     tx.query_one(TRY_LOCK, &[&id.as_str(), &epoch])
                         .await
-                        .map_err(|e| self.pg(&e))?;
+                        .map_err(|e| self.pg(e))?;
                 }
-                tx.commit().await.map_err(|e| self.pg(&e))?;
+                tx.commit().await.map_err(|e| self.pg(e))?;
                 Ok((client, sent, row))
             })
             .await?;
@@ -254,7 +251,7 @@ impl PgStore {
         let Some(current) = tx
             .query_opt(HOLDER, &[&id.as_str()])
             .await
-            .map_err(|e| self.pg(&e))?
+            .map_err(|e| self.pg(e))?
         else {
             return Ok(None);
         };
@@ -262,12 +259,12 @@ impl PgStore {
         let gone: bool = tx
             .query_one(TRY_LOCK, &[&id.as_str(), &epoch])
             .await
-            .map_err(|e| self.pg(&e))?
+            .map_err(|e| self.pg(e))?
             .get(0);
         if gone {
             tx.query_one(UNLOCK, &[&id.as_str(), &epoch])
                 .await
-                .map_err(|e| self.pg(&e))?;
+                .map_err(|e| self.pg(e))?;
         }
         Ok(Some(HolderState {
             epoch,
@@ -296,7 +293,7 @@ impl PgStore {
         let row = tx
             .query_opt(TAKE_OVER, &[&id.as_str(), &host, &pid, &ttl, &epoch])
             .await
-            .map_err(|e| self.pg(&e))?;
+            .map_err(|e| self.pg(e))?;
         if row.is_some() {
             tracing::info!(
                 target: "asyncgate_config",
@@ -319,7 +316,7 @@ impl PgStore {
                     client
                         .query_opt(HOLDER, &[&id.as_str()])
                         .await
-                        .map_err(|e| self.pg(&e))
+                        .map_err(|e| self.pg(e))
                 })
                 .await?;
             let (holder, epoch) = match holder {
@@ -362,11 +359,11 @@ impl PgStore {
                 let pid = i32::try_from(me.pid).unwrap_or(i32::MAX);
                 let ttl = self.ttl.as_secs_f64();
                 let sent = Instant::now();
-                let tx = client.transaction().await.map_err(|e| self.pg(&e))?;
+                let tx = client.transaction().await.map_err(|e| self.pg(e))?;
                 let row = self
                     .adopt_in(&tx, id, adopter, (&me.host, pid), ttl)
                     .await?;
-                tx.commit().await.map_err(|e| self.pg(&e))?;
+                tx.commit().await.map_err(|e| self.pg(e))?;
                 Ok((client, sent, row))
             })
             .await?;
@@ -408,12 +405,12 @@ impl PgStore {
                 &[&id.as_str(), &host, &pid, &ttl, &epoch, &adopter.as_str()],
             )
             .await
-            .map_err(|e| self.pg(&e))?;
+            .map_err(|e| self.pg(e))?;
         if let Some(row) = &row {
             let epoch: i64 = row.get(0);
             tx.query_one(TRY_LOCK, &[&id.as_str(), &epoch])
                 .await
-                .map_err(|e| self.pg(&e))?;
+                .map_err(|e| self.pg(e))?;
         }
         Ok(row)
     }
@@ -452,7 +449,7 @@ impl PgStore {
         let rows = self
             .within("listing claims", async {
                 let client = self.client().await?;
-                client.query(LIST, &[]).await.map_err(|e| self.pg(&e))
+                client.query(LIST, &[]).await.map_err(|e| self.pg(e))
             })
             .await?;
         Ok(rows

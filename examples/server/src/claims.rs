@@ -177,10 +177,7 @@ impl ClaimConfig for Settings {
             Store::open(self)
                 .await
                 .map(|store| Box::new(store) as Box<dyn ClaimStore>)
-                .map_err(|reason| ClaimError::Store {
-                    store: "claim store".to_owned(),
-                    reason,
-                })
+                .map_err(|reason| ClaimError::store("claim store", reason))
         })
     }
 }

@@ -21,7 +21,7 @@ impl FileStore {
         let temp = self.dir.join(format!(".{id}.epoch.{}", std::process::id()));
         let written = write_private(&temp, epoch.to_string().as_bytes())
             .and_then(|()| std::fs::rename(&temp, &path));
-        written.map_err(|e| self.error(format!("cannot write {}: {e}", path.display())))
+        written.map_err(|e| self.io_error(format!("cannot write {}", path.display()), e))
     }
 
     /// The lock file is new. If epochs were granted before, the old file

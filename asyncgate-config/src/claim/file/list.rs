@@ -11,7 +11,7 @@ use crate::claim::{ClaimError, ClaimInfo, Holder, Trust};
 impl FileStore {
     pub(super) fn list_now(&self) -> Result<Vec<ClaimInfo>, ClaimError> {
         let entries = std::fs::read_dir(&self.dir)
-            .map_err(|e| self.error(format!("cannot read the directory: {e}")))?;
+            .map_err(|e| self.io_error("cannot read the directory".to_owned(), e))?;
         let host = Holder::current().host;
         let mut claims = Vec::new();
         for entry in entries.flatten() {

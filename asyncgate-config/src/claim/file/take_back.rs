@@ -49,7 +49,7 @@ impl FileStore {
         let request = self.take_back_path(id);
         open_no_follow(&request, Access::Create)
             .and_then(|mut f| f.write_all(adopter.as_bytes()))
-            .map_err(|e| self.error(format!("cannot write {}: {e}", request.display())))?;
+            .map_err(|e| self.io_error(format!("cannot write {}", request.display()), e))?;
         let deadline = std::time::Instant::now() + self.take_back_wait();
         let taken = loop {
             match file.try_lock() {
@@ -66,7 +66,7 @@ impl FileStore {
                 }
                 Err(TryLockError::Error(e)) => {
                     break Err(
-                        self.error(format!("cannot lock {}: {e}", self.lock_path(id).display()))
+                        self.io_error(format!("cannot lock {}", self.lock_path(id).display()), e)
                     );
                 }
             }

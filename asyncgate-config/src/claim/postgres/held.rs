@@ -149,7 +149,7 @@ impl Renewer {
                 client
                     .execute(RELEASE, &[&id.as_str(), &epoch])
                     .await
-                    .map_err(|e| store.pg(&e))?;
+                    .map_err(|e| store.pg(e))?;
                 Ok(())
             })
             .await
@@ -164,7 +164,7 @@ impl Renewer {
             let relocked: bool = client
                 .query_one(TRY_LOCK, &[&self.id.as_str(), &epoch])
                 .await
-                .map_err(|e| self.store.pg(&e))?
+                .map_err(|e| self.store.pg(e))?
                 .get(0);
             if !relocked {
                 return Ok(false);
@@ -177,7 +177,7 @@ impl Renewer {
         let row = client
             .query_opt(RENEW, &[&self.id.as_str(), &epoch, &ttl_secs])
             .await
-            .map_err(|e| self.store.pg(&e))?;
+            .map_err(|e| self.store.pg(e))?;
         Ok(row.is_some())
     }
 }

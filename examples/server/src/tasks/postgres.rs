@@ -418,10 +418,7 @@ mod tests {
         };
         assert!(matches!(fence_error(lost), TaskError::Fenced(_)));
         // A database restarting under the sweep: not a lost claim.
-        let down = ClaimError::Store {
-            store: "postgres store".to_owned(),
-            reason: "fence query failed: connection closed".to_owned(),
-        };
+        let down = ClaimError::store("postgres store", "fence query failed: connection closed");
         assert!(matches!(fence_error(down), TaskError::Store(_)));
     }
 }
