@@ -20,21 +20,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use asyncgate_config::SecretString;
 use asyncgate_config::claim::{Claimed, Partition};
-use asyncgate_config::{ExposeSecret, SecretString};
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::settings::Settings;
 use crate::sweep::Holdings;
-use crate::tasks::{LeaseLimits, Renewed, TaskError, Tasks};
+use crate::tasks::{LeaseLimits, Renewed, Tasks};
+
+mod api_error;
+mod auth;
+mod request;
+
+pub use api_error::ApiError;
+use api_error::json_body;
+pub use auth::Authorized;
+pub use request::{Field, Fields, JsonBody, LeaseIdKind, PathId, TaskIdKind};
 
 /// The largest request body accepted (a task's payload, a lease request):
 /// larger ones get 413 before they are read.
@@ -43,8 +50,9 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The crate version, reported by `/v1/config`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// What every handler shares.
 #[derive(Debug)]
-struct AppState {
+pub struct AppState {
     config_body: String,
     instance: serde_json::Value,
     api_key: Option<SecretString>,
@@ -114,56 +122,9 @@ pub fn router(
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(move |request, next| {
-            body_within(body_timeout, request, next)
+            request::body_within(body_timeout, request, next)
         }))
         .with_state(Arc::new(state))
-}
-
-/// Reads a request's body within `deadline` of its headers, before any
-/// handler: a client that stalls or trickles its body gets 408 and its
-/// connection is closed, instead of holding it (and a connection slot) for
-/// as long as it likes. A body over the limit is 413, as before.
-async fn body_within(
-    deadline: Duration,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
-        Ok(Ok(bytes)) => {
-            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-            next.run(request).await
-        }
-        Ok(Err(_)) => error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("the body is larger than {} KiB", MAX_BODY_BYTES / 1024),
-        ),
-        Err(_) => {
-            let mut response = error(
-                StatusCode::REQUEST_TIMEOUT,
-                &format!(
-                    "the body did not arrive within {} ms (ASYNCGATE_HTTP_BODY_TIMEOUT_MS)",
-                    deadline.as_millis()
-                ),
-            );
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
-        }
-    }
-}
-
-fn json_body(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
 }
 
 async fn healthz() -> Response {
@@ -174,139 +135,54 @@ async fn config(State(state): State<Arc<AppState>>) -> Response {
     json_body(StatusCode::OK, state.config_body.clone())
 }
 
-async fn instance_info(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if !is_authorized(&state, &headers) {
-        return unauthorized();
-    }
+async fn instance_info(_: Authorized, State(state): State<Arc<AppState>>) -> Response {
     let mut body = state.instance.clone();
     body["partitions"] = state.holdings.to_json();
     json_body(StatusCode::OK, body.to_string())
 }
 
 /// A route asked with the wrong method: 401 before anything else, then 405.
-async fn wrong_method(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if !is_authorized(&state, &headers) {
-        return unauthorized();
-    }
-    error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method not allowed on this route",
-    )
+async fn wrong_method(_: Authorized) -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
-    json_body(status, json!({ "error": message }).to_string())
+/// An unknown path: 401 under `/v1/` without the key, else 404.
+async fn fallback(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri) -> Response {
+    if uri.path().starts_with("/v1/")
+        && let Err(refused) = state.authorize(&headers)
+    {
+        return refused.into_response();
+    }
+    json_body(StatusCode::NOT_FOUND, r#"{"error":"not found"}"#.to_owned())
 }
 
 /// How long a task route waits for the task store to open at start-up.
 const STORE_OPEN_WAIT: Duration = Duration::from_secs(10);
 
 impl AppState {
-    /// The task store; `None` when it did not open within [`STORE_OPEN_WAIT`].
-    async fn tasks(&self) -> Option<Tasks> {
+    /// The task store; 503 when it did not open within [`STORE_OPEN_WAIT`].
+    async fn tasks(&self) -> Result<Tasks, ApiError> {
         let mut rx = self.tasks.clone();
         let ready = tokio::time::timeout(STORE_OPEN_WAIT, rx.wait_for(Option::is_some)).await;
         match ready {
-            Ok(Ok(tasks)) => tasks.clone(),
-            _ => None,
+            Ok(Ok(tasks)) => tasks.clone().ok_or(ApiError::NotReady),
+            _ => Err(ApiError::NotReady),
         }
     }
-}
 
-/// 503 while the task store is not open.
-fn not_ready() -> Response {
-    error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the task store is not open yet",
-    )
-}
-
-/// A task store failure: 503 (the replica cannot write its partition now).
-fn unavailable(e: &TaskError) -> Response {
-    let message = match e {
-        TaskError::Refused(reason) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("the task store refused the request: {reason}"),
-            );
-        }
-        TaskError::Fenced(_) => "this replica no longer holds its partition",
-        TaskError::Store(_) => "the task store is unavailable",
-    };
-    tracing::warn!("task store: {e}");
-    error(StatusCode::SERVICE_UNAVAILABLE, message)
-}
-
-/// Where a JSON value holds U+0000 (`payload.a[2]`), which no task store
-/// keeps (PostgreSQL's `jsonb` refuses it): a key or a string value.
-fn nul_in(value: &serde_json::Value, path: &mut String) -> bool {
-    match value {
-        serde_json::Value::String(s) => s.contains('\0'),
-        serde_json::Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
-            let len = path.len();
-            path.push_str(&format!("[{i}]"));
-            let found = nul_in(item, path);
-            if !found {
-                path.truncate(len);
-            }
-            found
-        }),
-        serde_json::Value::Object(map) => map.iter().any(|(key, item)| {
-            let len = path.len();
-            path.push('.');
-            path.push_str(&shown_key(key));
-            let found = key.contains('\0') || nul_in(item, path);
-            if !found {
-                path.truncate(len);
-            }
-            found
-        }),
-        _ => false,
-    }
-}
-
-/// A JSON key as a message shows it: control characters escaped, cut.
-fn shown_key(key: &str) -> String {
-    key.chars().flat_map(char::escape_debug).take(64).collect()
-}
-
-/// `ttl_seconds` from a body: absent is the default; at most the maximum.
-/// A request refused before it reached the store: status and message.
-type Rejection = (StatusCode, String);
-
-fn reject((status, message): Rejection) -> Response {
-    error(status, &message)
-}
-
-fn ttl_of(state: &AppState, body: &serde_json::Value) -> Result<Duration, Rejection> {
-    match body.get("ttl_seconds") {
-        None | Some(serde_json::Value::Null) => Ok(state.default_ttl),
-        Some(v) => match v.as_u64() {
-            Some(secs) if secs >= 1 && Duration::from_secs(secs) <= state.limits.max_ttl => {
+    /// `ttl_seconds`: absent is the default; at most the maximum.
+    fn ttl(&self, ttl_seconds: Field<u64>) -> Result<Duration, ApiError> {
+        match ttl_seconds {
+            Field::Absent => Ok(self.default_ttl),
+            Field::Valid(secs) if secs >= 1 && Duration::from_secs(secs) <= self.limits.max_ttl => {
                 Ok(Duration::from_secs(secs))
             }
-            _ => Err((
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "ttl_seconds must be a whole number from 1 to {} (max_lease_ttl_seconds)",
-                    state.limits.max_ttl.as_secs()
-                ),
-            )),
-        },
+            Field::Valid(_) | Field::Invalid => Err(ApiError::BadRequest(format!(
+                "ttl_seconds must be a whole number from 1 to {} (max_lease_ttl_seconds)",
+                self.limits.max_ttl.as_secs()
+            ))),
+        }
     }
-}
-
-/// A JSON body; empty is `{}`.
-fn json_of(body: &[u8]) -> Result<serde_json::Value, Rejection> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(json!({}));
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        (
-            StatusCode::BAD_REQUEST,
-            format!("the body is not valid JSON: {e}"),
-        )
-    })
 }
 
 fn rfc3339_ms(ms: i64) -> String {
@@ -314,86 +190,65 @@ fn rfc3339_ms(ms: i64) -> String {
     humantime::format_rfc3339_millis(at).to_string()
 }
 
+/// `POST /v1/tasks`: the body is the task's payload.
 async fn create_task(
+    _: Authorized,
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if !is_authorized(&state, &headers) {
-        return unauthorized();
-    }
-    let payload = match json_of(&body) {
-        Ok(payload) => payload,
-        Err(rejection) => return reject(rejection),
-    };
+    JsonBody(payload): JsonBody,
+) -> Result<Response, ApiError> {
     let mut path = String::from("payload");
-    if nul_in(&payload, &mut path) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            &format!(
-                "{path} holds U+0000 (NUL), which a task's payload cannot hold: remove it, or encode the data (base64)"
-            ),
-        );
+    if request::nul_in(&payload, &mut path) {
+        return Err(ApiError::BadRequest(format!(
+            "{path} holds U+0000 (NUL), which a task's payload cannot hold: remove it, or encode the data (base64)"
+        )));
     }
-    let Some(tasks) = state.tasks().await else {
-        return not_ready();
-    };
-    match tasks.create(&state.partition, &payload).await {
-        Ok(task_id) => json_body(
-            StatusCode::CREATED,
-            json!({ "task_id": task_id }).to_string(),
-        ),
-        Err(e) => unavailable(&e),
-    }
+    let task_id = state
+        .tasks()
+        .await?
+        .create(&state.partition, &payload)
+        .await?;
+    Ok(json_body(
+        StatusCode::CREATED,
+        json!({ "task_id": task_id }).to_string(),
+    ))
 }
 
 async fn get_task(
+    _: Authorized,
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path(task_id): Path<String>,
-) -> Response {
-    if !is_authorized(&state, &headers) {
-        return unauthorized();
-    }
-    let Ok(task_id) = task_id.parse::<i64>() else {
-        return error(StatusCode::BAD_REQUEST, "a task id is a whole number");
-    };
-    let Some(tasks) = state.tasks().await else {
-        return not_ready();
-    };
-    match tasks.get(task_id).await {
-        Ok(Some(view)) => json_body(StatusCode::OK, json!(view).to_string()),
-        Ok(None) => error(StatusCode::NOT_FOUND, "no such task"),
-        Err(e) => unavailable(&e),
+    PathId(task_id, ..): PathId<TaskIdKind>,
+) -> Result<Response, ApiError> {
+    match state.tasks().await?.get(task_id).await? {
+        Some(view) => Ok(json_body(StatusCode::OK, json!(view).to_string())),
+        None => Err(ApiError::NotFound("no such task")),
     }
 }
 
-async fn lease(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if !is_authorized(&state, &headers) {
-        return unauthorized();
-    }
-    let body = match json_of(&body) {
-        Ok(body) => body,
-        Err(rejection) => return reject(rejection),
-    };
-    let worker = match body.get("worker_id").and_then(serde_json::Value::as_str) {
-        Some(w) if !w.is_empty() && w.len() <= 200 => w.to_owned(),
+/// The body of `POST /v1/leases`.
+#[derive(Debug, Deserialize)]
+struct LeaseRequest {
+    #[serde(default)]
+    worker_id: Field<String>,
+    #[serde(default)]
+    ttl_seconds: Field<u64>,
+}
+
+async fn lease(
+    _: Authorized,
+    State(state): State<Arc<AppState>>,
+    Fields(body): Fields<LeaseRequest>,
+) -> Result<Response, ApiError> {
+    let worker = match body.worker_id {
+        Field::Valid(w) if !w.is_empty() && w.len() <= 200 => w,
         _ => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "worker_id is required: a string of 1 to 200 bytes",
-            );
+            return Err(ApiError::BadRequest(
+                "worker_id is required: a string of 1 to 200 bytes".to_owned(),
+            ));
         }
     };
-    let ttl = match ttl_of(&state, &body) {
-        Ok(ttl) => ttl,
-        Err(rejection) => return reject(rejection),
-    };
-    let Some(tasks) = state.tasks().await else {
-        return not_ready();
-    };
-    match tasks.lease(&worker, ttl).await {
-        Ok(Some(lease)) => json_body(
+    let ttl = state.ttl(body.ttl_seconds)?;
+    match state.tasks().await?.lease(&worker, ttl).await? {
+        Some(lease) => Ok(json_body(
             StatusCode::OK,
             json!({
                 "lease_id": lease.lease_id,
@@ -401,113 +256,50 @@ async fn lease(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Byt
                 "expires_at": rfc3339_ms(lease.expires_at_ms),
             })
             .to_string(),
-        ),
-        Ok(None) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => unavailable(&e),
+        )),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
 }
 
-fn lease_id_of(text: &str) -> Result<i64, Rejection> {
-    text.parse::<i64>().map_err(|_| {
-        (
-            StatusCode::BAD_REQUEST,
-            "a lease id is a whole number".to_owned(),
-        )
-    })
+/// The body of `POST /v1/leases/{lease_id}/renew`.
+#[derive(Debug, Deserialize)]
+struct RenewRequest {
+    #[serde(default)]
+    ttl_seconds: Field<u64>,
 }
 
 async fn renew(
+    _: Authorized,
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path(lease_id): Path<String>,
-    body: Bytes,
-) -> Response {
-    if !is_authorized(&state, &headers) {
-        return unauthorized();
-    }
-    let (lease_id, ttl) = match (lease_id_of(&lease_id), json_of(&body)) {
-        (Ok(id), Ok(body)) => match ttl_of(&state, &body) {
-            Ok(ttl) => (id, ttl),
-            Err(rejection) => return reject(rejection),
-        },
-        (Err(rejection), _) | (_, Err(rejection)) => return reject(rejection),
-    };
-    let Some(tasks) = state.tasks().await else {
-        return not_ready();
-    };
-    match tasks.renew(lease_id, ttl, state.limits).await {
-        Ok(Renewed::Until(ms)) => json_body(
+    PathId(lease_id, ..): PathId<LeaseIdKind>,
+    Fields(body): Fields<RenewRequest>,
+) -> Result<Response, ApiError> {
+    let ttl = state.ttl(body.ttl_seconds)?;
+    match state
+        .tasks()
+        .await?
+        .renew(lease_id, ttl, state.limits)
+        .await?
+    {
+        Renewed::Until(ms) => Ok(json_body(
             StatusCode::OK,
             json!({ "lease_id": lease_id, "expires_at": rfc3339_ms(ms) }).to_string(),
-        ),
-        Ok(Renewed::Refused(reason)) => error(StatusCode::CONFLICT, reason),
-        Err(e) => unavailable(&e),
+        )),
+        Renewed::Refused(reason) => Err(ApiError::Conflict(reason)),
     }
 }
 
 async fn complete(
+    _: Authorized,
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path(lease_id): Path<String>,
-) -> Response {
-    if !is_authorized(&state, &headers) {
-        return unauthorized();
-    }
-    let lease_id = match lease_id_of(&lease_id) {
-        Ok(id) => id,
-        Err(rejection) => return reject(rejection),
-    };
-    let Some(tasks) = state.tasks().await else {
-        return not_ready();
-    };
-    match tasks.complete(lease_id).await {
-        Ok(true) => json_body(
+    PathId(lease_id, ..): PathId<LeaseIdKind>,
+) -> Result<Response, ApiError> {
+    if state.tasks().await?.complete(lease_id).await? {
+        Ok(json_body(
             StatusCode::OK,
             json!({ "lease_id": lease_id, "status": "completed" }).to_string(),
-        ),
-        Ok(false) => error(StatusCode::CONFLICT, "the lease is no longer held"),
-        Err(e) => unavailable(&e),
+        ))
+    } else {
+        Err(ApiError::Conflict("the lease is no longer held"))
     }
-}
-
-async fn fallback(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri) -> Response {
-    if uri.path().starts_with("/v1/") && !is_authorized(&state, &headers) {
-        return unauthorized();
-    }
-    json_body(StatusCode::NOT_FOUND, r#"{"error":"not found"}"#.to_owned())
-}
-
-/// Whether the request carries the API key as a bearer token (compared in
-/// constant time), or insecure dev mode is on. The token is never logged.
-fn is_authorized(state: &AppState, headers: &HeaderMap) -> bool {
-    if state.insecure_dev {
-        return true;
-    }
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
-        .map(<[u8]>::trim_ascii);
-    match (presented, &state.api_key) {
-        // Digests first: equal lengths, so the comparison's time says
-        // nothing about the key, not even its length.
-        (Some(token), Some(key)) => {
-            let presented = Sha256::digest(token);
-            let expected = Sha256::digest(key.expose_secret().as_bytes());
-            bool::from(presented.as_slice().ct_eq(expected.as_slice()))
-        }
-        _ => false,
-    }
-}
-
-/// 401 with `WWW-Authenticate: Bearer`.
-fn unauthorized() -> Response {
-    let mut response = json_body(
-        StatusCode::UNAUTHORIZED,
-        r#"{"error":"unauthorized"}"#.to_owned(),
-    );
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(r#"Bearer realm="asyncgate""#),
-    );
-    response
 }
