@@ -32,15 +32,15 @@ struct Case {
 }
 
 impl Case {
-    /// `None` (skipped) without a database, except under `CI=true`.
-    fn new(name: &str, ttl_ms: u64) -> Option<Case> {
-        let url = database_url()?;
-        Some(Case {
+    /// A case on the test database.
+    fn new(name: &str, ttl_ms: u64) -> Case {
+        let url = database_url();
+        Case {
             url,
             dir: tempfile::tempdir().unwrap(),
             id: unique(name),
             ttl: ttl_ms.to_string(),
-        })
+        }
     }
 
     fn env(&self) -> Vec<(&'static str, &str)> {
@@ -65,10 +65,12 @@ fn unique(name: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn a_second_live_replica_is_refused_with_the_holder() {
-    let Some(case) = Case::new("pg-refuse", TTL_MS) else {
-        return;
-    };
+    let case = Case::new("pg-refuse", TTL_MS);
     let id = &case.id;
     let a = case.start();
     let Started::Exited { code, log } = case.try_start() else {
@@ -94,10 +96,12 @@ fn a_second_live_replica_is_refused_with_the_holder() {
 }
 
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn twenty_contenders_one_holder_per_round() {
-    let Some(case) = Case::new("pg-contended", 5000) else {
-        return;
-    };
+    let case = Case::new("pg-contended", 5000);
     let (url, id) = (&case.url, &case.id);
     let env = case.env();
     for round in 1..=100u64 {
@@ -124,10 +128,12 @@ fn twenty_contenders_one_holder_per_round() {
 }
 
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn after_sigterm_a_successor_acquires_at_once_with_the_next_epoch() {
-    let Some(case) = Case::new("pg-sigterm", 10000) else {
-        return;
-    };
+    let case = Case::new("pg-sigterm", 10000);
     let a = case.start();
     let epoch = a.epoch();
     let (code, log) = a.terminate();
@@ -150,10 +156,12 @@ fn kill_9_then_take_over(case: &Case) -> (Duration, bool) {
 }
 
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn after_kill_9_a_successor_takes_over_within_ttl_and_a_third() {
-    let Some(case) = Case::new("pg-kill9", TTL_MS) else {
-        return;
-    };
+    let case = Case::new("pg-kill9", TTL_MS);
     let (took, next_epoch) = kill_9_then_take_over(&case);
     eprintln!("takeover after kill -9 (postgres, ttl {TTL_MS}ms): {took:?}");
     assert!(next_epoch);
@@ -168,11 +176,13 @@ fn after_kill_9_a_successor_takes_over_within_ttl_and_a_third() {
 /// The holder's database session ends with its process: its advisory lock
 /// is free at once, so a successor need not wait out the lease.
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn after_kill_9_a_successor_takes_over_without_waiting_for_the_ttl() {
     let ttl = 10_000;
-    let Some(case) = Case::new("pg-fast", ttl) else {
-        return;
-    };
+    let case = Case::new("pg-fast", ttl);
     let (took, next_epoch) = kill_9_then_take_over(&case);
     eprintln!("fast takeover after kill -9 (postgres, ttl {ttl}ms): {took:?}");
     assert!(next_epoch);
@@ -184,10 +194,12 @@ fn after_kill_9_a_successor_takes_over_without_waiting_for_the_ttl() {
 
 /// While the holder's session lives (even frozen), a successor is refused.
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn a_live_session_keeps_the_claim_until_its_lease_ends() {
-    let Some(case) = Case::new("pg-live-session", 10_000) else {
-        return;
-    };
+    let case = Case::new("pg-live-session", 10_000);
     let a = case.start();
     a.signal("STOP");
     std::thread::sleep(Duration::from_millis(300));
@@ -199,10 +211,12 @@ fn a_live_session_keeps_the_claim_until_its_lease_ends() {
 }
 
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn a_frozen_holder_writes_nothing_after_its_successor_and_exits() {
-    let Some(case) = Case::new("pg-frozen", TTL_MS) else {
-        return;
-    };
+    let case = Case::new("pg-frozen", TTL_MS);
     let (url, id) = (&case.url, &case.id);
     let a = case.start();
     let a_pid = a.pid();
@@ -275,10 +289,11 @@ fn wait_for_sweeps(url: &str, id: &str, epoch: u64, at_least: u64) {
 }
 
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn a_database_restart_keeps_the_claim_and_a_long_outage_loses_it() {
-    if database_url().is_none() {
-        return;
-    }
     let (cluster, url) = OwnCluster::start();
     let dir = tempfile::tempdir().unwrap();
     let id = unique("pg-restart");

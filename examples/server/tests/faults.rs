@@ -544,10 +544,11 @@ fn checked_run(backend: Backend, faults: &mut Faults<'_>) {
 }
 
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn partitions_hold_under_kill_freeze_replacement_and_a_database_restart() {
-    if database_url().is_none() {
-        return;
-    }
     let (cluster, url) = OwnCluster::start();
     checked_run(Backend::Postgres(url), &mut |fleet, round| {
         fleet.run_for(Duration::from_secs(3));
@@ -678,8 +679,12 @@ fn replacement(url: &str, adoption: bool) -> (Vec<history::Violation>, Vec<Task>
 }
 
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn the_originals_rule_strands_a_replaced_pods_tasks_and_adoption_does_not() {
-    let Some(url) = database_url() else { return };
+    let url = database_url();
     let _alone = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -251,24 +251,8 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
         .map(|(_, v)| v.as_str())
 }
 
-/// The PostgreSQL URL `.ci/run` exports. Under `CI=true` a missing URL is a
-/// failure, never a skip; elsewhere the test is skipped with a message.
-pub fn database_url() -> Option<String> {
-    match std::env::var("ASYNCGATE_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "CI=true but ASYNCGATE_TEST_DATABASE_URL is not set: .ci/run starts PostgreSQL and exports it"
-            )
-        }
-        _ => {
-            eprintln!(
-                "skipped: ASYNCGATE_TEST_DATABASE_URL is not set (`.ci/run` starts PostgreSQL)"
-            );
-            None
-        }
-    }
-}
+#[allow(unused_imports)]
+pub use asyncgate_test_support::{Cluster as OwnCluster, database_url};
 
 /// Runs one SQL query with psql and returns its unaligned output.
 pub fn psql(url: &str, sql: &str) -> String {
@@ -293,63 +277,6 @@ pub fn start_many(dir: &Path, env: &[(&str, &str)], n: usize) -> Vec<Started> {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     })
-}
-
-/// A PostgreSQL cluster of this test's own (restarting the shared one would
-/// disturb the other tests), through `.ci/pg-cluster`.
-pub struct OwnCluster {
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl OwnCluster {
-    pub fn start() -> (OwnCluster, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let cluster = OwnCluster { dir, port };
-        let url = cluster.up();
-        (cluster, url)
-    }
-
-    /// Runs `.ci/pg-cluster <command> DIR [PORT]`.
-    pub fn script(&self, command: &str) -> std::process::Output {
-        let mut cmd =
-            Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/pg-cluster"));
-        cmd.arg(command).arg(self.dir.path());
-        if command == "start" {
-            cmd.arg(self.port.to_string());
-        }
-        cmd.output().unwrap()
-    }
-
-    pub fn up(&self) -> String {
-        let out = self.script("start");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    }
-
-    pub fn down(&self) {
-        let out = self.script("stop");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let _ = self.script("stop");
-    }
 }
 
 /// A database of this test's own on the shared server (dropped first if a

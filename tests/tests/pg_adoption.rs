@@ -2,23 +2,12 @@
 //! one's is, by exactly one contender, at epoch + 1, and listed with its
 //! adopter; the original id started again takes it back at once, and the
 //! adopter's fence then fails. Needs PostgreSQL (`ASYNCGATE_TEST_DATABASE_URL`,
-//! as `.ci/run` sets; skipped without it, except under `CI=true`).
-#![cfg(feature = "postgres")]
-
+//! or a throwaway cluster when PostgreSQL is installed; ignored otherwise).
 use std::time::Duration;
 
 use asyncgate_config::InstanceId;
 use asyncgate_config::claim::{ClaimError, ClaimStore, PgStore};
-
-fn database_url() -> Option<String> {
-    match std::env::var("ASYNCGATE_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true but ASYNCGATE_TEST_DATABASE_URL is not set")
-        }
-        _ => None,
-    }
-}
+use asyncgate_test_support::database_url;
 
 fn id(name: &str) -> InstanceId {
     let nanos = std::time::SystemTime::now()
@@ -43,8 +32,12 @@ async fn fence_holds(
 }
 
 #[test]
+#[cfg_attr(
+    asyncgate_no_postgres,
+    ignore = "needs PostgreSQL: install it (pg_ctl) or set ASYNCGATE_TEST_DATABASE_URL"
+)]
 fn adoption_takes_only_dead_partitions_once_and_gives_them_back() {
-    let Some(url) = database_url() else { return };
+    let url = database_url();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
