@@ -79,6 +79,8 @@ fn start_process_cluster() -> String {
 pub struct Cluster {
     dir: PathBuf,
     port: u16,
+    /// `max_connections`, when not the script's default (400).
+    max_connections: Option<u32>,
     /// Removed after the cluster stops, when the cluster made it.
     _temp: Option<tempfile::TempDir>,
 }
@@ -93,6 +95,7 @@ impl Cluster {
         Cluster {
             dir,
             port,
+            max_connections: None,
             _temp: None,
         }
     }
@@ -100,8 +103,19 @@ impl Cluster {
     /// A started cluster in a directory of its own (removed when it is
     /// dropped), and its URL.
     pub fn start() -> (Cluster, String) {
+        Cluster::start_with(None)
+    }
+
+    /// [`Cluster::start`] with a cluster that takes at most
+    /// `max_connections` sessions.
+    pub fn start_limited(max_connections: u32) -> (Cluster, String) {
+        Cluster::start_with(Some(max_connections))
+    }
+
+    fn start_with(max_connections: Option<u32>) -> (Cluster, String) {
         let temp = tempfile::tempdir().expect("a directory for the cluster");
         let mut cluster = Cluster::new(temp.path().to_owned());
+        cluster.max_connections = max_connections;
         cluster._temp = Some(temp);
         let url = cluster.up();
         (cluster, url)
@@ -113,6 +127,9 @@ impl Cluster {
         cmd.arg(command).arg(&self.dir);
         if command == "start" {
             cmd.arg(self.port.to_string());
+        }
+        if let Some(max) = self.max_connections {
+            cmd.env("PG_MAX_CONNECTIONS", max.to_string());
         }
         cmd.output().expect(".ci/pg-cluster runs")
     }

@@ -426,6 +426,10 @@ pub struct Settings {
     #[gate(default = true)]
     pub partition_adoption: bool,
 
+    /// Most dead replicas' partitions this replica holds at once (1 to 64): each adopted claim keeps one PostgreSQL connection, so a replica opens at most this many plus three (its own claim, the task store, one adoption attempt); more dead partitions are adopted as these are emptied.
+    #[gate(default = 8)]
+    pub max_adopted_partitions: u32,
+
     /// Milliseconds a graceful shutdown waits for open requests before it closes them (0 to 300000).
     #[gate(default = 10000)]
     pub shutdown_timeout_ms: u64,

@@ -241,6 +241,7 @@ async fn partition_side(
         interval: Duration::from_secs(u64::from(claimed.lease_sweep_interval_seconds.max(1))),
         grace: Duration::from_secs(u64::from(claimed.lease_grace_seconds)),
         adopt: claimed.partition_adoption,
+        max_adopted: usize::try_from(claimed.max_adopted_partitions).unwrap_or(usize::MAX),
     };
     let work = sweep::partition_work(claimed, store, &tasks, holdings, plan, stop.stopped());
     if let Err(e) = work.await {

@@ -60,6 +60,9 @@ pub struct SweepPlan {
     pub grace: Duration,
     /// Whether dead replicas' partitions are adopted.
     pub adopt: bool,
+    /// Most adopted partitions held at once (each holds a claim, and on
+    /// PostgreSQL a connection).
+    pub max_adopted: usize,
 }
 
 /// Sweeps this replica's partition, and the partitions it adopts, every
@@ -100,7 +103,7 @@ pub async fn partition_work(
             Err(e) => tracing::warn!("sweep of {own} failed (will retry): {e}"),
         }
         if plan.adopt {
-            adopt_dead(store, tasks, &own, &mut adopted, plan.grace).await;
+            adopt_dead(store, tasks, &own, &mut adopted, &plan).await;
         }
         sweep_adopted(tasks, &own.id, &mut adopted, plan.grace).await;
         holdings.set_adopted(&adopted);
@@ -114,17 +117,24 @@ pub async fn partition_work(
     Ok(())
 }
 
-/// Adopts the partitions of owners whose expired leases nobody sweeps.
+/// Adopts the partitions of owners whose expired leases nobody sweeps, up
+/// to [`SweepPlan::max_adopted`] held at once: however many replicas died,
+/// a replica holds a bounded number of claims (and connections); the rest
+/// are adopted as these are emptied and given back.
 async fn adopt_dead(
     store: &Store,
     tasks: &Tasks,
     own: &Partition,
     adopted: &mut Vec<Adopted>,
-    grace: Duration,
+    plan: &SweepPlan,
 ) {
     if matches!(store, Store::Disabled(_)) {
         return; // without claims, nothing tells a dead replica from a live one
     }
+    if adopted.len() >= plan.max_adopted {
+        return;
+    }
+    let grace = plan.grace;
     let mut except: Vec<&str> = vec![own.id.as_str()];
     except.extend(adopted.iter().map(|a| a.partition().id.as_str()));
     let owners = match tasks.owners_with_expired_leases(&except, grace).await {
@@ -135,6 +145,13 @@ async fn adopt_dead(
         }
     };
     for owner in owners {
+        if adopted.len() >= plan.max_adopted {
+            tracing::debug!(
+                "holding {} adopted partitions (ASYNCGATE_MAX_ADOPTED_PARTITIONS): more later",
+                adopted.len()
+            );
+            break;
+        }
         let Ok(id) = owner.parse::<InstanceId>() else {
             continue;
         };

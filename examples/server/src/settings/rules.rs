@@ -200,6 +200,12 @@ pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
     );
     in_range(
         checks,
+        "max_adopted_partitions",
+        u64::from(settings.max_adopted_partitions),
+        1..=64,
+    );
+    in_range(
+        checks,
         "shutdown_timeout_ms",
         settings.shutdown_timeout_ms,
         0..=300_000,
