@@ -110,6 +110,12 @@ impl TaskStore for SqliteTasks {
 // ---------------------------------------------------------------- SQLite
 
 const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS asyncgate_clock (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    boot_id   TEXT    NOT NULL,
+    offset_ms INTEGER NOT NULL,
+    last_ms   INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS asyncgate_partitions (
     instance_id TEXT PRIMARY KEY,
     epoch       INTEGER NOT NULL
@@ -153,6 +159,8 @@ CREATE TABLE IF NOT EXISTS asyncgate_requeues (
 struct SqliteFile {
     path: std::path::PathBuf,
     conn: Mutex<rusqlite::Connection>,
+    /// The store's time: lease expiry does not move with the wall clock.
+    clock: StoreClock,
 }
 
 impl std::fmt::Debug for SqliteFile {
@@ -163,12 +171,6 @@ impl std::fmt::Debug for SqliteFile {
 
 fn sqlite_error(e: &rusqlite::Error) -> TaskError {
     TaskError::Store(format!("sqlite: {e}"))
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn ms(d: Duration) -> i64 {
@@ -277,8 +279,17 @@ fn private_file(path: &Path) -> Result<(), TaskError> {
 
 impl SqliteFile {
     fn open(path: &Path, owner: &Partition) -> Result<SqliteFile, TaskError> {
+        SqliteFile::open_on(path, owner, Arc::new(ProcHost::default()))
+    }
+
+    /// Opens the store with the time `host` tells.
+    fn open_on(
+        path: &Path,
+        owner: &Partition,
+        host: Arc<dyn HostTime>,
+    ) -> Result<SqliteFile, TaskError> {
         private_file(path)?;
-        let conn = rusqlite::Connection::open(path).map_err(|e| {
+        let mut conn = rusqlite::Connection::open(path).map_err(|e| {
             TaskError::Store(format!(
                 "cannot open the task store {}: {e}",
                 path.display()
@@ -289,9 +300,11 @@ impl SqliteFile {
             .map_err(|e| sqlite_error(&e))?;
         create_schema(&conn)?;
         record_epoch(&conn, owner)?;
+        let clock = StoreClock::open(&mut conn, host)?;
         Ok(SqliteFile {
             path: path.to_owned(),
             conn: Mutex::new(conn),
+            clock,
         })
     }
 
@@ -366,7 +379,7 @@ impl SqliteFile {
             tx.execute("INSERT INTO asyncgate_lease_ids DEFAULT VALUES", [])
                 .map_err(|e| sqlite_error(&e))?;
             let lease_id = tx.last_insert_rowid();
-            let now = now_ms();
+            let now = self.clock.now_ms();
             let expires = now + ms(ttl);
             tx.execute(
                 "UPDATE asyncgate_tasks SET status = 'leased', lease_id = ?1, worker_id = ?2,
@@ -404,7 +417,7 @@ impl SqliteFile {
             let Some((expires, renewals, started)) = row else {
                 return Ok(Renewed::Refused("the lease is no longer held"));
             };
-            let now = now_ms();
+            let now = self.clock.now_ms();
             let end = started + ms(limits.max_lifetime);
             if let Some(refused) = renew_verdict(expires > now, renewals, now >= end, limits) {
                 return Ok(Renewed::Refused(refused));
@@ -426,7 +439,7 @@ impl SqliteFile {
                 .execute(
                     "UPDATE asyncgate_tasks SET status = 'completed'
                       WHERE lease_id = ?1 AND status = 'leased' AND lease_expires_ms > ?2",
-                    rusqlite::params![lease_id, now_ms()],
+                    rusqlite::params![lease_id, self.clock.now_ms()],
                 )
                 .map_err(|e| sqlite_error(&e))?;
             Ok(n == 1)
@@ -468,12 +481,13 @@ impl SqliteFile {
                 .map_err(|e| sqlite_error(&e))?;
             Self::fence(&tx, partition)?;
             let epoch = i64::try_from(partition.epoch).unwrap_or(i64::MAX);
-            let now = now_ms();
+            let now = self.clock.now_ms();
             tx.execute(
                 "INSERT INTO asyncgate_sweeps (instance_id, epoch, writer_pid, written_ms) VALUES (?1, ?2, ?3, ?4)",
                 rusqlite::params![partition.id.as_str(), epoch, std::process::id(), now],
             )
             .map_err(|e| sqlite_error(&e))?;
+            clock::record_last(&tx, now)?;
             let cutoff = now - ms(grace);
             tx.execute(
                 "INSERT INTO asyncgate_requeues (lease_id, task_id, partition, epoch, swept_by, lease_expired_ms, requeued_ms)
@@ -509,7 +523,9 @@ impl SqliteFile {
                 )
                 .map_err(|e| sqlite_error(&e))?;
             let owners = query
-                .query_map([now_ms() - ms(grace)], |row| row.get::<_, String>(0))
+                .query_map([self.clock.now_ms() - ms(grace)], |row| {
+                    row.get::<_, String>(0)
+                })
                 .map_err(|e| sqlite_error(&e))?
                 .collect::<Result<Vec<String>, _>>()
                 .map_err(|e| sqlite_error(&e))?;
@@ -531,5 +547,9 @@ impl SqliteFile {
         })
     }
 }
+mod clock;
+
+use clock::{HostTime, ProcHost, StoreClock};
+
 #[cfg(test)]
 mod tests;
