@@ -41,7 +41,7 @@ mod request;
 pub use api_error::ApiError;
 use api_error::json_body;
 pub use auth::Authorized;
-pub use request::{Field, Fields, JsonBody, LeaseIdKind, PathId, TaskIdKind};
+pub use request::{BodyLimits, Field, Fields, JsonBody, LeaseIdKind, PathId, TaskIdKind};
 
 /// The largest request body accepted (a task's payload, a lease request):
 /// larger ones get 413 before they are read.
@@ -72,7 +72,10 @@ pub fn router(
     tasks: tokio::sync::watch::Receiver<Option<Tasks>>,
     holdings: Arc<Holdings>,
 ) -> Router {
-    let body_timeout = Duration::from_millis(settings.http_body_timeout_ms);
+    let body_limits = request::BodyLimits {
+        deadline: Duration::from_millis(settings.http_body_timeout_ms),
+        min_rate: settings.http_body_min_rate,
+    };
     let res = settings.validated().resolution();
     let identity = json!({
         "instance_id": res.instance_id().as_str(),
@@ -122,7 +125,7 @@ pub fn router(
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(move |request, next| {
-            request::body_within(body_timeout, request, next)
+            request::body_within(body_limits, request, next)
         }))
         .with_state(Arc::new(state))
 }

@@ -418,6 +418,14 @@ pub struct Settings {
     #[gate(default = 10000)]
     pub http_body_timeout_ms: u64,
 
+    /// Bytes per second a request's body must average once its first second is over (0 to 1048576; 0: no minimum): a body trickled slower is answered 408 and its connection closed before the body timeout.
+    #[gate(default = 1024)]
+    pub http_body_min_rate: u64,
+
+    /// Milliseconds a response write may wait for the client to read (100 to 300000): a client that sends requests and never reads the answers loses its connection.
+    #[gate(default = 10000)]
+    pub http_write_timeout_ms: u64,
+
     /// Most HTTP connections served at once; more are closed at once (1 to 65536).
     #[gate(default = 1024)]
     pub http_max_connections: u32,

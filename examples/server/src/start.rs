@@ -189,6 +189,7 @@ async fn run_claimed(claimed: Claimed<Settings>, store: Store) -> Result<(), Sta
     };
     let limits = Limits {
         header_timeout: Duration::from_millis(claimed.http_header_timeout_ms),
+        write_timeout: Duration::from_millis(claimed.http_write_timeout_ms),
         max_connections: usize::try_from(claimed.http_max_connections).unwrap_or(usize::MAX),
         shutdown_timeout: Duration::from_millis(claimed.shutdown_timeout_ms),
     };

@@ -210,3 +210,137 @@ fn sigterm_with_a_half_sent_request_exits_within_the_shutdown_deadline() {
     );
     drop(stream);
 }
+
+#[test]
+fn a_body_slower_than_the_minimum_rate_gets_408_before_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("ASYNCGATE_API_KEY", API_KEY),
+        ("ASYNCGATE_HTTP_BODY_TIMEOUT_MS", "20000"),
+        ("ASYNCGATE_HTTP_BODY_MIN_RATE", "100"),
+    ];
+    let server = Server::start(dir.path(), &env);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    // No API key: the rate holds before authentication too.
+    stream
+        .write_all(b"POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    // Five bytes a second, steadily: the deadline alone would wait 20 s.
+    let mut writer = stream.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        for _ in 0..100 {
+            if writer.write_all(b" ").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let (answer, closed) = answer_then_close(&mut stream, Duration::from_secs(10));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("ASYNCGATE_HTTP_BODY_MIN_RATE"), "{answer}");
+    assert!(
+        closed.is_some() && started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    trickle.join().unwrap();
+}
+
+/// Sends pipelined requests on `stream` and never reads an answer, until
+/// the server stops reading too (its answers fill both sockets' buffers).
+fn pipeline_without_reading(stream: &TcpStream) {
+    let mut writer = stream.try_clone().unwrap();
+    writer
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let requests = "GET /v1/config HTTP/1.1\r\nHost: x\r\n\r\n".repeat(200);
+    let started = Instant::now();
+    while writer.write_all(requests.as_bytes()).is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server kept reading for a minute"
+        );
+    }
+}
+
+#[test]
+fn clients_that_never_read_their_answers_lose_their_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("ASYNCGATE_API_KEY", API_KEY),
+        ("ASYNCGATE_HTTP_WRITE_TIMEOUT_MS", "500"),
+        ("ASYNCGATE_HTTP_MAX_CONNECTIONS", "2"),
+    ];
+    let server = Server::start(dir.path(), &env);
+    let mut clients: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    std::thread::scope(|s| {
+        for client in &clients {
+            s.spawn(|| pipeline_without_reading(client));
+        }
+    });
+    // Each answer waits at most 500 ms for its reader: then the server
+    // closes the connection, with requests unread, so the close is a reset
+    // that the client's next write meets. (Reading here would let the
+    // server finish its answers: this client never reads.)
+    std::thread::sleep(Duration::from_millis(1500));
+    for client in &mut clients {
+        client
+            .set_write_timeout(Some(Duration::from_secs(1)))
+            .unwrap();
+        let kind = client
+            .write_all(&[b'x'; 64 * 1024])
+            .and_then(|()| client.write_all(&[b'x'; 64 * 1024]))
+            .expect_err("the connection is still open: its writes only wait")
+            .kind();
+        assert!(
+            matches!(
+                kind,
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            ),
+            "the connection is still open ({kind:?})"
+        );
+    }
+    drop(clients);
+    assert_eq!(get(server.addr, "/healthz", &[]).0, 200);
+}
+
+#[test]
+fn a_health_check_gets_through_when_slow_clients_hold_every_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("ASYNCGATE_API_KEY", API_KEY),
+        ("ASYNCGATE_HTTP_HEADER_TIMEOUT_MS", "20000"),
+        ("ASYNCGATE_HTTP_MAX_CONNECTIONS", "2"),
+    ];
+    let server = Server::start(dir.path(), &env);
+    // Two slow clients, half a request head each, hold both slots for 20 s.
+    let mut slow: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    for client in &mut slow {
+        client
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    // The reserve serves the check at once.
+    let started = Instant::now();
+    assert_eq!(get(server.addr, "/healthz", &[]).0, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // A slow client in the reserve is closed within its short lifetime.
+    let mut squatter = TcpStream::connect(server.addr).unwrap();
+    squatter.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    let closed = closed_within(&mut squatter, Duration::from_secs(10));
+    assert!(
+        closed.is_some_and(|t| t <= Duration::from_millis(2500)),
+        "{closed:?}"
+    );
+    drop(slow);
+}

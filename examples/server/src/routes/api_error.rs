@@ -25,6 +25,9 @@ pub enum ApiError {
     Conflict(&'static str),
     /// 408 and `Connection: close`: the body did not arrive in time.
     BodyTimeout(Duration),
+    /// 408 and `Connection: close`: the body arrived slower than the
+    /// minimum rate (bytes per second).
+    BodyTooSlow(u64),
     /// 413: the body is over [`MAX_BODY_BYTES`].
     TooLarge,
     /// 503: the task store is not open yet.
@@ -52,6 +55,14 @@ pub(crate) fn json_body(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
+/// `response` with `Connection: close`: the connection ends after it.
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 fn error(status: StatusCode, message: &str) -> Response {
     json_body(status, json!({ "error": message }).to_string())
 }
@@ -77,19 +88,19 @@ impl IntoResponse for ApiError {
                 "method not allowed on this route",
             ),
             ApiError::Conflict(reason) => error(StatusCode::CONFLICT, reason),
-            ApiError::BodyTimeout(deadline) => {
-                let mut response = error(
-                    StatusCode::REQUEST_TIMEOUT,
-                    &format!(
-                        "the body did not arrive within {} ms (ASYNCGATE_HTTP_BODY_TIMEOUT_MS)",
-                        deadline.as_millis()
-                    ),
-                );
-                response
-                    .headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                response
-            }
+            ApiError::BodyTimeout(deadline) => closing(error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "the body did not arrive within {} ms (ASYNCGATE_HTTP_BODY_TIMEOUT_MS)",
+                    deadline.as_millis()
+                ),
+            )),
+            ApiError::BodyTooSlow(rate) => closing(error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "the body arrived slower than {rate} bytes per second (ASYNCGATE_HTTP_BODY_MIN_RATE)"
+                ),
+            )),
             ApiError::TooLarge => error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("the body is larger than {} KiB", MAX_BODY_BYTES / 1024),

@@ -15,19 +15,65 @@ use serde::{Deserialize, Deserializer};
 use super::MAX_BODY_BYTES;
 use super::api_error::ApiError;
 
-/// Reads a request's body within `deadline` of its headers, before any
-/// handler: a client that stalls or trickles its body gets 408 and its
-/// connection is closed, instead of holding it (and a connection slot) for
-/// as long as it likes. A body over the limit is 413.
-pub(super) async fn body_within(deadline: Duration, request: Request, next: Next) -> Response {
+/// How a request's body must arrive.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimits {
+    /// The whole body, from the end of its headers.
+    pub deadline: Duration,
+    /// Bytes per second it must average once its first second is over
+    /// (0: no minimum).
+    pub min_rate: u64,
+}
+
+/// The first second of a body is not held to the minimum rate.
+const RATE_GRACE: Duration = Duration::from_secs(1);
+
+/// Reads a request's body within its limits, before any handler: a client
+/// that stalls its body, or trickles it slower than the minimum rate, gets
+/// 408 and its connection is closed, instead of holding it (and a
+/// connection slot) for as long as it likes. A body over
+/// [`MAX_BODY_BYTES`] is 413.
+pub(super) async fn body_within(limits: BodyLimits, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
-        Ok(Ok(bytes)) => {
+    match read_body(body, limits).await {
+        Ok(bytes) => {
             let request = Request::from_parts(parts, axum::body::Body::from(bytes));
             next.run(request).await
         }
-        Ok(Err(_)) => ApiError::TooLarge.into_response(),
-        Err(_) => ApiError::BodyTimeout(deadline).into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+/// The body's bytes, frame by frame, each checked against the limits.
+async fn read_body(
+    mut body: axum::body::Body,
+    limits: BodyLimits,
+) -> Result<axum::body::Bytes, ApiError> {
+    use http_body_util::BodyExt;
+    let started = tokio::time::Instant::now();
+    let mut bytes = Vec::new();
+    loop {
+        let frame = tokio::time::timeout_at(started + limits.deadline, body.frame())
+            .await
+            .map_err(|_| ApiError::BodyTimeout(limits.deadline))?;
+        let Some(frame) = frame else {
+            return Ok(bytes.into());
+        };
+        // A body that breaks off is as good as one that never arrives.
+        let frame = frame.map_err(|_| ApiError::BodyTimeout(limits.deadline))?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > MAX_BODY_BYTES {
+                return Err(ApiError::TooLarge);
+            }
+            bytes.extend_from_slice(&data);
+        }
+        let elapsed = started.elapsed();
+        if limits.min_rate > 0 && elapsed > RATE_GRACE {
+            let expected = u128::from(limits.min_rate) * elapsed.as_millis() / 1000;
+            if (bytes.len() as u128) < expected {
+                return Err(ApiError::BodyTooSlow(limits.min_rate));
+            }
+        }
     }
 }
 

@@ -194,6 +194,18 @@ pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
     );
     in_range(
         checks,
+        "http_body_min_rate",
+        settings.http_body_min_rate,
+        0..=1_048_576,
+    );
+    in_range(
+        checks,
+        "http_write_timeout_ms",
+        settings.http_write_timeout_ms,
+        100..=300_000,
+    );
+    in_range(
+        checks,
         "http_max_connections",
         u64::from(settings.http_max_connections),
         1..=65_536,
