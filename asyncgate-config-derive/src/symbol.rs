@@ -61,6 +61,10 @@ pub(crate) const PLATFORMS: &[(&str, &str)] = &[
     ("azure_container_apps", "AzureContainerApps"),
     ("railway", "Railway"),
     ("render", "Render"),
+    ("heroku", "Heroku"),
+    ("azure_app_service", "AzureAppService"),
+    ("cloud_foundry", "CloudFoundry"),
+    ("app_engine", "AppEngine"),
 ];
 
 /// "expected one of `a`, `b`" with an optional "did you mean" for `input`.

@@ -22,11 +22,24 @@ pub enum Platform {
     Railway,
     /// Render: `RENDER_INSTANCE_ID`.
     Render,
+    /// Heroku: `HEROKU_DYNO_ID` (with runtime dyno metadata), else `DYNO`
+    /// (`web.1`) with `HEROKU_APP_NAME` when set. `DYNO` names a slot, not
+    /// a dyno: two dynos share it while one replaces the other.
+    Heroku,
+    /// Azure App Service: `WEBSITE_INSTANCE_ID` when `WEBSITE_SITE_NAME`
+    /// shows an App Service app. One id per VM instance: the processes of
+    /// one instance share it.
+    AzureAppService,
+    /// Cloud Foundry: `CF_INSTANCE_GUID` (`CF_INSTANCE_INDEX` is not
+    /// unique: always 0 on Kf).
+    CloudFoundry,
+    /// Google App Engine (standard): `GAE_INSTANCE` when `GAE_ENV` is set.
+    AppEngine,
 }
 
 impl Platform {
     /// Every platform in detection priority order (the default `detect(...)` list).
-    pub const ALL: [Platform; 8] = [
+    pub const ALL: [Platform; 12] = [
         Platform::Fly,
         Platform::Kubernetes,
         Platform::Ecs,
@@ -35,10 +48,14 @@ impl Platform {
         Platform::AzureContainerApps,
         Platform::Railway,
         Platform::Render,
+        Platform::Heroku,
+        Platform::AzureAppService,
+        Platform::CloudFoundry,
+        Platform::AppEngine,
     ];
 
     /// Every environment variable detection reads, on any platform.
-    pub const ENV_VARS: [&'static str; 13] = [
+    pub const ENV_VARS: [&'static str; 21] = [
         "FLY_ALLOC_ID",
         "KUBERNETES_SERVICE_HOST",
         "POD_NAME",
@@ -52,6 +69,14 @@ impl Platform {
         "CONTAINER_APP_REPLICA_NAME",
         "RAILWAY_REPLICA_ID",
         "RENDER_INSTANCE_ID",
+        "HEROKU_DYNO_ID",
+        "DYNO",
+        "HEROKU_APP_NAME",
+        "WEBSITE_INSTANCE_ID",
+        "WEBSITE_SITE_NAME",
+        "CF_INSTANCE_GUID",
+        "GAE_INSTANCE",
+        "GAE_ENV",
     ];
 
     /// The snake_case key used in `detect(...)` and in JSON output.
@@ -65,6 +90,10 @@ impl Platform {
             Platform::AzureContainerApps => "azure_container_apps",
             Platform::Railway => "railway",
             Platform::Render => "render",
+            Platform::Heroku => "heroku",
+            Platform::AzureAppService => "azure_app_service",
+            Platform::CloudFoundry => "cloud_foundry",
+            Platform::AppEngine => "app_engine",
         }
     }
 
@@ -79,7 +108,25 @@ impl Platform {
             Platform::AzureContainerApps => "Azure Container Apps",
             Platform::Railway => "Railway",
             Platform::Render => "Render",
+            Platform::Heroku => "Heroku",
+            Platform::AzureAppService => "Azure App Service",
+            Platform::CloudFoundry => "Cloud Foundry",
+            Platform::AppEngine => "App Engine",
         }
+    }
+
+    /// Whether an id detected from `var` is unique among live replicas: the
+    /// platform gives each running replica its own. Not so for Heroku's
+    /// `DYNO` (a slot two dynos share while one replaces the other) and
+    /// Azure App Service's `WEBSITE_INSTANCE_ID` (one per VM instance,
+    /// shared by its processes, and by the old and new process of an
+    /// overlapped recycle): those ids are used, the instance claim refuses
+    /// the second holder, and validation says how to get a unique one.
+    pub fn unique_among_live_replicas(self, var: &str) -> bool {
+        !matches!(
+            (self, var),
+            (Platform::Heroku, "DYNO") | (Platform::AzureAppService, _)
+        )
     }
 
     /// The platform with this [`key`](Platform::key).

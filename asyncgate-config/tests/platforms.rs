@@ -278,6 +278,63 @@ const FIXTURES: &[Fixture] = &[
         platform: None,
     },
     Fixture {
+        name: "heroku dyno id (runtime dyno metadata)",
+        env: &[
+            ("DYNO", "web.1"),
+            ("HEROKU_APP_NAME", "orders"),
+            ("HEROKU_DYNO_ID", "1vac4117-c29f-4312-521e-ba4d8638c1ac"),
+        ],
+        production: true,
+        expect: Expect::Id("1vac4117-c29f-4312-521e-ba4d8638c1ac"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Heroku),
+    },
+    Fixture {
+        name: "heroku DYNO slot with the app name",
+        env: &[("DYNO", "web.1"), ("HEROKU_APP_NAME", "orders")],
+        production: true,
+        expect: Expect::Id("orders-web.1"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::Heroku),
+    },
+    Fixture {
+        name: "azure app service instance",
+        env: &[
+            ("WEBSITE_SITE_NAME", "orders-api"),
+            (
+                "WEBSITE_INSTANCE_ID",
+                "8f3c6a2e0b1d4c7e9a5f2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70",
+            ),
+        ],
+        production: true,
+        expect: Expect::Id("8f3c6a2e0b1d4c7e9a5f2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::AzureAppService),
+    },
+    Fixture {
+        name: "cloud foundry instance guid",
+        env: &[
+            ("CF_INSTANCE_GUID", "41653aa4-3a3a-486a-4431-ef258b39f042"),
+            ("CF_INSTANCE_INDEX", "0"),
+        ],
+        production: true,
+        expect: Expect::Id("41653aa4-3a3a-486a-4431-ef258b39f042"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::CloudFoundry),
+    },
+    Fixture {
+        name: "app engine standard instance",
+        env: &[
+            ("GAE_ENV", "standard"),
+            ("GAE_INSTANCE", "00c61b117c5f9a0d3d4e8f2e4d1c2b3a"),
+            ("GAE_SERVICE", "default"),
+        ],
+        production: true,
+        expect: Expect::Id("00c61b117c5f9a0d3d4e8f2e4d1c2b3a"),
+        origin: InstanceIdOrigin::Detected,
+        platform: Some(Platform::AppEngine),
+    },
+    Fixture {
         name: "empty platform variables count as unset",
         env: &[
             ("FLY_ALLOC_ID", ""),
@@ -446,5 +503,148 @@ fn statefulset_default_lookalike_is_trusted_with_a_warning() {
             .iter()
             .any(|w| w.contains("detected on Kubernetes") && w.contains("trusted")),
         "{warnings:?}"
+    );
+}
+
+/// What each platform sets (its documented variables, more than detection
+/// reads), for the matrix below.
+fn platform_env(platform: Platform) -> &'static [(&'static str, &'static str)] {
+    match platform {
+        Platform::Fly => &[
+            ("FLY_ALLOC_ID", "3d8d9163-7a1e-4a2b-9f1e-2fd2f8a3b6e3"),
+            ("FLY_APP_NAME", "orders"),
+            ("FLY_REGION", "ams"),
+            ("FLY_MACHINE_ID", "3d8d9163eab2e8"),
+        ],
+        Platform::Kubernetes => &[
+            K8S,
+            ("KUBERNETES_SERVICE_PORT", "443"),
+            ("HOSTNAME", "orders-7d9f8b6c5d-x2x9k"),
+        ],
+        Platform::Ecs => &[
+            (
+                "ECS_CONTAINER_METADATA_URI_V4",
+                "http://169.254.170.2/v4/ea32192c8553427eb0b77e7a1ce0fd43",
+            ),
+            ("AWS_REGION", "eu-west-1"),
+            ("HOSTNAME", "ip-10-0-1-17"),
+        ],
+        Platform::CloudRun => &[
+            ("K_SERVICE", "orders"),
+            ("K_REVISION", "orders-00042-xuz"),
+            ("K_CONFIGURATION", "orders"),
+            ("PORT", "8080"),
+        ],
+        Platform::Nomad => &[
+            ("NOMAD_ALLOC_ID", "5ca1ab1e-0000-4000-8000-000000000042"),
+            ("NOMAD_JOB_NAME", "orders"),
+        ],
+        Platform::AzureContainerApps => &[
+            ("CONTAINER_APP_REPLICA_NAME", "orders--rev1-5f7c9d8b6-abcde"),
+            ("CONTAINER_APP_NAME", "orders"),
+        ],
+        Platform::Railway => &[
+            ("RAILWAY_REPLICA_ID", "2b5c3d4e-1f2a-4b3c-9d8e-7f6a5b4c3d2e"),
+            ("RAILWAY_SERVICE_NAME", "orders"),
+        ],
+        Platform::Render => &[
+            ("RENDER_INSTANCE_ID", "srv-cabc123-5d6e7f8g9h-xyz12"),
+            ("RENDER_SERVICE_NAME", "orders"),
+            ("RENDER", "true"),
+        ],
+        Platform::Heroku => &[
+            ("DYNO", "web.1"),
+            ("PORT", "5000"),
+            ("HEROKU_APP_NAME", "orders"),
+            ("HEROKU_APP_ID", "9daa2797-e49b-4624-932f-ec3f9688e3da"),
+            ("HEROKU_DYNO_ID", "1vac4117-c29f-4312-521e-ba4d8638c1ac"),
+        ],
+        Platform::AzureAppService => &[
+            ("WEBSITE_SITE_NAME", "orders-api"),
+            ("WEBSITE_INSTANCE_ID", "8f3c6a2e0b1d4c7e9a5f2b3c4d5e6f70"),
+            ("WEBSITE_RESOURCE_GROUP", "orders-rg"),
+            ("WEBSITE_SKU", "Standard"),
+            ("COMPUTERNAME", "RD0003FF1A2B3C"),
+        ],
+        Platform::CloudFoundry => &[
+            ("CF_INSTANCE_GUID", "41653aa4-3a3a-486a-4431-ef258b39f042"),
+            ("CF_INSTANCE_INDEX", "0"),
+            ("CF_INSTANCE_IP", "10.0.16.4"),
+            ("CF_INSTANCE_PORT", "61013"),
+            ("INSTANCE_GUID", "41653aa4-3a3a-486a-4431-ef258b39f042"),
+            ("VCAP_APPLICATION", "{\"application_name\":\"orders\"}"),
+        ],
+        Platform::AppEngine => &[
+            ("GAE_ENV", "standard"),
+            ("GAE_INSTANCE", "00c61b117c5f9a0d3d4e8f2e4d1c2b3a"),
+            ("GAE_SERVICE", "default"),
+            ("GAE_VERSION", "20261204t101010"),
+            ("GOOGLE_CLOUD_PROJECT", "orders-prod"),
+            ("PORT", "8081"),
+        ],
+        _ => panic!("{platform:?} has no fixture: add one"),
+    }
+}
+
+/// Each platform's variables are detected as that platform and no other:
+/// every other probe finds nothing at all (not even "present, unusable").
+#[test]
+fn each_platforms_variables_detect_that_platform_and_no_other() {
+    for platform in Platform::ALL {
+        let env: std::collections::HashMap<String, String> = platform_env(platform)
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let detection = asyncgate_config::detect::detect(&Platform::ALL, &env, &mut || 4);
+        let found = detection.found.as_ref().map(|(p, _, _)| *p);
+        assert_eq!(found, Some(platform), "{platform:?}: {:?}", detection.trace);
+        for step in &detection.trace {
+            if step.platform != platform {
+                assert!(
+                    matches!(step.outcome, Outcome::Absent { .. }),
+                    "{platform:?}'s variables are seen by {}: {step}",
+                    step.platform.display_name()
+                );
+            }
+        }
+    }
+}
+
+/// Heroku's `DYNO` and Azure App Service's instance id are not unique
+/// among live replicas: the id is used, with a warning in production that
+/// says how to get a unique one; Heroku's dyno id is trusted.
+#[test]
+fn ids_a_platform_does_not_keep_unique_are_used_with_a_warning() {
+    let warned = |env: &[(&'static str, &'static str)]| -> Vec<String> {
+        loader::<Settings>(&with(&PROD, env))
+            .load()
+            .unwrap()
+            .validate()
+            .unwrap()
+            .warnings()
+            .iter()
+            .filter(|w| w.message().contains("does not keep it unique"))
+            .map(|w| format!("{} | {}", w.message(), w.remedy().unwrap_or("")))
+            .collect()
+    };
+    let slot = warned(&[("DYNO", "web.1"), ("HEROKU_APP_NAME", "orders")]);
+    assert_eq!(slot.len(), 1, "{slot:?}");
+    assert!(slot[0].contains("from DYNO on Heroku"), "{slot:?}");
+    assert!(slot[0].contains("runtime-dyno-metadata"), "{slot:?}");
+    let azure = warned(&[
+        ("WEBSITE_SITE_NAME", "orders-api"),
+        ("WEBSITE_INSTANCE_ID", "8f3c6a2e0b1d4c7e9a5f2b3c"),
+    ]);
+    assert_eq!(azure.len(), 1, "{azure:?}");
+    assert!(azure[0].contains("Azure App Service"), "{azure:?}");
+    // Unique per dyno, per instance: no warning.
+    assert!(warned(&[("DYNO", "web.1"), ("HEROKU_DYNO_ID", "1vac4117-c29f-4312")]).is_empty());
+    assert!(warned(&[("CF_INSTANCE_GUID", "41653aa4-3a3a-486a")]).is_empty());
+    assert!(
+        warned(&[
+            ("GAE_ENV", "standard"),
+            ("GAE_INSTANCE", "00c61b117c5f9a0d")
+        ])
+        .is_empty()
     );
 }

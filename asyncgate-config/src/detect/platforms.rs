@@ -145,6 +145,52 @@ fn probe_cloud_run(env: &dyn EnvLookup) -> Probe {
     }
 }
 
+/// `var`'s value, when `signal` (a variable only the platform sets) shows
+/// the platform: App Service's and App Engine's ids are read only then.
+fn signalled(
+    env: &dyn EnvLookup,
+    signal: &'static str,
+    var: &'static str,
+    vars: &'static [&'static str],
+) -> Probe {
+    if get(env, signal).is_none() {
+        return Probe::Absent(vars);
+    }
+    match simple(env, var, vars) {
+        Probe::Absent(_) => Probe::Unusable {
+            var: signal,
+            reason: "the platform is present, but its instance variable is not set",
+        },
+        found => found,
+    }
+}
+
+/// `HEROKU_DYNO_ID` (runtime dyno metadata), else `DYNO` prefixed with the
+/// app's name when `HEROKU_APP_NAME` is set.
+fn probe_heroku(env: &dyn EnvLookup) -> Probe {
+    const VARS: &[&str] = &["HEROKU_DYNO_ID", "DYNO"];
+    if let Some(found) = match simple(env, "HEROKU_DYNO_ID", VARS) {
+        Probe::Absent(_) => None,
+        other => Some(other),
+    } {
+        return found;
+    }
+    match get(env, "DYNO") {
+        None => Probe::Absent(VARS),
+        Some(EnvValue::NotUnicode) => Probe::Unusable {
+            var: "DYNO",
+            reason: "not valid UTF-8",
+        },
+        Some(EnvValue::Set(dyno)) => {
+            let raw = match get(env, "HEROKU_APP_NAME") {
+                Some(EnvValue::Set(app)) => format!("{}-{}", app.trim(), dyno.trim()),
+                _ => dyno.trim().to_owned(),
+            };
+            Probe::Found { var: "DYNO", raw }
+        }
+    }
+}
+
 pub(super) fn probe(platform: Platform, env: &dyn EnvLookup) -> Probe {
     match platform {
         Platform::Fly => simple(env, "FLY_ALLOC_ID", &["FLY_ALLOC_ID"]),
@@ -159,6 +205,15 @@ pub(super) fn probe(platform: Platform, env: &dyn EnvLookup) -> Probe {
         ),
         Platform::Railway => simple(env, "RAILWAY_REPLICA_ID", &["RAILWAY_REPLICA_ID"]),
         Platform::Render => simple(env, "RENDER_INSTANCE_ID", &["RENDER_INSTANCE_ID"]),
+        Platform::Heroku => probe_heroku(env),
+        Platform::AzureAppService => signalled(
+            env,
+            "WEBSITE_SITE_NAME",
+            "WEBSITE_INSTANCE_ID",
+            &["WEBSITE_SITE_NAME"],
+        ),
+        Platform::CloudFoundry => simple(env, "CF_INSTANCE_GUID", &["CF_INSTANCE_GUID"]),
+        Platform::AppEngine => signalled(env, "GAE_ENV", "GAE_INSTANCE", &["GAE_ENV"]),
     }
 }
 

@@ -42,8 +42,30 @@ pub(super) fn instance_id_rules(res: &Resolution, strict: bool, findings: &mut V
             None => finding,
         }
     };
+    // A detected id that the platform does not keep unique among live
+    // replicas: used (the instance claim refuses a second holder), with
+    // the way to a unique one.
+    let unique_detection = res
+        .platform_id
+        .as_ref()
+        .is_none_or(|p| p.platform.unique_among_live_replicas(p.var));
+    if res.origin == InstanceIdOrigin::Detected
+        && let Some(detected) = res.platform_id.as_ref().filter(|_| !unique_detection)
+    {
+        findings.push(attach(
+            Finding::warning(
+                field.name(),
+                format!(
+                    "instance_id='{id}' was detected from {} on {}, which does not keep it unique among live replicas: a second replica with the same id is refused by the instance claim until the first stops",
+                    detected.var,
+                    detected.platform.display_name()
+                ),
+            )
+            .with_remedy(not_unique_remedy(detected.platform, field.env())),
+        ));
+    }
     if let Some(prefix) = shared {
-        if res.origin == InstanceIdOrigin::Detected {
+        if res.origin == InstanceIdOrigin::Detected && unique_detection {
             let platform = res.platform.map_or("the platform", Platform::display_name);
             findings.push(attach(Finding::warning(
                 field.name(),
@@ -84,6 +106,18 @@ pub(super) fn instance_id_rules(res: &Resolution, strict: bool, findings: &mut V
             )
             .with_remedy(format!("set {} to a stable value unique to this replica", field.env())),
         ));
+    }
+}
+
+/// How to get an id unique among live replicas where detection gives none.
+fn not_unique_remedy(platform: Platform, env: &str) -> String {
+    match platform {
+        Platform::Heroku => format!(
+            "enable Heroku's runtime dyno metadata (`heroku labs:enable runtime-dyno-metadata`, then deploy) so that HEROKU_DYNO_ID names each dyno, or set {env} per dyno"
+        ),
+        _ => format!(
+            "run one process per instance, or set {env} to a value unique to each process (e.g. the instance id plus a random suffix)"
+        ),
     }
 }
 
