@@ -72,6 +72,7 @@ impl<T: GateConfig> Loader<T> {
                 platform: identity.platform,
                 trace: identity.trace,
                 platform_id: identity.platform_id,
+                detection_override: identity.detection_override,
                 settings,
             }),
             _ => None,

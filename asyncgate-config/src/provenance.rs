@@ -237,7 +237,29 @@ pub struct Resolution {
     pub(crate) platform: Option<Platform>,
     pub(crate) trace: Vec<TraceStep>,
     pub(crate) platform_id: Option<PlatformId>,
+    pub(crate) detection_override: Option<DetectionOverride>,
     pub(crate) settings: Vec<SettingRecord>,
+}
+
+/// An operator's override of detection, from `<PREFIX>_PLATFORM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DetectionOverride {
+    /// `<PREFIX>_PLATFORM=<key>`: only this platform's detection runs.
+    Forced(Platform),
+    /// `<PREFIX>_PLATFORM=none`: detection is off; the id is configured,
+    /// or the default (development) or the fallback.
+    Off,
+}
+
+impl DetectionOverride {
+    /// The value that sets it: the platform's key, or `none`.
+    pub fn key(self) -> &'static str {
+        match self {
+            DetectionOverride::Forced(platform) => platform.key(),
+            DetectionOverride::Off => "none",
+        }
+    }
 }
 
 impl Resolution {
@@ -301,6 +323,10 @@ impl Resolution {
     /// Every platform check, in order (empty when the id was configured).
     pub fn detection_trace(&self) -> &[TraceStep] {
         &self.trace
+    }
+    /// The operator's override of detection (`<PREFIX>_PLATFORM`), if set.
+    pub fn detection_override(&self) -> Option<DetectionOverride> {
+        self.detection_override
     }
     /// Every setting with its record, in declaration order.
     pub fn settings(&self) -> impl Iterator<Item = (&'static FieldSchema, &SettingRecord)> {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use asyncgate_config::provenance::{InstanceIdOrigin, Outcome};
+use asyncgate_config::provenance::{DetectionOverride, InstanceIdOrigin, Outcome};
 use asyncgate_config::{Platform, Severity};
 use common::{Mini, PROD, Settings, loader, with};
 
@@ -646,5 +646,129 @@ fn ids_a_platform_does_not_keep_unique_are_used_with_a_warning() {
             ("GAE_INSTANCE", "00c61b117c5f9a0d")
         ])
         .is_empty()
+    );
+}
+
+/// `ASYNCGATE_PLATFORM=<key>`: only that platform's detection runs, and
+/// `check` (text and JSON) says so.
+#[test]
+fn the_platform_variable_forces_one_platform() {
+    let env = with(
+        &PROD,
+        &[
+            ("FLY_ALLOC_ID", "fly-alloc-0042"),
+            K8S,
+            ("HOSTNAME", "orders-7d9f8b6c5d-x2x9k"),
+            ("ASYNCGATE_PLATFORM", "Kubernetes"),
+        ],
+    );
+    let validated = loader::<Settings>(&env).load().unwrap().validate().unwrap();
+    let res = validated.resolution();
+    assert_eq!(res.platform(), Some(Platform::Kubernetes));
+    assert_eq!(validated.instance_id.as_str(), "orders-7d9f8b6c5d-x2x9k");
+    assert_eq!(
+        res.detection_override(),
+        Some(DetectionOverride::Forced(Platform::Kubernetes))
+    );
+    let steps: Vec<Platform> = res.detection_trace().iter().map(|s| s.platform).collect();
+    assert_eq!(
+        steps,
+        [Platform::Kubernetes],
+        "Fly.io is not even looked at"
+    );
+    let report = validated.report();
+    let text = report.detailed().to_string();
+    assert!(
+        text.contains("ASYNCGATE_PLATFORM=kubernetes: only Kubernetes is detected"),
+        "{text}"
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["detection_override"], "kubernetes");
+    // The variable is ours: never reported as unknown.
+    assert!(
+        !validated
+            .warnings()
+            .iter()
+            .any(|w| w.message().contains("unknown variable")),
+        "{:?}",
+        validated.warnings()
+    );
+}
+
+/// `ASYNCGATE_PLATFORM=none`: no detection; production falls back.
+#[test]
+fn the_platform_variable_switches_detection_off() {
+    let env = with(
+        &PROD,
+        &[
+            ("FLY_ALLOC_ID", "fly-alloc-0042"),
+            ("ASYNCGATE_PLATFORM", "none"),
+        ],
+    );
+    let validated = loader::<Settings>(&env).load().unwrap().validate().unwrap();
+    let res = validated.resolution();
+    assert_eq!(res.instance_id_origin(), InstanceIdOrigin::Fallback);
+    assert_eq!(res.platform(), None);
+    assert!(res.detection_trace().is_empty());
+    assert_eq!(res.detection_override(), Some(DetectionOverride::Off));
+    let report = validated.report();
+    let text = report.detailed().to_string();
+    assert!(
+        text.contains("ASYNCGATE_PLATFORM=none: detection is off"),
+        "{text}"
+    );
+    assert_eq!(
+        serde_json::to_value(&report).unwrap()["detection_override"],
+        "none"
+    );
+    // A configured id still wins, and no platform id is compared with it.
+    let configured = with(&env, &[("ASYNCGATE_INSTANCE_ID", "orders-replica-7")]);
+    let loaded = loader::<Settings>(&configured).load().unwrap();
+    assert_eq!(loaded.instance_id.as_str(), "orders-replica-7");
+    assert_eq!(loaded.resolution().platform_id(), None);
+}
+
+#[test]
+fn an_unknown_platform_value_is_an_error_listing_the_keys() {
+    let env = with(&PROD, &[("ASYNCGATE_PLATFORM", "herok")]);
+    let report = loader::<Settings>(&env).load().unwrap_err();
+    let error = report
+        .errors()
+        .find(|e| e.env_var() == Some("ASYNCGATE_PLATFORM"))
+        .unwrap_or_else(|| panic!("{report}"));
+    let message = error.message();
+    assert!(
+        message.contains("ASYNCGATE_PLATFORM=`herok` is not a platform"),
+        "{message}"
+    );
+    assert!(message.contains("did you mean `heroku`?"), "{message}");
+    for platform in Platform::ALL {
+        assert!(
+            message.contains(&format!("`{}`", platform.key())),
+            "{message}"
+        );
+    }
+    assert!(message.contains("`none`"), "{message}");
+}
+
+#[test]
+fn a_forced_platform_that_finds_nothing_says_so() {
+    let env = with(&PROD, &[("ASYNCGATE_PLATFORM", "heroku")]);
+    let validated = loader::<Settings>(&env).load().unwrap().validate().unwrap();
+    assert_eq!(
+        validated.resolution().instance_id_origin(),
+        InstanceIdOrigin::Fallback
+    );
+    let warning = validated
+        .warnings()
+        .iter()
+        .find(|w| w.message().contains("forces Heroku detection"))
+        .unwrap_or_else(|| panic!("{:?}", validated.warnings()));
+    assert!(
+        warning
+            .message()
+            .contains("not detected (HEROKU_DYNO_ID, DYNO not set)"),
+        "{}",
+        warning.message()
     );
 }

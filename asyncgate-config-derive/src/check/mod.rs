@@ -520,14 +520,13 @@ fn check_roles(cx: &mut Ctxt, container: &Container<'_>) {
 
 /// Two settings must not read the same variable (including `NAME_FILE`).
 fn check_env_collisions(cx: &mut Ctxt, container: &Container<'_>, fields: &[FieldModel<'_>]) {
-    let config_file = format!(
-        "{}_CONFIG_FILE",
-        container
-            .attrs
-            .prefix
-            .as_ref()
-            .map_or_else(String::new, LitStr::value)
-    );
+    let prefix = container
+        .attrs
+        .prefix
+        .as_ref()
+        .map_or_else(String::new, LitStr::value);
+    let config_file = format!("{prefix}_CONFIG_FILE");
+    let platform = format!("{prefix}_PLATFORM");
     let mut seen: Vec<(String, &syn::Ident)> = Vec::new();
     for field in fields {
         let names = std::iter::once((field.env.clone(), false))
@@ -536,6 +535,8 @@ fn check_env_collisions(cx: &mut Ctxt, container: &Container<'_>, fields: &[Fiel
         for (var, is_alias) in names {
             if var == config_file {
                 cx.error_spanned_by(field.ident, format!("`{}` would read {var}, which names the config file; rename the field or set `env = \"...\"`", field.name));
+            } else if var == platform {
+                cx.error_spanned_by(field.ident, format!("`{}` would read {var}, which forces or switches off instance-id detection; rename the field or set `env = \"...\"`", field.name));
             } else if let Some((_, other)) = seen.iter().find(|(v, _)| *v == var) {
                 let message = if is_alias {
                     format!(

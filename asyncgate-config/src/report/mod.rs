@@ -188,7 +188,8 @@ impl fmt::Display for Finding {
 ///   },
 ///   "detection": [
 ///     {"platform": "fly", "matched": false, "var": null, "detail": "Fly.io: not detected (FLY_ALLOC_ID not set)"}
-///   ]
+///   ],
+///   "detection_override": null
 /// }
 /// ```
 ///
@@ -199,6 +200,8 @@ impl fmt::Display for Finding {
 /// finding's `setting` is the setting's dotted path (`database.pool.max`),
 /// a section's path for a finding of a section's `check` about the whole
 /// section, or `null` for one about the whole configuration.
+/// `detection_override` is the value of `<PREFIX>_PLATFORM` when it forces
+/// a platform (its key) or switches detection off (`none`), else `null`.
 /// `env`, `instance_id`, `instance_id_origin` and `platform` are `null`
 /// when they could not be resolved; `settings` and `detection` are then
 /// empty. Secrets show as `[redacted]`. Fields may be added; none will be

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::ser::{SerializeMap, SerializeStruct};
 
 use super::{Finding, Report, Severity};
-use crate::provenance::{Outcome, Resolution};
+use crate::provenance::{DetectionOverride, Outcome, Resolution};
 
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
@@ -156,8 +156,20 @@ fn settings_text(f: &mut fmt::Formatter<'_>, res: &Resolution) -> fmt::Result {
         }
         writeln!(f, "  {:width$}  {value}  [{source}]", field.env())?;
     }
-    if !res.detection_trace().is_empty() {
+    let overridden = res.detection_override();
+    if !res.detection_trace().is_empty() || overridden.is_some() {
         writeln!(f, "\nDetection:")?;
+        let var = res.schema().platform_env();
+        match overridden {
+            Some(DetectionOverride::Forced(platform)) => writeln!(
+                f,
+                "  {var}={}: only {} is detected",
+                platform.key(),
+                platform.display_name()
+            )?,
+            Some(DetectionOverride::Off) => writeln!(f, "  {var}=none: detection is off")?,
+            None => {}
+        }
         for step in res.detection_trace() {
             let mark = if step.matched() { "*" } else { "-" };
             writeln!(f, "  {mark} {step}")?;
@@ -169,7 +181,7 @@ fn settings_text(f: &mut fmt::Formatter<'_>, res: &Resolution) -> fmt::Result {
 impl serde::Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let res = self.resolution();
-        let mut out = serializer.serialize_struct("Report", 10)?;
+        let mut out = serializer.serialize_struct("Report", 11)?;
         out.serialize_field("ok", &self.is_ok())?;
         out.serialize_field("config", self.config)?;
         let name = res.map_or_else(
@@ -187,6 +199,11 @@ impl serde::Serialize for Report {
         out.serialize_field("findings", &Findings(&self.findings))?;
         out.serialize_field("settings", &Settings(res))?;
         out.serialize_field("detection", &Detection(res))?;
+        out.serialize_field(
+            "detection_override",
+            &res.and_then(Resolution::detection_override)
+                .map(DetectionOverride::key),
+        )?;
         out.end()
     }
 }

@@ -22,6 +22,8 @@ pub(super) struct Names {
     /// Bit `n` is set when some name of `outside_prefix` has `n` bytes
     /// (bit 127 for every name of 127 bytes or more).
     outside_lengths: u128,
+    /// `<PREFIX>_PLATFORM`, the operator's override of detection.
+    platform_env: &'static str,
 }
 
 /// The bit of [`Names::outside_lengths`] for a name of `len` bytes.
@@ -33,6 +35,9 @@ impl Schema {
     /// The indexes, built on first use.
     pub(super) fn names(&self) -> &Names {
         self.names.get_or_init(|| {
+            // Built once per schema and kept for the process.
+            let platform_env: &'static str =
+                Box::leak(format!("{}_PLATFORM", self.prefix).into_boxed_str());
             let mut known: Vec<&'static str> = self
                 .fields()
                 .iter()
@@ -41,7 +46,7 @@ impl Schema {
                         .chain(f.file_env)
                         .chain(f.aliases.iter().copied())
                 })
-                .chain(std::iter::once(self.config_file_env))
+                .chain([self.config_file_env, platform_env])
                 .collect();
             known.sort_unstable();
             let mut outside_prefix: Vec<&'static str> = Platform::ENV_VARS
@@ -68,6 +73,7 @@ impl Schema {
                 known: known.into(),
                 outside_prefix: outside_prefix.into(),
                 outside_lengths,
+                platform_env,
             }
         })
     }
@@ -110,5 +116,11 @@ impl Schema {
                 .outside_table
                 .find(name, |i| names.outside_prefix[i].as_bytes())
                 .is_some()
+    }
+
+    /// `<PREFIX>_PLATFORM`: a platform's key forces that platform's
+    /// detection, `none` switches detection off.
+    pub fn platform_env(&self) -> &'static str {
+        self.names().platform_env
     }
 }
