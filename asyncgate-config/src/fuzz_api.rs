@@ -17,7 +17,7 @@ pub mod __fuzz {
     /// Parses config-file text; returns every message.
     pub fn toml(text: &str) -> Vec<String> {
         let mut findings = Vec::new();
-        let _ = crate::load::toml_file::ConfigFile::parse(
+        let _ = crate::load::config_file::ConfigFile::parse(
             Path::new("c.toml"),
             "FUZZ_CONFIG_FILE",
             text,

@@ -8,10 +8,10 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::config_file::ConfigFile;
 use super::dotenv::DotEnv;
 use super::env_vars::{EnvLookup, EnvValue, EnvVars};
 use super::file::{BaseDir, SECRET_FILE_LIMIT, read_bounded};
-use super::toml_file::ConfigFile;
 use crate::provenance::Source;
 use crate::report::Finding;
 use crate::schema::FieldSchema;

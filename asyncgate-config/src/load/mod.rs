@@ -9,13 +9,13 @@
 //! layers and a resolver over them, is consumed by detection and
 //! then by the typestate transition that makes a [`Loaded`](crate::Loaded).
 
+pub(crate) mod config_file;
 pub(crate) mod dotenv;
 pub(crate) mod env_vars;
 pub(crate) mod fields;
 mod file;
 mod layers;
 mod service_links;
-pub(crate) mod toml_file;
 mod unknown;
 mod value;
 
@@ -39,8 +39,8 @@ pub(crate) use layers::{Layers, Raw};
 use dotenv::DotEnv;
 use env_vars::EnvVars;
 
+use config_file::ConfigFile;
 use file::BaseDir;
-use toml_file::ConfigFile;
 
 /// Reads the sources of a settings struct `T`.
 ///

@@ -1,10 +1,10 @@
 //! Unknown names: `<PREFIX>_*` variables and config-file keys that no
 //! setting reads draw a warning, with a suggestion when one is a likely typo.
 
+use super::config_file::ConfigFile;
 use super::dotenv::DotEnv;
 use super::env_vars::EnvVars;
 use super::service_links::{is_service_link, service_of};
-use super::toml_file::ConfigFile;
 use crate::report::Finding;
 use crate::schema::Schema;
 use crate::text::{printable_name, suggest_name};
