@@ -54,8 +54,8 @@ pub(super) fn table(text: &str) -> Result<toml::Table, String> {
 enum Frame {
     Mapping {
         table: toml::Table,
-        /// Every key given, null ones too (a null value leaves no entry).
-        keys: std::collections::HashSet<String>,
+        /// Keys given a null value (which leaves no entry in `table`).
+        nulls: Vec<String>,
         /// The key whose value comes next.
         key: Option<String>,
         anchor: usize,
@@ -113,7 +113,7 @@ impl Builder {
             }
             Event::MappingStart(anchor, _) => self.open(Frame::Mapping {
                 table: toml::Table::new(),
-                keys: std::collections::HashSet::new(),
+                nulls: Vec::new(),
                 key: None,
                 anchor,
                 nodes: 1,
@@ -191,7 +191,7 @@ impl Builder {
             }
             Some(Frame::Mapping {
                 table,
-                keys,
+                nulls,
                 key,
                 nodes: total,
                 ..
@@ -210,7 +210,7 @@ impl Builder {
                                 );
                             }
                         };
-                        if !keys.insert(name.clone()) {
+                        if table.contains_key(&name) || nulls.contains(&name) {
                             return Err(format!(
                                 "the key `{}` is given twice in one mapping",
                                 crate::text::printable_name(&name)
@@ -221,8 +221,11 @@ impl Builder {
                     }
                     Some(name) => {
                         // Null leaves the key unset.
-                        if let Some(value) = value {
-                            table.insert(name, value);
+                        match value {
+                            Some(value) => {
+                                table.insert(name, value);
+                            }
+                            None => nulls.push(name),
                         }
                         Ok(())
                     }
