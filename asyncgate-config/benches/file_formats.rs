@@ -8,6 +8,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
+#[expect(dead_code, reason = "the `config` crate's loader serves the other benches")]
 mod common;
 
 use common::Settings;
