@@ -8,7 +8,10 @@
 use std::hint::black_box;
 use std::path::Path;
 
-#[expect(dead_code, reason = "the `config` crate's loader serves the other benches")]
+#[expect(
+    dead_code,
+    reason = "the `config` crate's loader serves the other benches"
+)]
 mod common;
 
 use common::Settings;

@@ -26,6 +26,32 @@ pub mod __fuzz {
         findings.iter().map(ToString::to_string).collect()
     }
 
+    /// Parses config-file text as the format `name`'s extension names
+    /// (`c.toml`, `c.yaml`, `c.json`); returns every message.
+    pub fn config_file(name: &str, text: &str) -> Vec<String> {
+        let mut findings = Vec::new();
+        let _ = crate::load::config_file::ConfigFile::parse(
+            Path::new(name),
+            "FUZZ_CONFIG_FILE",
+            text,
+            &mut findings,
+        );
+        findings.iter().map(ToString::to_string).collect()
+    }
+
+    /// The table config-file text gives, as JSON text (`None` when it is
+    /// refused): for comparing formats.
+    pub fn config_table(name: &str, text: &str) -> Option<String> {
+        let mut findings = Vec::new();
+        crate::load::config_file::ConfigFile::parse(
+            Path::new(name),
+            "FUZZ_CONFIG_FILE",
+            text,
+            &mut findings,
+        )
+        .and_then(|file| serde_json::to_string(&file.table).ok())
+    }
+
     /// Masks the passwords in a value.
     pub fn mask(value: &str) -> String {
         crate::mask::mask_secrets(value).into_owned()

@@ -73,6 +73,46 @@ proptest! {
         prop_assert!(__fuzz::toml(&text).len() <= 1);
     }
 
+    /// yaml_file and json_file: any text, at most one error, naming the file.
+    #[cfg(feature = "yaml")]
+    #[test]
+    fn yaml_and_json_text_give_at_most_one_error_naming_the_file(
+        text in "(?s).{0,400}",
+        yamlish in r"([a-z]{1,3}: ?(&a |\*a|[0-9]{1,4}|~|no|\[|\]|\{|\}|'x'|\n  |- |---\n|, ){0,8}\n){0,8}",
+    ) {
+        for (name, text) in [("c.yaml", &text), ("c.yaml", &yamlish), ("c.json", &text)] {
+            let messages = __fuzz::config_file(name, text);
+            prop_assert!(messages.len() <= 1, "{:?}", messages);
+            prop_assert!(messages.iter().all(|m| m.contains(name)), "{:?}", messages);
+        }
+    }
+
+    /// The same settings written in TOML, YAML and JSON read as the same table.
+    #[cfg(feature = "yaml")]
+    #[test]
+    fn toml_yaml_and_json_of_the_same_settings_read_the_same(
+        settings in proptest::collection::btree_map(
+            "[a-z][a-z_]{0,8}",
+            prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<bool>().prop_map(|b| b.to_string()),
+                "[ -~]{0,12}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            ],
+            0..8,
+        )
+    ) {
+        let toml: String = settings.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+        let yaml: String = settings.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        let json = format!(
+            "{{{}}}",
+            settings.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect::<Vec<_>>().join(", ")
+        );
+        let from_toml = __fuzz::config_table("c.toml", &toml);
+        prop_assert!(from_toml.is_some(), "{}", toml);
+        prop_assert_eq!(&__fuzz::config_table("c.yaml", &yaml), &from_toml, "{}", yaml);
+        prop_assert_eq!(&__fuzz::config_table("c.json", &json), &from_toml, "{}", json);
+    }
+
     /// instance_id: the rules and normalisation agree.
     #[test]
     fn instance_id_rules_and_normalisation_agree(text in "(?s).{0,300}") {
