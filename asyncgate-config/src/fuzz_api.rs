@@ -4,6 +4,8 @@
 pub mod __fuzz {
     use std::path::Path;
 
+    use crate::load::config_file::ConfigFile;
+
     /// Parses `.env` text; returns the variables and every message.
     pub fn dotenv(text: &str) -> (Vec<(String, String)>, Vec<String>) {
         let mut findings = Vec::new();
@@ -14,42 +16,30 @@ pub mod __fuzz {
         )
     }
 
-    /// Parses config-file text; returns every message.
-    pub fn toml(text: &str) -> Vec<String> {
+    /// Parses config-file text as the format `name`'s extension names.
+    fn parse(name: &str, text: &str) -> (Option<ConfigFile>, Vec<String>) {
         let mut findings = Vec::new();
-        let _ = crate::load::config_file::ConfigFile::parse(
-            Path::new("c.toml"),
-            "FUZZ_CONFIG_FILE",
-            text,
-            &mut findings,
-        );
-        findings.iter().map(ToString::to_string).collect()
+        let file = ConfigFile::parse(Path::new(name), "FUZZ_CONFIG_FILE", text, &mut findings);
+        (file, findings.iter().map(ToString::to_string).collect())
+    }
+
+    /// Parses TOML config-file text; returns every message.
+    pub fn toml(text: &str) -> Vec<String> {
+        config_file("c.toml", text)
     }
 
     /// Parses config-file text as the format `name`'s extension names
     /// (`c.toml`, `c.yaml`, `c.json`); returns every message.
     pub fn config_file(name: &str, text: &str) -> Vec<String> {
-        let mut findings = Vec::new();
-        let _ = crate::load::config_file::ConfigFile::parse(
-            Path::new(name),
-            "FUZZ_CONFIG_FILE",
-            text,
-            &mut findings,
-        );
-        findings.iter().map(ToString::to_string).collect()
+        parse(name, text).1
     }
 
     /// The table config-file text gives, as JSON text (`None` when it is
     /// refused): for comparing formats.
     pub fn config_table(name: &str, text: &str) -> Option<String> {
-        let mut findings = Vec::new();
-        crate::load::config_file::ConfigFile::parse(
-            Path::new(name),
-            "FUZZ_CONFIG_FILE",
-            text,
-            &mut findings,
-        )
-        .and_then(|file| serde_json::to_string(&file.table).ok())
+        parse(name, text)
+            .0
+            .and_then(|file| serde_json::to_string(&file.table).ok())
     }
 
     /// Masks the passwords in a value.
