@@ -83,7 +83,8 @@ impl<'de> Visitor<'de> for NodeVisitor {
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
         i64::try_from(v)
             .map(|v| Node(Some(toml::Value::Integer(v))))
-            .map_err(|_| E::custom(format!("the number {v} is larger than {}", i64::MAX)))
+            // The value is not repeated: it may be a secret.
+            .map_err(|_| E::custom(format!("a number larger than {}", i64::MAX)))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {

@@ -271,22 +271,22 @@ fn plain(text: &str) -> Result<Option<toml::Value>, String> {
         _ => {
             let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
             if let Some(octal) = text.strip_prefix("0o") {
-                integer(i64::from_str_radix(octal, 8), text)?
+                integer(i64::from_str_radix(octal, 8))?
             } else if let Some(hex) = text.strip_prefix("0x") {
-                integer(i64::from_str_radix(hex, 16), text)?
+                integer(i64::from_str_radix(hex, 16))?
             } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
                 if digits.len() > 1 && digits.starts_with('0') {
-                    return Err(format!(
-                        "`{text}` has a leading zero: YAML 1.1 reads it as octal, YAML 1.2 as decimal; write `0o{}` for octal, `{}` for decimal, or quote it for a string",
-                        digits.trim_start_matches('0'),
-                        digits.trim_start_matches('0')
-                    ));
+                    // The value is not repeated: it may be a secret.
+                    return Err(
+                        "a number with a leading zero: YAML 1.1 reads it as octal, YAML 1.2 as decimal; write it with `0o` for octal, without the zeros for decimal, or quote it for a string"
+                            .to_owned(),
+                    );
                 }
-                integer(text.parse::<i64>(), text)?
+                integer(text.parse::<i64>())?
             } else if is_float(digits) {
                 text.parse::<f64>()
                     .map(toml::Value::Float)
-                    .map_err(|_| format!("`{text}` is not a number"))?
+                    .map_err(|_| "a number that does not parse".to_owned())?
             } else {
                 toml::Value::String(text.to_owned())
             }
@@ -294,17 +294,11 @@ fn plain(text: &str) -> Result<Option<toml::Value>, String> {
     }))
 }
 
-fn integer(
-    parsed: Result<i64, std::num::ParseIntError>,
-    text: &str,
-) -> Result<toml::Value, String> {
-    parsed.map(toml::Value::Integer).map_err(|_| {
-        format!(
-            "`{text}` is not an integer from {} to {}",
-            i64::MIN,
-            i64::MAX
-        )
-    })
+/// An integer; the error does not repeat the value (it may be a secret).
+fn integer(parsed: Result<i64, std::num::ParseIntError>) -> Result<toml::Value, String> {
+    parsed
+        .map(toml::Value::Integer)
+        .map_err(|_| format!("an integer outside {} to {}", i64::MIN, i64::MAX))
 }
 
 /// YAML 1.2's float form: `1.5`, `.5`, `1.`, `1e3`, `1.5E-3` (sign removed).
@@ -360,9 +354,10 @@ mod tests {
     fn yaml_traps_are_refused_with_their_place() {
         let octal = table("mode: 0755\n").unwrap_err();
         assert!(
-            octal.contains("leading zero") && octal.contains("0o755"),
+            octal.contains("leading zero") && octal.contains("`0o`"),
             "{octal}"
         );
+        assert!(!octal.contains("755"), "the value is not repeated: {octal}");
         assert!(octal.starts_with(" at line 1, column 7"), "{octal}");
         let twice = table("port: 1\nname: x\nport: 2\n").unwrap_err();
         let null_twice = table("port: ~\nport: 2\n").unwrap_err();
