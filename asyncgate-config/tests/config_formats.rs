@@ -165,3 +165,64 @@ fn bad_files_are_refused_with_the_file_and_the_place() {
         }
     }
 }
+
+/// Several files, in order: a later file wins per setting, each value's
+/// source names its file, and each file's unknown keys are reported.
+#[test]
+fn several_config_files_layer_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("config.yaml"),
+        "port: 1001\nratio: 0.25\nlog_level: debug\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("config.prod.json"),
+        r#"{"port": 2002, "prot": 1}"#,
+    )
+    .unwrap();
+    let source = |loaded: &asyncgate_config::Loaded<Settings>, name: &str| {
+        loaded
+            .resolution()
+            .settings()
+            .find(|(f, _)| f.name() == name)
+            .and_then(|(_, r)| r.source().cloned())
+    };
+    let check = |loaded: asyncgate_config::Loaded<Settings>| {
+        assert_eq!(loaded.port, 2002, "the later file wins");
+        assert_eq!(loaded.ratio, 0.25, "the earlier file still sets the rest");
+        let Some(Source::File { path, .. }) = source(&loaded, "port") else {
+            panic!()
+        };
+        assert!(path.ends_with("config.prod.json"));
+        let Some(Source::File { path, .. }) = source(&loaded, "ratio") else {
+            panic!()
+        };
+        assert!(path.ends_with("config.yaml"));
+        assert!(
+            loaded.warnings().iter().any(|w| w
+                .message()
+                .starts_with("unknown key `prot` in config file")
+                && w.message().contains("config.prod.json")),
+            "{:?}",
+            loaded.warnings()
+        );
+    };
+    // Through the variable: paths separated by commas.
+    let env = [("ASYNCGATE_CONFIG_FILE", "config.yaml, config.prod.json")];
+    check(loader_in::<Settings>(dir.path(), &env).load().unwrap());
+    // Through the loader.
+    check(
+        loader_in::<Settings>(dir.path(), &[])
+            .config_files(["config.yaml", "config.prod.json"])
+            .load()
+            .unwrap(),
+    );
+    // A missing file in the list is an error that names it.
+    let env = [("ASYNCGATE_CONFIG_FILE", "config.yaml,config.staging.yaml")];
+    let report = loader_in::<Settings>(dir.path(), &env).load().unwrap_err();
+    assert!(
+        report.to_string().contains("config.staging.yaml"),
+        "{report}"
+    );
+}

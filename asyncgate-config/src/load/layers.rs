@@ -1,6 +1,6 @@
 //! The layers a value can come from, and looking a setting up in them.
 //!
-//! Precedence, highest first: process environment, `.env`, TOML file,
+//! Precedence, highest first: process environment, `.env`, the config files (the last first),
 //! the attribute's default. Empty values count as unset. A secret may come
 //! from the file named by `NAME_FILE`.
 
@@ -29,7 +29,8 @@ pub(crate) struct Layers {
     pub(crate) overrides: Vec<(String, String, Option<Arc<str>>)>,
     pub(crate) env: EnvVars,
     pub(crate) dotenv: Option<DotEnv>,
-    pub(crate) file: Option<ConfigFile>,
+    /// The config files, in the order given: a later one wins per setting.
+    pub(crate) files: Vec<ConfigFile>,
     pub(crate) dir: BaseDir,
 }
 
@@ -65,15 +66,17 @@ impl Layers {
         {
             return Ok(Some(found));
         }
-        if let Some(file) = &self.file
-            && let Some(value) = file.get(field.name())
-            && !matches!(value, toml::Value::String(s) if s.trim().is_empty())
-        {
-            let source = Source::File {
-                path: file.path.clone(),
-                key: field.name(),
-            };
-            return Ok(Some((Raw::Toml(value), source)));
+        // The last file that sets it wins.
+        for file in self.files.iter().rev() {
+            if let Some(value) = file.get(field.name())
+                && !matches!(value, toml::Value::String(s) if s.trim().is_empty())
+            {
+                let source = Source::File {
+                    path: file.path.clone(),
+                    key: field.name(),
+                };
+                return Ok(Some((Raw::Toml(value), source)));
+            }
         }
         Ok(None)
     }

@@ -83,7 +83,7 @@ pub struct Loader<T> {
     /// `None`: read `.env` unless the environment is injected without a
     /// directory (a hermetic test).
     dotenv: Option<bool>,
-    config_file: Option<PathBuf>,
+    config_files: Option<Vec<PathBuf>>,
     hostname: Option<String>,
     random: Random,
     strict_instance_id: Option<bool>,
@@ -98,7 +98,7 @@ impl<T> fmt::Debug for Loader<T> {
             .field("injected_env", &self.env.is_some())
             .field("dir", &self.dir)
             .field("dotenv", &self.dotenv)
-            .field("config_file", &self.config_file)
+            .field("config_files", &self.config_files)
             .field("hostname", &self.hostname)
             .field("random", &self.random)
             .finish_non_exhaustive()
@@ -118,7 +118,7 @@ impl<T: GateConfig> Loader<T> {
             env: None,
             dir: None,
             dotenv: None,
-            config_file: None,
+            config_files: None,
             hostname: None,
             random: Random::default(),
             strict_instance_id: None,
@@ -157,9 +157,18 @@ impl<T: GateConfig> Loader<T> {
         self
     }
 
-    /// Reads this TOML file, whatever `<PREFIX>_CONFIG_FILE` says.
+    /// Reads this config file (TOML, YAML or JSON, by its extension),
+    /// whatever `<PREFIX>_CONFIG_FILE` says.
     pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.config_file = Some(path.into());
+        self.config_files = Some(vec![path.into()]);
+        self
+    }
+
+    /// Reads these config files in order, whatever `<PREFIX>_CONFIG_FILE`
+    /// says: a later file wins per setting (`config.yaml`, then
+    /// `config.prod.yaml`), and each value's source names its file.
+    pub fn config_files<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Self {
+        self.config_files = Some(paths.into_iter().map(Into::into).collect());
         self
     }
 
@@ -293,14 +302,16 @@ impl<T: GateConfig> Loader<T> {
         } else {
             None
         };
-        let file = config_file_path(
+        let files: Vec<ConfigFile> = config_file_paths(
             schema,
-            self.config_file,
+            self.config_files,
             &env,
             dotenv.as_ref(),
             &mut findings,
         )
-        .and_then(|(path, named_by)| ConfigFile::read(&dir.join(path), named_by, &mut findings));
+        .into_iter()
+        .filter_map(|(path, named_by)| ConfigFile::read(&dir.join(path), named_by, &mut findings))
+        .collect();
         for (path, _, origin) in &self.overrides {
             if schema.field(path).is_none() {
                 let hint =
@@ -321,21 +332,14 @@ impl<T: GateConfig> Loader<T> {
             }
         }
         let deny = self.deny_unknown.unwrap_or_else(|| schema.denies_unknown());
-        unknown::unknown_names(
-            schema,
-            &env,
-            dotenv.as_ref(),
-            file.as_ref(),
-            deny,
-            &mut findings,
-        );
+        unknown::unknown_names(schema, &env, dotenv.as_ref(), &files, deny, &mut findings);
 
         Read {
             layers: Layers {
                 overrides: self.overrides,
                 env,
                 dotenv,
-                file,
+                files,
                 dir,
             },
             findings,
@@ -347,16 +351,18 @@ impl<T: GateConfig> Loader<T> {
 }
 
 /// The config file to read and what named it: the loader, else
-/// `<PREFIX>_CONFIG_FILE` from the environment or `.env`.
-fn config_file_path(
+/// The config files, in order: the loader's, else `<PREFIX>_CONFIG_FILE`
+/// from the environment or `.env`, a comma-separated list of paths (empty
+/// entries skipped).
+fn config_file_paths(
     schema: &'static Schema,
-    injected: Option<PathBuf>,
+    injected: Option<Vec<PathBuf>>,
     env: &EnvVars,
     dotenv: Option<&DotEnv>,
     findings: &mut Vec<Finding>,
-) -> Option<(PathBuf, &'static str)> {
-    if let Some(path) = injected {
-        return Some((path, "the loader"));
+) -> Vec<(PathBuf, &'static str)> {
+    if let Some(paths) = injected {
+        return paths.into_iter().map(|p| (p, "the loader")).collect();
     }
     let var = schema.config_file_env();
     if env.lookup(var) == Some(EnvValue::NotUnicode) {
@@ -364,15 +370,21 @@ fn config_file_path(
             Finding::error("", format!("{var} is set but its value is not valid UTF-8"))
                 .with_env_var(var)
                 .with_remedy(format!(
-                    "set {var} to the path of a TOML file, in UTF-8, or unset it"
+                    "set {var} to the path of a config file (or several, separated by commas), in UTF-8, or unset it"
                 )),
         );
-        return None;
+        return Vec::new();
     }
     env.vars_get(var)
         .or_else(|| dotenv.and_then(|d| d.vars.get(var)).map(String::as_str))
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| (PathBuf::from(p.trim()), var))
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| (PathBuf::from(p), var))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// What the load stage hands on: the layers, the findings of reading them,

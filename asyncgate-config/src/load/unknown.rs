@@ -21,7 +21,7 @@ pub(crate) fn unknown_names(
     schema: &'static Schema,
     env: &EnvVars,
     dotenv: Option<&DotEnv>,
-    file: Option<&ConfigFile>,
+    files: &[ConfigFile],
     deny: bool,
     findings: &mut Vec<Finding>,
 ) {
@@ -36,7 +36,7 @@ pub(crate) fn unknown_names(
     if let Some(dotenv) = dotenv {
         unknown_in_dotenv(&mut out, dotenv);
     }
-    if let Some(file) = file {
+    for file in files {
         unknown_in_file(&mut out, file);
     }
     out.finish();
