@@ -156,6 +156,10 @@ pub enum EnvFormat {
     Markdown,
     /// A commented TOML config file.
     Toml,
+    /// A commented YAML config file.
+    Yaml,
+    /// An example JSON config file.
+    Json,
 }
 
 /// What a command runs with: the service's [`Loader`] and, for `claims`,
@@ -302,6 +306,8 @@ fn env<S: GateConfig>(format: EnvFormat, out: &mut dyn Write) -> Outcome {
         EnvFormat::Dotenv => schema.env_example(),
         EnvFormat::Markdown => schema.markdown(),
         EnvFormat::Toml => schema.toml_template(),
+        EnvFormat::Yaml => schema.yaml_template(),
+        EnvFormat::Json => schema.json_example(),
     };
     written_or(out.write_all(text.as_bytes()), Outcome::Success)
 }

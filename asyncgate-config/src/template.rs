@@ -1,6 +1,7 @@
 //! Templates generated from a [`Schema`]: a commented `.env.example`, a
-//! Markdown table for a README, a commented TOML config file, and a plain
-//! table for terminals. Like the schema, they need no loaded values.
+//! Markdown table for a README, a commented config file in TOML and in
+//! YAML, an example JSON config file, and a plain table for terminals.
+//! Like the schema, they need no loaded values.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -199,15 +200,7 @@ impl Schema {
             self.config_file_env()
         );
         // Top-level keys come before any table; then one table per section.
-        let table_of = |f: &FieldSchema| f.name().rsplit_once('.').map_or("", |(table, _)| table);
-        let mut tables: Vec<&str> = Vec::new();
-        for f in self.fields() {
-            if !tables.contains(&table_of(f)) {
-                tables.push(table_of(f));
-            }
-        }
-        tables.sort_by_key(|t| !t.is_empty());
-        for table in tables {
+        for table in self.tables_in_tree_order() {
             if !table.is_empty() {
                 let _ = writeln!(out, "\n[{table}]");
             }
@@ -216,6 +209,113 @@ impl Schema {
             }
         }
         out
+    }
+
+    /// A YAML config file: every setting commented out at its default
+    /// (`#key: value`, indented under its section's `#section:`), with the
+    /// same comments as [`toml_template`](Schema::toml_template). With the
+    /// `#` before every key removed, it is a valid YAML file that loads as
+    /// written (`""` leaves a setting unset). Secrets and the instance id
+    /// are comments only, as in the TOML template.
+    ///
+    /// ```
+    /// # use asyncgate_config::{Environment, GateConfig, InstanceId};
+    /// # #[derive(GateConfig)]
+    /// # #[gate(prefix = "APP")]
+    /// # struct Settings {
+    /// #     #[gate(environment, default = "development")]
+    /// #     env: Environment,
+    /// #     #[gate(instance_id, default = "app-1")]
+    /// #     instance_id: InstanceId,
+    ///     /// Port to listen on.
+    ///     #[gate(default = 8080)]
+    ///     port: u16,
+    /// # }
+    /// let yaml = Settings::schema().yaml_template();
+    /// assert!(yaml.contains("# Port to listen on.\n# type: u16; default: 8080; env: APP_PORT\n#port: 8080\n"));
+    /// ```
+    pub fn yaml_template(&self) -> String {
+        let mut out = format!(
+            "# Config file for `{}`: every setting, commented out at its default.\n# Point {} at this file (a .yaml file needs the `yaml` feature); environment variables override it.\n# Uncommented (the `#` before a key removed), each line is valid as written; \"\" leaves a setting unset.\n",
+            self.name(),
+            self.config_file_env()
+        );
+        let mut opened: Vec<String> = Vec::new();
+        for table in self.tables_in_tree_order() {
+            let segments: Vec<&str> = table.split('.').filter(|s| !s.is_empty()).collect();
+            for depth in 0..segments.len() {
+                let path = segments[..=depth].join(".");
+                if !opened.contains(&path) {
+                    let _ = writeln!(out, "\n{}#{}:", "  ".repeat(depth), segments[depth]);
+                    opened.push(path);
+                }
+            }
+            let indent = "  ".repeat(segments.len());
+            for f in self.fields().iter().filter(|f| table_of(f) == table) {
+                comment_header(&mut out, f, &format!("{}; env: {}", facts(f), f.env()));
+                if is_instance_id(f) {
+                    per_replica_note(&mut out, f);
+                } else if f.is_secret() {
+                    secret_note(&mut out, f);
+                } else {
+                    let key = f.name().rsplit('.').next().unwrap_or_default();
+                    let _ = writeln!(out, "{indent}#{key}: {}", literal_json(f));
+                }
+            }
+        }
+        out
+    }
+
+    /// An example JSON config file: every setting at its default (`""`, an
+    /// empty list or object where it has none, which leave it unset),
+    /// sections as objects. JSON has no comments: secrets and the instance
+    /// id are left out (set them per replica, in the environment), and
+    /// [`yaml_template`](Schema::yaml_template) or
+    /// [`toml_template`](Schema::toml_template) explain each setting. It
+    /// loads as written.
+    pub fn json_example(&self) -> String {
+        let mut root = serde_json::Map::new();
+        for f in self
+            .fields()
+            .iter()
+            .filter(|f| !is_instance_id(f) && !f.is_secret())
+        {
+            let mut table = &mut root;
+            let mut segments = f.name().split('.').peekable();
+            while let Some(segment) = segments.next() {
+                if segments.peek().is_none() {
+                    table.insert(segment.to_owned(), literal_json(f));
+                    break;
+                }
+                let entry = table
+                    .entry(segment.to_owned())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                let serde_json::Value::Object(next) = entry else {
+                    break;
+                };
+                table = next;
+            }
+        }
+        let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(root))
+            .unwrap_or_else(|_| "{}".to_owned());
+        text.push('\n');
+        text
+    }
+
+    /// The config file's tables (`""` for the top level first), in the
+    /// order the settings declare them, each after its parent: the order
+    /// the TOML and YAML templates write them in.
+    fn tables_in_tree_order(&self) -> Vec<&'static str> {
+        let mut tables: Vec<&'static str> = Vec::new();
+        for f in self.fields() {
+            if !tables.contains(&table_of(f)) {
+                tables.push(table_of(f));
+            }
+        }
+        // Sections are flattened depth first, so in the order of first use a
+        // section's own sections already follow it; the top level goes first.
+        tables.sort_by_key(|t| !t.is_empty());
+        tables
     }
 
     /// A plain-text table of every setting, for terminals.
@@ -271,6 +371,11 @@ impl Schema {
     }
 }
 
+/// The table a setting belongs to in a config file (`""`: the top level).
+fn table_of(f: &FieldSchema) -> &'static str {
+    f.name().rsplit_once('.').map_or("", |(table, _)| table)
+}
+
 /// One setting of the TOML template: its comment and its commented line.
 fn toml_entry(out: &mut String, f: &FieldSchema) {
     comment_header(out, f, &format!("{}; env: {}", facts(f), f.env()));
@@ -280,19 +385,39 @@ fn toml_entry(out: &mut String, f: &FieldSchema) {
         return;
     }
     if f.is_secret() {
-        let _ = writeln!(
-            out,
-            "# (a secret: set {} or {} rather than writing it here)",
-            f.env(),
-            f.file_env().unwrap_or_default()
-        );
+        secret_note(out, f);
         return;
     }
-    let value = match shown_default(f) {
+    let _ = writeln!(out, "#{key} = {}", literal(f));
+}
+
+/// Where a secret is set instead of in a config file.
+fn secret_note(out: &mut String, f: &FieldSchema) {
+    let _ = writeln!(
+        out,
+        "# (a secret: set {} or {} rather than writing it here)",
+        f.env(),
+        f.file_env().unwrap_or_default()
+    );
+}
+
+/// A setting's value in a config file, as TOML: its default, or the
+/// literal that leaves it unset.
+fn literal(f: &FieldSchema) -> String {
+    match shown_default(f) {
         Some(default) => toml_literal(f, &default),
         None => unset_literal(f),
-    };
-    let _ = writeln!(out, "#{key} = {value}");
+    }
+}
+
+/// The same value as JSON, which is also valid YAML (flow style).
+fn literal_json(f: &FieldSchema) -> serde_json::Value {
+    format!("v = {}", literal(f))
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut table| table.remove("v"))
+        .and_then(|value| serde_json::to_value(value).ok())
+        .unwrap_or_else(|| serde_json::Value::String(String::new()))
 }
 
 /// What the template writes for a setting without a default: an empty

@@ -65,6 +65,8 @@ fn env_prints_every_format_from_the_schema() {
         (EnvFormat::Dotenv, schema.env_example()),
         (EnvFormat::Markdown, schema.markdown()),
         (EnvFormat::Toml, schema.toml_template()),
+        (EnvFormat::Yaml, schema.yaml_template()),
+        (EnvFormat::Json, schema.json_example()),
     ] {
         let (code, text) = run(&GateCommand::Env { format }, &[]);
         assert_eq!((code, &text), (0, &expected), "{format:?}");
@@ -157,7 +159,7 @@ fn flattens_into_a_services_subcommands() {
         Cli::try_parse_from(["svc", "start"]).unwrap().command,
         Command::Start
     ));
-    let err = Cli::try_parse_from(["svc", "env", "--format", "yaml"])
+    let err = Cli::try_parse_from(["svc", "env", "--format", "ini"])
         .err()
         .unwrap();
     assert_eq!(err.exit_code(), 2);

@@ -224,3 +224,82 @@ fn no_template_shows_a_password_in_a_default() {
         "postgres://app:Default,Pw1@db:5432/app"
     );
 }
+
+/// The YAML template with the `#` before every key removed (wherever its
+/// indentation puts it); documentation lines (`# ...`) stay comments.
+#[cfg(feature = "yaml")]
+fn uncommented_yaml(template: &str) -> String {
+    template
+        .lines()
+        .map(|line| {
+            let indent = line.len() - line.trim_start().len();
+            match line[indent..].strip_prefix('#') {
+                Some(rest) if !rest.starts_with([' ', '#']) && !rest.is_empty() => {
+                    format!("{}{rest}", &line[..indent])
+                }
+                _ => line.to_owned(),
+            }
+        })
+        .map(|line| line + "\n")
+        .collect()
+}
+
+/// Loads `text` as the config file `name` of `Every`; no warning allowed.
+#[cfg(feature = "yaml")]
+fn loads_without_a_warning(name: &str, text: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let loaded = Every::loader()
+        .env([("EVERY_ENV", "dev")])
+        .config_file(&path)
+        .load()
+        .unwrap_or_else(|report| panic!("{report}\n---\n{text}"));
+    assert!(
+        loaded.warnings().is_empty(),
+        "{:?}\n---\n{text}",
+        loaded.warnings()
+    );
+    assert_eq!(loaded.name, "orders");
+    assert_eq!(loaded.ports, [80, 443]);
+    assert_eq!(loaded.http.port, 8080);
+    assert_eq!(loaded.labels["tier"], "gold");
+    assert!(loaded.url.is_none() && loaded.hosts.is_empty());
+    let validated = loaded.validate().unwrap();
+    assert!(
+        validated.warnings().is_empty(),
+        "{:?}",
+        validated.warnings()
+    );
+}
+
+#[cfg(feature = "yaml")]
+#[test]
+fn the_yaml_template_uncommented_loads_without_a_warning() {
+    let template = Every::schema().yaml_template();
+    assert!(
+        template.starts_with("# Config file for `Every`"),
+        "{template}"
+    );
+    assert!(template.contains("\n#http:\n"), "{template}");
+    assert!(template.contains("\n  #port: 8080\n"), "{template}");
+    assert!(
+        template.contains("#labels: {\"team\":\"ledger\",\"tier\":\"gold\"}\n"),
+        "{template}"
+    );
+    assert!(
+        template.contains("(a secret: set EVERY_API_KEY"),
+        "{template}"
+    );
+    loads_without_a_warning("every.yaml", &uncommented_yaml(&template));
+}
+
+#[cfg(feature = "yaml")]
+#[test]
+fn the_json_example_loads_as_written() {
+    let example = Every::schema().json_example();
+    let json: serde_json::Value = serde_json::from_str(&example).unwrap();
+    assert_eq!(json["http"]["port"], 8080);
+    assert!(json.get("api_key").is_none() && json.get("instance_id").is_none());
+    loads_without_a_warning("every.json", &example);
+}

@@ -3,7 +3,7 @@
 //! - `asyncgate start`: load, validate, claim and serve; an invalid
 //!   configuration exits 78 (EX_CONFIG) before the port is bound.
 //! - `asyncgate check [--format text|json]`, `asyncgate env [--format
-//!   table|dotenv|markdown|toml]` and `asyncgate claims`: the library's
+//!   table|dotenv|markdown|toml|yaml|json]` and `asyncgate claims`: the library's
 //!   operator commands (`asyncgate_config::cli::GateCommand`).
 //!
 //! Exit codes: 0 ok, 1 failure, 2 usage, 69 claim lost while serving,
