@@ -256,6 +256,8 @@ Options:
           - dotenv:   A commented .env.example file
           - markdown: A Markdown table for a README
           - toml:     A commented TOML config file
+          - yaml:     A commented YAML config file
+          - json:     An example JSON config file
           \n          [default: table]
 
   -h, --help
