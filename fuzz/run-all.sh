@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-600}
 status=0
-for target in env_values dotenv toml_file instance_id detect mask; do
+for target in env_values dotenv toml_file yaml_file json_file instance_id detect mask; do
   log=$(mktemp)
   dict=()
   [ -f "$target.dict" ] && dict=(-dict="$target.dict")
