@@ -16,6 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 VARIANTS = {
     "asyncgate-config (default features)": f'asyncgate-config = {{ path = "{ROOT / "asyncgate-config"}" }}',
+    "asyncgate-config (yaml)": f'asyncgate-config = {{ path = "{ROOT / "asyncgate-config"}", features = ["yaml"] }}',
     "asyncgate-config (claims + postgres)": f'asyncgate-config = {{ path = "{ROOT / "asyncgate-config"}", features = ["postgres"] }}',
     "figment (env, toml)": 'figment = { version = "0.10", features = ["env", "toml"] }',
 }
