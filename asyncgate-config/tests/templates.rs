@@ -74,36 +74,31 @@ pub struct Every {
     pub http: Http,
 }
 
-/// The template with every setting line (`#key = value`) uncommented;
+/// The template with the `#` before every setting removed (`#key = value`
+/// in TOML, `#key: value` wherever YAML's indentation puts it);
 /// documentation lines (`# ...`) stay comments.
 fn uncommented(template: &str) -> String {
     template
         .lines()
-        .map(|line| match line.strip_prefix('#') {
-            Some(rest) if !rest.starts_with([' ', '#']) && !rest.is_empty() => rest.to_owned(),
-            _ => line.to_owned(),
+        .map(|line| {
+            let indent = line.len() - line.trim_start().len();
+            match line[indent..].strip_prefix('#') {
+                Some(rest) if !rest.starts_with([' ', '#']) && !rest.is_empty() => {
+                    format!("{}{rest}", &line[..indent])
+                }
+                _ => line.to_owned(),
+            }
         })
         .map(|line| line + "\n")
         .collect()
 }
 
-#[test]
-fn the_toml_template_uncommented_loads_without_a_warning() {
-    let template = Every::schema().toml_template();
-    let text = uncommented(&template);
-    assert!(text.contains("\nurl = \"\"\n"), "{text}");
-    assert!(text.contains("\nhosts = []\n"), "{text}");
-    assert!(
-        text.contains("\nlabels = { team = \"ledger\", tier = \"gold\" }\n"),
-        "{text}"
-    );
-    assert!(text.contains("\nweights = {}\n"), "{text}");
-    assert!(text.contains("\ntags = [\"x\", \"y,z\"]\n"), "{text}");
-    assert!(text.contains("\nports = [80, 443]\n"), "{text}");
-    assert!(text.contains("\n[http]\n"), "{text}");
+/// Loads `text` as the config file `name` of `Every` and validates it;
+/// neither step may warn.
+fn loads_without_a_warning(name: &str, text: &str) -> asyncgate_config::Validated<Every> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("every.toml");
-    std::fs::write(&path, &text).unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
     let loaded = Every::loader()
         .env([("EVERY_ENV", "dev")])
         .config_file(&path)
@@ -120,6 +115,24 @@ fn the_toml_template_uncommented_loads_without_a_warning() {
         "{:?}",
         validated.warnings()
     );
+    validated
+}
+
+#[test]
+fn the_toml_template_uncommented_loads_without_a_warning() {
+    let template = Every::schema().toml_template();
+    let text = uncommented(&template);
+    assert!(text.contains("\nurl = \"\"\n"), "{text}");
+    assert!(text.contains("\nhosts = []\n"), "{text}");
+    assert!(
+        text.contains("\nlabels = { team = \"ledger\", tier = \"gold\" }\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nweights = {}\n"), "{text}");
+    assert!(text.contains("\ntags = [\"x\", \"y,z\"]\n"), "{text}");
+    assert!(text.contains("\nports = [80, 443]\n"), "{text}");
+    assert!(text.contains("\n[http]\n"), "{text}");
+    let validated = loads_without_a_warning("every.toml", &text);
     // Every setting came from the file, at its default's value.
     assert_eq!(
         validated.labels.get("team").map(String::as_str),
@@ -225,52 +238,15 @@ fn no_template_shows_a_password_in_a_default() {
     );
 }
 
-/// The YAML template with the `#` before every key removed (wherever its
-/// indentation puts it); documentation lines (`# ...`) stay comments.
+/// What the YAML and JSON files of `Every` load as written.
 #[cfg(feature = "yaml")]
-fn uncommented_yaml(template: &str) -> String {
-    template
-        .lines()
-        .map(|line| {
-            let indent = line.len() - line.trim_start().len();
-            match line[indent..].strip_prefix('#') {
-                Some(rest) if !rest.starts_with([' ', '#']) && !rest.is_empty() => {
-                    format!("{}{rest}", &line[..indent])
-                }
-                _ => line.to_owned(),
-            }
-        })
-        .map(|line| line + "\n")
-        .collect()
-}
-
-/// Loads `text` as the config file `name` of `Every`; no warning allowed.
-#[cfg(feature = "yaml")]
-fn loads_without_a_warning(name: &str, text: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, text).unwrap();
-    let loaded = Every::loader()
-        .env([("EVERY_ENV", "dev")])
-        .config_file(&path)
-        .load()
-        .unwrap_or_else(|report| panic!("{report}\n---\n{text}"));
-    assert!(
-        loaded.warnings().is_empty(),
-        "{:?}\n---\n{text}",
-        loaded.warnings()
-    );
-    assert_eq!(loaded.name, "orders");
-    assert_eq!(loaded.ports, [80, 443]);
-    assert_eq!(loaded.http.port, 8080);
-    assert_eq!(loaded.labels["tier"], "gold");
-    assert!(loaded.url.is_none() && loaded.hosts.is_empty());
-    let validated = loaded.validate().unwrap();
-    assert!(
-        validated.warnings().is_empty(),
-        "{:?}",
-        validated.warnings()
-    );
+fn loads_the_defaults(name: &str, text: &str) {
+    let validated = loads_without_a_warning(name, text);
+    assert_eq!(validated.name, "orders");
+    assert_eq!(validated.ports, [80, 443]);
+    assert_eq!(validated.http.port, 8080);
+    assert_eq!(validated.labels["tier"], "gold");
+    assert!(validated.url.is_none() && validated.hosts.is_empty());
 }
 
 #[cfg(feature = "yaml")]
@@ -291,7 +267,7 @@ fn the_yaml_template_uncommented_loads_without_a_warning() {
         template.contains("(a secret: set EVERY_API_KEY"),
         "{template}"
     );
-    loads_without_a_warning("every.yaml", &uncommented_yaml(&template));
+    loads_the_defaults("every.yaml", &uncommented(&template));
 }
 
 #[cfg(feature = "yaml")]
@@ -301,5 +277,5 @@ fn the_json_example_loads_as_written() {
     let json: serde_json::Value = serde_json::from_str(&example).unwrap();
     assert_eq!(json["http"]["port"], 8080);
     assert!(json.get("api_key").is_none() && json.get("instance_id").is_none());
-    loads_without_a_warning("every.json", &example);
+    loads_the_defaults("every.json", &example);
 }
