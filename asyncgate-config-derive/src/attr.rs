@@ -22,6 +22,8 @@ pub(crate) struct ContainerAttrs {
     /// `allow_unknown = "APP_LEGACY_*"`, any number of times: names under
     /// the prefix that no setting reads and that are not reported.
     pub(crate) allow_unknown: Vec<LitStr>,
+    /// `service_name = "orders-api"`: telemetry's `service.name`.
+    pub(crate) service_name: Option<LitStr>,
 }
 
 /// A name in a list such as `required_in(staging, production)`.
@@ -142,6 +144,14 @@ impl ContainerAttrs {
                         duplicate(cx, &meta);
                     } else {
                         out.prefix = Some(value);
+                    }
+                } else if meta.path.is_ident(SERVICE_NAME) {
+                    // #[gate(service_name = "orders-api")]
+                    let value: LitStr = meta.value()?.parse()?;
+                    if out.service_name.is_some() {
+                        duplicate(cx, &meta);
+                    } else {
+                        out.service_name = Some(value);
                     }
                 } else if meta.path.is_ident(CHECK) {
                     // #[gate(check = path::to::function)]

@@ -174,6 +174,10 @@ fn schema_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
         quote!(.__check_fn(#text))
     });
     let deny_unknown = model.deny_unknown.then(|| quote!(.__deny_unknown()));
+    let service_name = model
+        .service_name
+        .as_ref()
+        .map(|name| quote!(.__service_name(#name)));
     let allow_unknown = (!model.allow_unknown.is_empty()).then(|| {
         let patterns = &model.allow_unknown;
         quote!(.__allow_unknown(&[#(#patterns),*]))
@@ -190,7 +194,7 @@ fn schema_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
             static __GATE_SCHEMA: #krate::Schema = #krate::Schema::__new(
                 #name, #prefix, #config_file_env, #doc,
                 <#ident as #krate::GateConfig>::__FIELDS,
-            )#check_name #deny_unknown #allow_unknown #environment_names;
+            )#check_name #deny_unknown #allow_unknown #environment_names #service_name;
             &__GATE_SCHEMA
         }
     }

@@ -19,6 +19,8 @@ pub(crate) struct Model<'a> {
     pub(crate) has_nested: bool,
     pub(crate) doc: &'a str,
     pub(crate) prefix: String,
+    /// `service_name = "..."`, checked.
+    pub(crate) service_name: Option<String>,
     pub(crate) check: Option<&'a syn::Path>,
     /// The runtime crate's path: `::asyncgate_config` unless `crate = "..."`.
     pub(crate) krate: proc_macro2::TokenStream,

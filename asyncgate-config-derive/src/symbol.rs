@@ -9,8 +9,16 @@ pub(crate) const CRATE: &str = "crate";
 pub(crate) const DENY_UNKNOWN: &str = "deny_unknown";
 pub(crate) const SECTION: &str = "section";
 pub(crate) const ALLOW_UNKNOWN: &str = "allow_unknown";
-pub(crate) const CONTAINER_KEYS: &[&str] =
-    &[PREFIX, CHECK, CRATE, DENY_UNKNOWN, SECTION, ALLOW_UNKNOWN];
+pub(crate) const SERVICE_NAME: &str = "service_name";
+pub(crate) const CONTAINER_KEYS: &[&str] = &[
+    PREFIX,
+    CHECK,
+    CRATE,
+    DENY_UNKNOWN,
+    SECTION,
+    ALLOW_UNKNOWN,
+    SERVICE_NAME,
+];
 
 // On a field.
 pub(crate) const ENVIRONMENT: &str = "environment";

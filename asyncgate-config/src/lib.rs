@@ -104,6 +104,8 @@ pub mod validate;
 // Operator tooling.
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "opentelemetry")]
+pub mod otel;
 mod template;
 
 pub use connection_url::ConnectionUrl;

@@ -39,6 +39,8 @@ impl<T: GateConfig> Loader<T> {
         let environment_name = reader.environment_name();
         // Detect: the instance id (detection depends on the environment).
         let injected_host = read.hostname;
+        #[cfg(feature = "opentelemetry")]
+        let facts = detect::collect_facts(&layers.env, injected_host.clone());
         let hostname = move || {
             injected_host.clone().or_else(|| {
                 hostname::get()
@@ -73,6 +75,8 @@ impl<T: GateConfig> Loader<T> {
                 trace: identity.trace,
                 platform_id: identity.platform_id,
                 detection_override: identity.detection_override,
+                #[cfg(feature = "opentelemetry")]
+                facts,
                 settings,
             }),
             _ => None,

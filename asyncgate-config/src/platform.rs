@@ -135,6 +135,19 @@ impl Platform {
     }
 }
 
+/// The variables a load keeps for what they say about the replica
+/// besides its id (see `detect::facts`), beside those detection reads
+/// ([`Platform::ENV_VARS`]).
+pub(crate) const FACT_VARS: [&str; 7] = [
+    "POD_NAMESPACE",
+    "K_SERVICE",
+    "CLOUD_RUN_JOB",
+    "HEROKU_APP_ID",
+    "CF_INSTANCE_INDEX",
+    "GAE_SERVICE",
+    "GAE_VERSION",
+];
+
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.key())

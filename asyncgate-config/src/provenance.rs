@@ -11,6 +11,11 @@ use crate::instance_id::InstanceId;
 use crate::platform::Platform;
 use crate::schema::{FieldSchema, Schema};
 
+#[cfg(feature = "opentelemetry")]
+mod facts;
+#[cfg(feature = "opentelemetry")]
+pub(crate) use facts::PlatformFacts;
+
 /// The origin of one setting's value, kept for error messages, logs and
 /// `asyncgate check`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,6 +243,9 @@ pub struct Resolution {
     pub(crate) trace: Vec<TraceStep>,
     pub(crate) platform_id: Option<PlatformId>,
     pub(crate) detection_override: Option<DetectionOverride>,
+    /// What the platform's variables say besides the id (for telemetry).
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) facts: PlatformFacts,
     pub(crate) settings: Vec<SettingRecord>,
 }
 

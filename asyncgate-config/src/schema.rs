@@ -30,6 +30,7 @@ pub struct Schema {
     deny_unknown: bool,
     allow_unknown: &'static [&'static str],
     environment_names: &'static [(&'static str, Environment)],
+    service_name: Option<&'static str>,
     names: OnceLock<Names>,
 }
 
@@ -87,6 +88,40 @@ impl Schema {
     /// The env prefix, without the trailing `_` (`ASYNCGATE`).
     pub fn prefix(&self) -> &'static str {
         self.prefix
+    }
+    /// The service's name for telemetry (OpenTelemetry's `service.name`):
+    /// `#[gate(service_name = "...")]`, else the prefix in lower case
+    /// (`ORDERS` → `orders`).
+    ///
+    /// ```
+    /// use asyncgate_config::{Environment, GateConfig, InstanceId};
+    ///
+    /// #[derive(GateConfig)]
+    /// #[gate(prefix = "ORDERS")]
+    /// struct Settings {
+    ///     #[gate(environment, default = "development")]
+    ///     environment: Environment,
+    ///     #[gate(instance_id)]
+    ///     instance_id: InstanceId,
+    /// }
+    ///
+    /// #[derive(GateConfig)]
+    /// #[gate(prefix = "ORDERS", service_name = "orders-api")]
+    /// struct Named {
+    ///     #[gate(environment, default = "development")]
+    ///     environment: Environment,
+    ///     #[gate(instance_id)]
+    ///     instance_id: InstanceId,
+    /// }
+    ///
+    /// assert_eq!(Settings::schema().service_name(), "orders");
+    /// assert_eq!(Named::schema().service_name(), "orders-api");
+    /// ```
+    pub fn service_name(&self) -> std::borrow::Cow<'static, str> {
+        match self.service_name {
+            Some(name) => name.into(),
+            None => self.prefix.to_ascii_lowercase().into(),
+        }
     }
     /// The variable that names the TOML file (`ASYNCGATE_CONFIG_FILE`).
     pub fn config_file_env(&self) -> &'static str {
@@ -347,7 +382,7 @@ mod tests {
             "an unknown name under the prefix"
         );
         assert!(SCHEMA.reads_var(b"DATABASE_URL"));
-        for name in Platform::ENV_VARS {
+        for name in Platform::ENV_VARS.iter().chain(&crate::platform::FACT_VARS) {
             assert!(SCHEMA.reads_var(name.as_bytes()), "{name}");
         }
         let long = [b'K'; 300];

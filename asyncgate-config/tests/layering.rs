@@ -40,6 +40,7 @@ const STAGES: &[(&str, u8)] = &[
     ("claim", 5),
     // Operator tooling, on top.
     ("template", 6),
+    ("otel", 6),
     ("cli", 7),
 ];
 

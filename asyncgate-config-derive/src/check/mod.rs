@@ -59,6 +59,7 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
         .map(|(field, names)| check_environment_names(cx, field, names))
         .unwrap_or_default();
     let allow_unknown = check_allow_unknown(cx, container, prefix.as_deref());
+    let service_name = check_service_name(cx, container);
     Some(Model {
         input,
         environment_names,
@@ -68,6 +69,7 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
         has_nested: fields.iter().any(|f| f.nested),
         doc: &container.doc,
         prefix: prefix?,
+        service_name,
         check: container.attrs.check.as_ref(),
         krate: crate::paths::runtime_path(container.attrs.krate.as_ref()),
         fields,
@@ -123,6 +125,29 @@ fn check_prefix(cx: &mut Ctxt, container: &Container<'_>) -> Option<String> {
         cx.error_spanned_by(
             lit,
             format!("invalid prefix {value:?}: use upper-case letters, digits and `_`, starting with a letter and without a trailing `_`{hint}"),
+        );
+        return None;
+    }
+    Some(value)
+}
+
+/// `service_name` names the service a loaded struct configures: printable,
+/// non-empty text. A section has none (the struct that nests it names the
+/// service).
+fn check_service_name(cx: &mut Ctxt, container: &Container<'_>) -> Option<String> {
+    let lit = container.attrs.service_name.as_ref()?;
+    if container.attrs.section.is_some() {
+        cx.error_spanned_by(
+            lit,
+            "a `section` has no `service_name`: the struct that is loaded names the service; move it there",
+        );
+        return None;
+    }
+    let value = lit.value();
+    if value.trim().is_empty() || value.trim() != value || value.chars().any(char::is_control) {
+        cx.error_spanned_by(
+            lit,
+            format!("invalid service_name {value:?}: use the service's name as telemetry shows it, such as \"orders-api\" (not empty, no surrounding spaces or control characters)"),
         );
         return None;
     }

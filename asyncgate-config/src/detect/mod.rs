@@ -5,6 +5,8 @@
 //! keeps a [`TraceStep`] for every platform it
 //! looked at.
 
+#[cfg(feature = "opentelemetry")]
+mod facts;
 mod identity;
 mod platforms;
 
@@ -14,6 +16,8 @@ use crate::platform::Platform;
 use crate::provenance::{Outcome, TraceStep};
 use crate::random;
 
+#[cfg(feature = "opentelemetry")]
+pub(crate) use facts::collect as collect_facts;
 pub(crate) use identity::identify;
 use platforms::{Probe, probe};
 

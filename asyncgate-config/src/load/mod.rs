@@ -31,6 +31,8 @@ use crate::report::Finding;
 use crate::schema::Schema;
 
 pub(crate) use env_vars::{EnvLookup, EnvValue};
+#[cfg(feature = "opentelemetry")]
+pub(crate) use file::read_bounded;
 
 pub(crate) use fields::invalid_value;
 pub(crate) use fields::{FieldReader, ParsedSectionAt};

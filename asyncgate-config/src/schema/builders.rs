@@ -26,8 +26,14 @@ impl Schema {
             deny_unknown: false,
             allow_unknown: &[],
             environment_names: &[],
+            service_name: None,
             names: OnceLock::new(),
         }
+    }
+    #[doc(hidden)]
+    pub const fn __service_name(mut self, name: &'static str) -> Self {
+        self.service_name = Some(name);
+        self
     }
     #[doc(hidden)]
     pub const fn __environment_names(

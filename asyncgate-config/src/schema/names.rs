@@ -51,6 +51,7 @@ impl Schema {
             known.sort_unstable();
             let mut outside_prefix: Vec<&'static str> = Platform::ENV_VARS
                 .iter()
+                .chain(crate::platform::FACT_VARS.iter())
                 .copied()
                 .chain(known.iter().copied())
                 .filter(|name| !self.has_prefix(name.as_bytes()))
