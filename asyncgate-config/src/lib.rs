@@ -112,7 +112,7 @@ pub use connection_url::ConnectionUrl;
 pub use environment::{Environment, ParseEnvironmentError};
 pub use instance_id::{InstanceId, InvalidInstanceId};
 pub use platform::Platform;
-pub use report::{Finding, Report, Severity};
+pub use report::{Finding, Location, Report, Severity};
 pub use schema::{FieldSchema, Role, Schema};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use secret::Secret;

@@ -63,6 +63,7 @@ impl<T: GateConfig> Loader<T> {
         let value = T::__resolve(&mut reader);
         let (settings, resolved, parsed_sections) = reader.finish();
         findings.extend(resolved);
+        layers.locate(schema, &mut findings);
 
         let resolution = match (environment, identity) {
             (Some(environment), Some(identity)) => Some(Resolution {
@@ -94,6 +95,7 @@ impl<T: GateConfig> Loader<T> {
                     None => Parsed::Sections(parsed_sections),
                 };
                 validate::run::<T>(value, &resolution, policy, &mut findings);
+                layers.locate(schema, &mut findings);
                 Err(
                     Report::new(schema.name(), Some(resolution.environment), findings)
                         .with_resolution(resolution),

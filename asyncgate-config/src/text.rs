@@ -25,6 +25,35 @@ pub(crate) fn quote_input(value: &str) -> String {
     }
 }
 
+/// A value as a file's line shows it under a finding: as [`quote_input`]
+/// decides (passwords masked; a value that looks like a credential cut to
+/// 4 characters, a long one to 64, each followed by `…`), without quotes
+/// or length. Surrounding quotes, as the file has them, are kept.
+pub(crate) fn excerpt_value(raw: &str) -> String {
+    let quote = raw
+        .chars()
+        .next()
+        .filter(|&q| (q == '"' || q == '\'') && raw.len() >= 2 && raw.ends_with(q));
+    let inner = match quote {
+        Some(_) => &raw[1..raw.len() - 1],
+        None => raw,
+    };
+    let masked = crate::mask::mask_secrets(inner);
+    let count = masked.chars().count();
+    let cut = |n: usize| format!("{}…", masked.chars().take(n).collect::<String>());
+    let shown = if looks_like_credential(&masked) {
+        cut(4)
+    } else if count > 120 {
+        cut(64)
+    } else {
+        masked.into_owned()
+    };
+    match quote {
+        Some(q) => format!("{q}{shown}{q}"),
+        None => shown,
+    }
+}
+
 /// Whether a value looks like a token, key or password rather than a
 /// setting's value: 16 characters or more without spaces that mix three
 /// kinds of character (lower case, upper case, digits, symbols), or 20 or

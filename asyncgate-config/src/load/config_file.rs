@@ -7,11 +7,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::file::{CONFIG_FILE_LIMIT, read_settings_file};
+use super::locate::{Spot, bare};
 use crate::report::Finding;
 
 mod json;
+mod json_spot;
 #[cfg(feature = "yaml")]
 mod yaml;
+#[cfg(feature = "yaml")]
+mod yaml_spot;
 
 /// A config file's format, from its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +58,9 @@ impl Format {
 pub(crate) struct ConfigFile {
     pub(crate) path: Arc<Path>,
     pub(crate) table: toml::Table,
+    /// The file's text, to point at a key when a finding needs it.
+    pub(crate) text: String,
+    format: Format,
 }
 
 impl ConfigFile {
@@ -68,6 +75,20 @@ impl ConfigFile {
         Some(value)
     }
 
+    /// Where the key at the dotted `path` and its value are in the text:
+    /// found again only when a finding points there, so a load that finds
+    /// nothing wrong pays nothing for it.
+    pub(crate) fn spot(&self, path: &str) -> Option<Spot> {
+        match self.format {
+            Format::Toml => toml_spot(&self.text, path),
+            Format::Json => json_spot::spot(&self.text, path),
+            #[cfg(feature = "yaml")]
+            Format::Yaml => yaml_spot::spot(&self.text, path),
+            #[cfg(not(feature = "yaml"))]
+            Format::Yaml => None,
+        }
+    }
+
     /// Reads and parses the file named by `named_by` (a variable, or the loader).
     pub(crate) fn read(
         path: &Path,
@@ -78,16 +99,20 @@ impl ConfigFile {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(e) => {
+                    let offset = e.utf8_error().valid_up_to();
+                    // The text before the first bad byte is valid.
+                    let before = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
+                    let (line, column) = line_and_column(before, before.len());
                     findings.push(
                         Finding::error(
                             "",
                             format!(
-                                "config file {} is not valid UTF-8 (first bad byte at offset {})",
+                                "config file {} is not valid UTF-8 at line {line}, column {column} (byte offset {offset})",
                                 path.display(),
-                                e.utf8_error().valid_up_to()
                             ),
                         )
-                        .with_env_var(named_by),
+                        .with_env_var(named_by)
+                        .with_location(Some(bare(&path.into(), line, column))),
                     );
                     return None;
                 }
@@ -163,8 +188,12 @@ impl ConfigFile {
             Ok(table) => Some(ConfigFile {
                 path: path.into(),
                 table,
+                text: text.to_owned(),
+                format,
             }),
             Err(why) => {
+                let at = syntax_error_position(&why)
+                    .map(|(line, column)| bare(&path.into(), line, column));
                 findings.push(
                     Finding::error(
                         "",
@@ -174,7 +203,8 @@ impl ConfigFile {
                             format.name()
                         ),
                     )
-                    .with_env_var(named_by),
+                    .with_env_var(named_by)
+                    .with_location(at),
                 );
                 None
             }
@@ -184,10 +214,25 @@ impl ConfigFile {
 
 /// Where `offset` is in `text`: ` at line L, column C` (both from 1).
 pub(super) fn at_offset(text: &str, offset: usize) -> String {
-    let before = &text[..offset.min(text.len())];
+    let (line, column) = line_and_column(text, offset);
+    format!(" at line {line}, column {column}")
+}
+
+/// The line and column (from 1, in characters) of byte `offset` in `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    format!(" at line {line}, column {column}")
+    (line, column)
+}
+
+/// The line and column a format's reader put at the start of its syntax
+/// error (` at line L, column C: ...`, as [`at_offset`] writes it).
+fn syntax_error_position(why: &str) -> Option<(usize, usize)> {
+    let rest = why.strip_prefix(" at line ")?;
+    let (line, rest) = rest.split_once(", column ")?;
+    let column = rest.split(':').next()?;
+    Some((line.parse().ok()?, column.parse().ok()?))
 }
 
 /// A TOML file's table; the error says where and why.
@@ -199,4 +244,40 @@ fn toml_table(text: &str) -> Result<toml::Table, String> {
             .unwrap_or_default();
         format!("{at}: {}", e.message().trim_end())
     })
+}
+
+/// Where the key at the dotted `path` and its value are in a TOML text.
+fn toml_spot(text: &str, path: &str) -> Option<Spot> {
+    let document = toml::de::DeTable::parse(text).ok()?;
+    let mut table = document.get_ref();
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let (key, value) = table.iter().find(|(k, _)| k.get_ref() == part)?;
+        if parts.peek().is_none() {
+            return Some(Spot {
+                key: key.span(),
+                value: value.span(),
+            });
+        }
+        match value.get_ref() {
+            toml::de::DeValue::Table(inner) => table = inner,
+            _ => return None,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_position_of_a_syntax_error_is_read_back_from_what_the_readers_write() {
+        let text = "a = 1\nbé = [\n";
+        let written = format!("{}: expected `]`", at_offset(text, text.len() - 1));
+        assert_eq!(written, " at line 2, column 7: expected `]`");
+        assert_eq!(syntax_error_position(&written), Some((2, 7)));
+        assert_eq!(syntax_error_position(": the top level is a list"), None);
+        assert_eq!(syntax_error_position(" at line x, column 2: no"), None);
+    }
 }

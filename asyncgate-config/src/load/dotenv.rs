@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::file::{BaseDir, DOTENV_LIMIT, ReadError, read_settings_file};
+use super::locate::Spot;
 use crate::report::Finding;
 
 /// The parsed `.env` file.
@@ -15,6 +16,8 @@ use crate::report::Finding;
 pub(crate) struct DotEnv {
     pub(crate) path: Arc<Path>,
     pub(crate) vars: HashMap<String, String>,
+    /// The file's text, to point at a line when a finding needs it.
+    pub(crate) text: String,
 }
 
 impl DotEnv {
@@ -69,6 +72,7 @@ impl DotEnv {
             return DotEnv {
                 path: path.into(),
                 vars,
+                text: String::new(),
             };
         }
         for item in dotenvy::from_read_iter(text.as_bytes()) {
@@ -98,7 +102,32 @@ impl DotEnv {
         DotEnv {
             path: path.into(),
             vars,
+            text: text.to_owned(),
         }
+    }
+
+    /// Where `var` is set: its name and its value on the last line that
+    /// sets it (the one that wins).
+    pub(crate) fn spot(&self, var: &str) -> Option<Spot> {
+        let mut found = None;
+        let mut start = 0;
+        for line in self.text.split_inclusive('\n') {
+            if variable_name(line) == Some(var) {
+                let name = start + line.find(var)?;
+                let value = name + line[name - start..].find('=')? + 1;
+                let content = line.trim_end_matches(['\n', '\r']);
+                let end = start + content.len();
+                // Leading spaces are not part of the value.
+                let value = value
+                    + (self.text[value..end].len() - self.text[value..end].trim_start().len());
+                found = Some(Spot {
+                    key: name..name + var.len(),
+                    value: value..end.max(value),
+                });
+            }
+            start += line.len();
+        }
+        found
     }
 }
 

@@ -4,8 +4,9 @@
 use super::config_file::ConfigFile;
 use super::dotenv::DotEnv;
 use super::env_vars::EnvVars;
+use super::locate::{self, Point};
 use super::service_links::{is_service_link, service_of};
-use crate::report::Finding;
+use crate::report::{Finding, Location};
 use crate::schema::Schema;
 use crate::text::{printable_name, suggest_name};
 
@@ -82,7 +83,7 @@ impl Unknowns<'_> {
     }
 
     /// An unknown variable, set in `place` (empty for the environment).
-    fn variable(&mut self, name: &str, place: &str) {
+    fn variable(&mut self, name: &str, place: &str, at: Option<Location>) {
         self.push(|out| {
             let prefix = out.schema.prefix();
             let hint = suggest_name(name, &format!("{prefix}_"), out.schema.known_vars())
@@ -92,6 +93,7 @@ impl Unknowns<'_> {
             out.finding(format!("unknown variable {shown}{place} is ignored{hint}"))
                 .with_env_var(shown)
                 .with_remedy("remove it, or rename it to a setting listed by the schema")
+                .with_location(at)
         });
     }
 
@@ -129,7 +131,7 @@ fn unknown_in_env(out: &mut Unknowns<'_>, env: &EnvVars) {
         .collect();
     unknown_vars.sort_unstable();
     for name in unknown_vars {
-        out.variable(name, "");
+        out.variable(name, "", None);
     }
     links.log(prefix);
 }
@@ -146,7 +148,10 @@ fn unknown_in_dotenv(out: &mut Unknowns<'_>, dotenv: &DotEnv) {
     names.sort_unstable();
     let place = format!(" in {}", dotenv.path.display());
     for name in names {
-        out.variable(name, &place);
+        let at = dotenv
+            .spot(name)
+            .map(|spot| locate::location(&dotenv.path, &dotenv.text, &spot, Point::Key));
+        out.variable(name, &place, at);
     }
 }
 
@@ -158,6 +163,9 @@ fn unknown_in_file(out: &mut Unknowns<'_>, file: &ConfigFile) {
     unknown_keys(schema, &file.table, "", &mut unknown);
     let path = file.path.display();
     for (raw_key, kind) in unknown {
+        let at = file
+            .spot(&raw_key)
+            .map(|spot| locate::location(&file.path, &file.text, &spot, Point::Key));
         out.push(|out| {
             // A quoted TOML key can hold control characters: escape them.
             let key = printable_name(&raw_key);
@@ -168,7 +176,8 @@ fn unknown_in_file(out: &mut Unknowns<'_>, file: &ConfigFile) {
                     ))
                     .with_remedy(format!(
                         "write its settings in a table: `[{key}]` and a line per setting under it"
-                    )),
+                    ))
+                    .with_location(at),
                 KeyKind::Table => {
                     // A table that names no section: a typo of one at its level?
                     let parent = raw_key.rsplit_once('.').map_or("", |(parent, _)| parent);
@@ -180,6 +189,7 @@ fn unknown_in_file(out: &mut Unknowns<'_>, file: &ConfigFile) {
                         "unknown table `[{key}]` in config file {path} is ignored{hint}"
                     ))
                     .with_remedy("remove it, or rename it to a section's name")
+                    .with_location(at)
                 }
                 KeyKind::Value => {
                     let hint =
@@ -190,6 +200,7 @@ fn unknown_in_file(out: &mut Unknowns<'_>, file: &ConfigFile) {
                         "unknown key `{key}` in config file {path} is ignored{hint}"
                     ))
                     .with_remedy("remove it, or rename it to a setting's field name")
+                    .with_location(at)
                 }
             }
         });

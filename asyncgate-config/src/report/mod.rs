@@ -2,7 +2,11 @@
 //! human text (`Display` and `Debug`), the detailed `check` text and the
 //! JSON shape (`Serialize`).
 
+mod location;
 mod render;
+
+pub(crate) use location::Excerpt;
+pub use location::Location;
 
 use std::fmt;
 
@@ -43,6 +47,7 @@ pub struct Finding {
     setting: Option<String>,
     env_var: Option<String>,
     source: Option<Source>,
+    location: Option<Location>,
     message: String,
     remedy: Option<String>,
 }
@@ -65,6 +70,7 @@ impl Finding {
             setting: (!setting.is_empty()).then_some(setting),
             env_var: None,
             source: None,
+            location: None,
             message: message.into(),
             remedy: None,
         }
@@ -80,6 +86,19 @@ impl Finding {
     pub fn with_source(mut self, source: Source) -> Self {
         self.source = Some(source);
         self
+    }
+
+    /// Points at the place in a file.
+    pub(crate) fn with_location(mut self, location: Option<Location>) -> Self {
+        self.set_location(location);
+        self
+    }
+
+    /// Points at the place in a file, when there is one.
+    pub(crate) fn set_location(&mut self, location: Option<Location>) {
+        if location.is_some() {
+            self.location = location;
+        }
     }
 
     /// Says how to fix it.
@@ -114,6 +133,11 @@ impl Finding {
     pub fn source(&self) -> Option<&Source> {
         self.source.as_ref()
     }
+    /// Where in a file (config file or `.env`) the offending value or key
+    /// is, when it came from one: `file:line:column` and the line.
+    pub fn location(&self) -> Option<&Location> {
+        self.location.as_ref()
+    }
     /// What is wrong.
     pub fn message(&self) -> &str {
         &self.message
@@ -144,6 +168,9 @@ impl fmt::Display for Finding {
         }
         if let Some(source) = &self.source {
             write!(f, "\n    source:  {source}")?;
+        }
+        if let Some(location) = &self.location {
+            location.write_block(f)?;
         }
         if let Some(remedy) = &self.remedy {
             let mut lines = remedy.lines();
@@ -180,7 +207,11 @@ impl fmt::Display for Finding {
 ///     {"severity": "error", "setting": "api_key", "env_var": "ASYNCGATE_API_KEY",
 ///      "message": "api_key is required in production environment",
 ///      "remedy": "set ASYNCGATE_API_KEY (or ASYNCGATE_API_KEY_FILE to a file holding it)",
-///      "source": null}
+///      "source": null, "file": null, "line": null, "column": null},
+///     {"severity": "error", "setting": "port", "env_var": "ASYNCGATE_PORT",
+///      "message": "invalid value for `port` (u16): expected an integer from 0 to 65535, found `80a`",
+///      "remedy": "set `port` in the config file to a valid u16",
+///      "source": "key `port` in app.toml", "file": "app.toml", "line": 3, "column": 8}
 ///   ],
 ///   "settings": {
 ///     "port": {"value": "8080", "invalid": null, "source": "default", "source_kind": "default", "env_var": "ASYNCGATE_PORT"},
@@ -192,6 +223,11 @@ impl fmt::Display for Finding {
 ///   "detection_override": null
 /// }
 /// ```
+///
+/// A finding about a value or key in a config file or `.env` (a wrong
+/// type, a bad duration, an unknown key, a syntax error) has its `file`,
+/// `line` and `column` (from 1, in characters); the text rendering also
+/// shows the line with a caret under the value (see [`Location`]).
 ///
 /// A setting's `invalid` says why its value is unusable (it did not
 /// parse, or is required and unset; never a secret's value), else `null`.

@@ -221,13 +221,20 @@ struct FindingJson<'a>(&'a Finding);
 impl serde::Serialize for FindingJson<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let f = self.0;
-        let mut out = serializer.serialize_struct("Finding", 6)?;
+        let mut out = serializer.serialize_struct("Finding", 9)?;
         out.serialize_field("severity", f.severity().as_str())?;
         out.serialize_field("setting", &f.setting())?;
         out.serialize_field("env_var", &f.env_var())?;
         out.serialize_field("message", f.message())?;
         out.serialize_field("remedy", &f.remedy())?;
         out.serialize_field("source", &f.source().map(ToString::to_string))?;
+        let at = f.location();
+        out.serialize_field(
+            "file",
+            &at.map(|l| crate::text::printable_name(&l.path().display().to_string())),
+        )?;
+        out.serialize_field("line", &at.map(|l| l.line()))?;
+        out.serialize_field("column", &at.map(|l| l.column()))?;
         out.end()
     }
 }

@@ -25,7 +25,8 @@ pub(super) fn table(text: &str) -> Result<toml::Table, String> {
         Err(e) => Err(format!(
             " at line {}, column {}: {}",
             e.line(),
-            e.column(),
+            // serde_json counts 0 before a line's first character.
+            e.column().max(1),
             message(&e)
         )),
     }

@@ -1,0 +1,248 @@
+//! From a key's place in a settings file to the [`Location`] a finding
+//! shows: `file:line:column` and the part of the line that says what is
+//! wrong, with nothing secret in it.
+//!
+//! A line can hold more than the offending value: other values (a JSON or
+//! YAML flow mapping on one line), comments. Only the key and the value
+//! are shown; anything before the key on its line is `…`, anything after
+//! the value is `…`, and a secret's value, or the value of a key no
+//! setting reads (it may be a misspelled secret), is `***`.
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::layers::Layers;
+use crate::provenance::Source;
+use crate::report::{Excerpt, Finding, Location};
+use crate::schema::Schema;
+
+/// Where a key and its value are in a file's text (byte ranges).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Spot {
+    pub(crate) key: Range<usize>,
+    pub(crate) value: Range<usize>,
+}
+
+/// What the caret points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Point {
+    /// The value: shown unless `secret`.
+    Value { secret: bool },
+    /// The key (no setting reads it); its value is never shown.
+    Key,
+}
+
+/// The location of `spot` in `text`, the contents of `path`.
+pub(crate) fn location(path: &Arc<Path>, text: &str, spot: &Spot, point: Point) -> Location {
+    let at = match point {
+        Point::Value { .. } => spot.value.start,
+        Point::Key => spot.key.start,
+    }
+    .min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i);
+    let line = text[..at].matches('\n').count() + 1;
+    let column = text[line_start..at].chars().count() + 1;
+    let key_on_line = spot.key.start >= line_start && spot.key.end <= line_end;
+    let mut shown = String::new();
+    let start = if key_on_line { spot.key.start } else { at };
+    let indent = &text[line_start..start];
+    let plain = indent.trim() == "export"
+        || indent
+            .chars()
+            .all(|c| c.is_whitespace() || matches!(c, '{' | '[' | '-' | '"' | '\''));
+    if !plain {
+        shown.push_str("… ");
+    } else {
+        shown.push_str(indent.trim_start());
+    }
+    // The key (and what separates it from the value), as written.
+    let (caret, width, end) = match point {
+        Point::Key => {
+            let key_end = spot.key.end.min(line_end);
+            let caret = shown.chars().count();
+            shown.push_str(&text[spot.key.start..key_end]);
+            let width = shown.chars().count() - caret;
+            // `]` closes a table header; anything else may be a value.
+            let rest = text[key_end..line_end].trim();
+            if rest.chars().all(|c| matches!(c, ']' | '"' | '\'')) {
+                shown.push_str(rest);
+            } else {
+                let separator = &text[key_end..line_end];
+                let cut = separator
+                    .find(|c: char| !(c.is_whitespace() || matches!(c, ':' | '=')))
+                    .unwrap_or(separator.len());
+                shown.push_str(&separator[..cut]);
+                shown.push_str("***");
+            }
+            (caret, width, line_end)
+        }
+        Point::Value { secret } => {
+            shown.push_str(&text[start..at]);
+            let caret = shown.chars().count();
+            let value_end = spot.value.end.clamp(at, line_end);
+            if secret {
+                shown.push_str("***");
+            } else {
+                shown.push_str(&crate::text::excerpt_value(&text[at..value_end]));
+            }
+            let width = (shown.chars().count() - caret).max(1);
+            (caret, width, value_end)
+        }
+    };
+    let rest = text[end..line_end].trim();
+    let more_lines = spot.value.end > line_end && matches!(point, Point::Value { .. });
+    if !rest.chars().all(|c| matches!(c, ',' | '}' | ']')) || more_lines {
+        shown.push_str(" …");
+    }
+    let text: String = shown
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '?',
+            c => c,
+        })
+        .collect();
+    Location {
+        path: path.clone(),
+        line,
+        column,
+        excerpt: Some(Excerpt { text, caret, width }),
+    }
+}
+
+impl Layers {
+    /// Points every finding about a value from a config file or `.env`
+    /// at the value's place in its file.
+    pub(crate) fn locate(&self, schema: &Schema, findings: &mut [Finding]) {
+        for finding in findings.iter_mut().filter(|f| f.location().is_none()) {
+            let secret = finding
+                .setting()
+                .and_then(|name| schema.field(name))
+                .is_none_or(|field| field.is_secret());
+            let point = Point::Value { secret };
+            let at = match finding.source() {
+                Some(Source::File { path, key }) => self
+                    .files
+                    .iter()
+                    .find(|file| Arc::ptr_eq(&file.path, path))
+                    .and_then(|file| Some(location(path, &file.text, &file.spot(key)?, point))),
+                Some(Source::DotEnv { path, var }) => self
+                    .dotenv
+                    .as_ref()
+                    .filter(|dotenv| Arc::ptr_eq(&dotenv.path, path))
+                    .and_then(|dotenv| {
+                        Some(location(path, &dotenv.text, &dotenv.spot(var)?, point))
+                    }),
+                _ => None,
+            };
+            finding.set_location(at);
+        }
+    }
+}
+
+/// A location without a line shown: a syntax error at `line`, `column`.
+pub(crate) fn bare(path: &Arc<Path>, line: usize, column: usize) -> Location {
+    Location {
+        path: path.clone(),
+        line,
+        column,
+        excerpt: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spot_of(text: &str, key: &str, value: &str) -> Spot {
+        let k = text.find(key).unwrap();
+        let v = k + text[k..].find(value).unwrap();
+        Spot {
+            key: k..k + key.len(),
+            value: v..v + value.len(),
+        }
+    }
+
+    fn shown(text: &str, key: &str, value: &str, point: Point) -> (String, usize, usize) {
+        let path: Arc<Path> = Path::new("app.toml").into();
+        let at = location(&path, text, &spot_of(text, key, value), point);
+        (at.excerpt().unwrap(), at.line, at.column)
+    }
+
+    #[test]
+    fn a_value_on_its_own_line_is_shown_with_the_caret_under_it() {
+        let (excerpt, line, column) = shown(
+            "name = \"a\"\nport = \"80a\"\n",
+            "port",
+            "\"80a\"",
+            Point::Value { secret: false },
+        );
+        assert_eq!(excerpt, "port = \"80a\"\n       ^^^^^");
+        assert_eq!((line, column), (2, 8));
+    }
+
+    #[test]
+    fn a_secret_and_everything_else_on_its_line_is_never_shown() {
+        let text = r#"{"api_key": "s3cr3t-value", "port": "80a", "token": "t0k3n"} # hunter2"#;
+        let (excerpt, _, column) =
+            shown(text, "\"port\"", "\"80a\"", Point::Value { secret: false });
+        assert_eq!(excerpt, "… \"port\": \"80a\" …\n          ^^^^^");
+        assert_eq!(column, 37);
+        let (excerpt, ..) = shown(
+            text,
+            "\"api_key\"",
+            "\"s3cr3t-value\"",
+            Point::Value { secret: true },
+        );
+        assert_eq!(excerpt, "{\"api_key\": *** …\n            ^^^");
+        for secret in ["s3cr3t", "t0k3n", "hunter2"] {
+            assert!(!excerpt.contains(secret), "{excerpt}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_is_shown_without_its_value() {
+        let (excerpt, line, column) = shown(
+            "api_kye = \"s3cr3t\"\n",
+            "api_kye",
+            "\"s3cr3t\"",
+            Point::Key,
+        );
+        assert_eq!(excerpt, "api_kye = ***\n^^^^^^^");
+        assert_eq!((line, column), (1, 1));
+        let (excerpt, ..) = shown("[databse]\nurl = 1\n", "databse", "url = 1", Point::Key);
+        assert_eq!(excerpt, "[databse]\n ^^^^^^^");
+    }
+
+    #[test]
+    fn control_characters_and_tabs_keep_the_caret_aligned() {
+        let (excerpt, ..) = shown(
+            "\tport =\t\"8\u{1b}0\"\n",
+            "port",
+            "\"8\u{1b}0\"",
+            Point::Value { secret: false },
+        );
+        assert_eq!(excerpt, "port = \"8?0\"\n       ^^^^^");
+    }
+
+    #[test]
+    fn a_value_that_may_be_a_secret_in_the_wrong_setting_is_cut_as_messages_cut_it() {
+        let text = "port = \"Canary-S3cret-0042\"\nurl = \"postgres://app:hunter2@db/app\"\n";
+        let (excerpt, ..) = shown(
+            text,
+            "port",
+            "\"Canary-S3cret-0042\"",
+            Point::Value { secret: false },
+        );
+        assert_eq!(excerpt, "port = \"Cana…\"\n       ^^^^^^^");
+        let (excerpt, ..) = shown(
+            text,
+            "url",
+            "\"postgres://app:hunter2@db/app\"",
+            Point::Value { secret: false },
+        );
+        assert!(!excerpt.contains("hunter2"), "{excerpt}");
+    }
+}
