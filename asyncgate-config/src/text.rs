@@ -28,8 +28,15 @@ pub(crate) fn quote_input(value: &str) -> String {
 /// A value as a file's line shows it under a finding: as [`quote_input`]
 /// decides (passwords masked; a value that looks like a credential cut to
 /// 4 characters, a long one to 64, each followed by `…`), without quotes
-/// or length. Surrounding quotes, as the file has them, are kept.
+/// or length. Surrounding quotes, as the file has them, are kept; a table
+/// or list is shown as its brackets (`{…}`, `[…]`).
 pub(crate) fn excerpt_value(raw: &str) -> String {
+    // A table or list may hold anything, secrets too: its brackets only.
+    match raw.chars().next() {
+        Some('{') => return "{…}".to_owned(),
+        Some('[') => return "[…]".to_owned(),
+        _ => {}
+    }
     let quote = raw
         .chars()
         .next()

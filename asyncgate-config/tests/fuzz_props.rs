@@ -266,3 +266,65 @@ proptest! {
         prop_assert!(!shown.contains(&secret), "{}\n---\n{}", text, shown);
     }
 }
+
+/// Keys of the sectioned schema and others, for one-line JSON and YAML
+/// objects: wrong types and unknown keys put the report's caret on lines
+/// that also hold secrets.
+const LINE_KEYS: [&str; 6] = ["port", "database", "password", "url", "pasword", "max"];
+
+#[cfg(feature = "yaml")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// One-line JSON and YAML objects mixing secrets, wrong types and
+    /// unknown keys: never a panic, and the secret never shows, whichever
+    /// finding's line it shares. (A secret put into a non-secret setting
+    /// is cut when it looks like one, as every message cuts it: 20
+    /// characters mixing letters and digits.)
+    #[test]
+    fn one_line_files_never_show_a_secret_on_a_located_line(
+        entries in prop::collection::vec((0..LINE_KEYS.len(), 0..4usize), 0..8),
+        secret in "[a-z]{8}[0-9]{6}[A-Z]{6,10}",
+    ) {
+        let mut parts = Vec::new();
+        for (i, (key, kind)) in entries.iter().enumerate() {
+            let key = if i > 0 && LINE_KEYS[*key] == "database" { "max" } else { LINE_KEYS[*key] };
+            let value = match kind {
+                0 => format!("\"{secret}\""),
+                1 => "1".to_owned(),
+                2 => format!("{{\"password\": \"{secret}\", \"pool\": {{\"max\": \"x\"}}}}"),
+                _ => format!("[\"{secret}\"]"),
+            };
+            parts.push((format!("\"{key}{i}\""), key, value));
+        }
+        // Unique keys: the real name for the first of each, a numbered one after.
+        let mut seen = std::collections::HashSet::new();
+        let body: Vec<String> = parts
+            .iter()
+            .map(|(numbered, key, value)| {
+                let name = if seen.insert(*key) { format!("\"{key}\"") } else { numbered.clone() };
+                format!("{name}: {value}")
+            })
+            .collect();
+        let line = format!("{{{}}}\n", body.join(", "));
+        for name in ["c.json", "c.yaml"] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(name), &line).unwrap();
+            let result = sectioned::Settings::loader()
+                .env([("FZS_CONFIG_FILE", name)])
+                .current_dir(dir.path())
+                .dotenv(false)
+                .deny_unknown(true)
+                .hostname("h")
+                .seed(1)
+                .load()
+                .and_then(Loaded::validate);
+            let report = match result {
+                Ok(validated) => validated.report(),
+                Err(report) => report,
+            };
+            let shown = format!("{report}\n{}\n{}", report.detailed(), serde_json::to_string(&report).unwrap());
+            prop_assert!(!shown.contains(&secret), "{}\n---\n{}", line, shown);
+        }
+    }
+}
