@@ -248,23 +248,34 @@ proptest! {
                 text.push_str("\"\n");
             }
         }
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("c.toml"), &text).unwrap();
-        let result = sectioned::Settings::loader()
-            .env([("FZS_CONFIG_FILE", "c.toml")])
-            .current_dir(dir.path())
-            .dotenv(false)
-            .hostname("h")
-            .seed(1)
-            .load()
-            .and_then(Loaded::validate);
-        let report = match result {
-            Ok(validated) => validated.report(),
-            Err(report) => report,
-        };
-        let shown = format!("{report}\n{}\n{}", report.detailed(), serde_json::to_string(&report).unwrap());
+        let shown = render_sectioned("c.toml", &text, false);
         prop_assert!(!shown.contains(&secret), "{}\n---\n{}", text, shown);
     }
+}
+
+/// Every rendering of loading and validating `text` as the config file
+/// `name` of the sectioned settings.
+fn render_sectioned(name: &str, text: &str, deny_unknown: bool) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    let result = sectioned::Settings::loader()
+        .env([("FZS_CONFIG_FILE", name)])
+        .current_dir(dir.path())
+        .dotenv(false)
+        .deny_unknown(deny_unknown)
+        .hostname("h")
+        .seed(1)
+        .load()
+        .and_then(Loaded::validate);
+    let report = match result {
+        Ok(validated) => validated.report(),
+        Err(report) => report,
+    };
+    format!(
+        "{report}\n{}\n{}",
+        report.detailed(),
+        serde_json::to_string(&report).unwrap()
+    )
 }
 
 /// Keys of the sectioned schema and others, for one-line JSON and YAML
@@ -308,22 +319,7 @@ proptest! {
             .collect();
         let line = format!("{{{}}}\n", body.join(", "));
         for name in ["c.json", "c.yaml"] {
-            let dir = tempfile::tempdir().unwrap();
-            std::fs::write(dir.path().join(name), &line).unwrap();
-            let result = sectioned::Settings::loader()
-                .env([("FZS_CONFIG_FILE", name)])
-                .current_dir(dir.path())
-                .dotenv(false)
-                .deny_unknown(true)
-                .hostname("h")
-                .seed(1)
-                .load()
-                .and_then(Loaded::validate);
-            let report = match result {
-                Ok(validated) => validated.report(),
-                Err(report) => report,
-            };
-            let shown = format!("{report}\n{}\n{}", report.detailed(), serde_json::to_string(&report).unwrap());
+            let shown = render_sectioned(name, &line, true);
             prop_assert!(!shown.contains(&secret), "{}\n---\n{}", line, shown);
         }
     }
