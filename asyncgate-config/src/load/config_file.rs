@@ -75,17 +75,27 @@ impl ConfigFile {
         Some(value)
     }
 
-    /// Where the key at the dotted `path` and its value are in the text:
-    /// found again only when a finding points there, so a load that finds
-    /// nothing wrong pays nothing for it.
-    pub(crate) fn spot(&self, path: &str) -> Option<Spot> {
+    /// Where the key at each dotted path of `paths` and its value are in
+    /// the text (the TOML text parsed once for them all): found again only
+    /// when findings point there, so a load that finds nothing wrong pays
+    /// nothing for it.
+    pub(crate) fn spots(&self, paths: &[&str]) -> Vec<Option<Spot>> {
         match self.format {
-            Format::Toml => toml_spot(&self.text, path),
-            Format::Json => json_spot::spot(&self.text, path),
+            Format::Toml => match toml::de::DeTable::parse(&self.text) {
+                Ok(document) => paths.iter().map(|p| toml_spot(&document, p)).collect(),
+                Err(_) => vec![None; paths.len()],
+            },
+            Format::Json => paths
+                .iter()
+                .map(|p| json_spot::spot(&self.text, p))
+                .collect(),
             #[cfg(feature = "yaml")]
-            Format::Yaml => yaml_spot::spot(&self.text, path),
+            Format::Yaml => paths
+                .iter()
+                .map(|p| yaml_spot::spot(&self.text, p))
+                .collect(),
             #[cfg(not(feature = "yaml"))]
-            Format::Yaml => None,
+            Format::Yaml => vec![None; paths.len()],
         }
     }
 
@@ -246,9 +256,9 @@ fn toml_table(text: &str) -> Result<toml::Table, String> {
     })
 }
 
-/// Where the key at the dotted `path` and its value are in a TOML text.
-fn toml_spot(text: &str, path: &str) -> Option<Spot> {
-    let document = toml::de::DeTable::parse(text).ok()?;
+/// Where the key at the dotted `path` and its value are in a parsed TOML
+/// document.
+fn toml_spot(document: &toml::Spanned<toml::de::DeTable<'_>>, path: &str) -> Option<Spot> {
     let mut table = document.get_ref();
     let mut parts = path.split('.').peekable();
     while let Some(part) = parts.next() {

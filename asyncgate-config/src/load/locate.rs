@@ -114,27 +114,43 @@ pub(crate) fn location(path: &Arc<Path>, text: &str, spot: &Spot, point: Point) 
 
 impl Layers {
     /// Points every finding about a value from a config file or `.env`
-    /// at the value's place in its file.
+    /// at the value's place in its file (each file searched once).
     pub(crate) fn locate(&self, schema: &Schema, findings: &mut [Finding]) {
-        for finding in findings.iter_mut().filter(|f| f.location().is_none()) {
-            let secret = finding
+        let point_of = |finding: &Finding| Point::Value {
+            secret: finding
                 .setting()
                 .and_then(|name| schema.field(name))
-                .is_none_or(|field| field.is_secret());
-            let point = Point::Value { secret };
+                .is_none_or(|field| field.is_secret()),
+        };
+        for file in &self.files {
+            let (indexes, keys): (Vec<usize>, Vec<&str>) = findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.location().is_none())
+                .filter_map(|(i, f)| match f.source() {
+                    Some(Source::File { path, key }) if Arc::ptr_eq(path, &file.path) => {
+                        Some((i, *key))
+                    }
+                    _ => None,
+                })
+                .unzip();
+            if keys.is_empty() {
+                continue;
+            }
+            for (i, spot) in indexes.into_iter().zip(file.spots(&keys)) {
+                let at = spot
+                    .map(|spot| location(&file.path, &file.text, &spot, point_of(&findings[i])));
+                findings[i].set_location(at);
+            }
+        }
+        let Some(dotenv) = &self.dotenv else {
+            return;
+        };
+        for finding in findings.iter_mut().filter(|f| f.location().is_none()) {
             let at = match finding.source() {
-                Some(Source::File { path, key }) => self
-                    .files
-                    .iter()
-                    .find(|file| Arc::ptr_eq(&file.path, path))
-                    .and_then(|file| Some(location(path, &file.text, &file.spot(key)?, point))),
-                Some(Source::DotEnv { path, var }) => self
-                    .dotenv
-                    .as_ref()
-                    .filter(|dotenv| Arc::ptr_eq(&dotenv.path, path))
-                    .and_then(|dotenv| {
-                        Some(location(path, &dotenv.text, &dotenv.spot(var)?, point))
-                    }),
+                Some(Source::DotEnv { path, var }) if Arc::ptr_eq(path, &dotenv.path) => dotenv
+                    .spot(var)
+                    .map(|spot| location(path, &dotenv.text, &spot, point_of(finding))),
                 _ => None,
             };
             finding.set_location(at);

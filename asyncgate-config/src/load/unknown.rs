@@ -63,6 +63,11 @@ impl Unknowns<'_> {
         }
     }
 
+    /// How many more findings are listed before they are only counted.
+    fn room(&self) -> usize {
+        MAX_LISTED - self.listed
+    }
+
     /// Lists the finding `build` makes, or only counts it past the limit.
     fn push(&mut self, build: impl FnOnce(&Self) -> Finding) {
         if self.listed == MAX_LISTED {
@@ -148,8 +153,10 @@ fn unknown_in_dotenv(out: &mut Unknowns<'_>, dotenv: &DotEnv) {
     names.sort_unstable();
     let place = format!(" in {}", dotenv.path.display());
     for name in names {
-        let at = dotenv
-            .spot(name)
+        // Only the listed ones are pointed at.
+        let at = (out.room() > 0)
+            .then(|| dotenv.spot(name))
+            .flatten()
             .map(|spot| locate::location(&dotenv.path, &dotenv.text, &spot, Point::Key));
         out.variable(name, &place, at);
     }
@@ -162,13 +169,22 @@ fn unknown_in_file(out: &mut Unknowns<'_>, file: &ConfigFile) {
     let mut unknown = Vec::new();
     unknown_keys(schema, &file.table, "", &mut unknown);
     let path = file.path.display();
-    for (raw_key, kind) in unknown {
-        let at = file
-            .spot(&raw_key)
+    // Only the listed ones are pointed at: the file is searched once for them.
+    let listed: Vec<&str> = unknown
+        .iter()
+        .take(out.room())
+        .map(|(key, _)| key.as_str())
+        .collect();
+    let mut spots = file.spots(&listed).into_iter();
+    for (raw_key, kind) in &unknown {
+        let (raw_key, kind) = (raw_key.as_str(), *kind);
+        let at = spots
+            .next()
+            .flatten()
             .map(|spot| locate::location(&file.path, &file.text, &spot, Point::Key));
         out.push(|out| {
             // A quoted TOML key can hold control characters: escape them.
-            let key = printable_name(&raw_key);
+            let key = printable_name(raw_key);
             match kind {
                 KeyKind::SectionAsValue => out
                     .finding(format!(
@@ -182,7 +198,7 @@ fn unknown_in_file(out: &mut Unknowns<'_>, file: &ConfigFile) {
                     // A table that names no section: a typo of one at its level?
                     let parent = raw_key.rsplit_once('.').map_or("", |(parent, _)| parent);
                     let sections = section_paths(schema, parent);
-                    let hint = suggest_name(&raw_key, "", sections.iter().copied())
+                    let hint = suggest_name(raw_key, "", sections.iter().copied())
                         .map(|k| format!(" (did you mean `[{k}]`?)"))
                         .unwrap_or_default();
                     out.finding(format!(
@@ -193,7 +209,7 @@ fn unknown_in_file(out: &mut Unknowns<'_>, file: &ConfigFile) {
                 }
                 KeyKind::Value => {
                     let hint =
-                        suggest_name(&raw_key, "", schema.fields().iter().map(|f| f.name()))
+                        suggest_name(raw_key, "", schema.fields().iter().map(|f| f.name()))
                             .map(|k| format!(" (did you mean `{k}`?)"))
                             .unwrap_or_default();
                     out.finding(format!(

@@ -2,14 +2,17 @@
 //! `.env` lines and defaults.
 //!
 //! Numbers and booleans are parsed from text with messages that say what is
-//! accepted; lists are comma-separated or a JSON array; enums are their
-//! variant names; anything else deserializes from the string itself.
+//! accepted; lists are comma-separated or a JSON array; maps and structs
+//! are `key=value` pairs or a JSON object; enums are their variant names;
+//! anything else deserializes from the string itself.
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
+use serde::de::{self, Visitor};
 
 use crate::text::quote_input;
+
+mod items;
 
 /// Why a value did not deserialize.
 #[derive(Debug)]
@@ -125,11 +128,11 @@ macro_rules! integer {
     )*};
 }
 
-impl<'de> de::Deserializer<'de> for StrDeserializer<'de> {
+impl<'de> de::Deserializer<'de> for StrDeserializer<'_> {
     type Error = ValueError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-        visitor.visit_borrowed_str(self.value)
+        visitor.visit_str(self.value)
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
@@ -181,19 +184,19 @@ impl<'de> de::Deserializer<'de> for StrDeserializer<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-        visitor.visit_borrowed_str(self.value)
+        visitor.visit_str(self.value)
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-        visitor.visit_borrowed_str(self.value)
+        visitor.visit_str(self.value)
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-        visitor.visit_borrowed_bytes(self.value.as_bytes())
+        visitor.visit_bytes(self.value.as_bytes())
     }
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-        visitor.visit_borrowed_bytes(self.value.as_bytes())
+        visitor.visit_bytes(self.value.as_bytes())
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
@@ -224,15 +227,15 @@ impl<'de> de::Deserializer<'de> for StrDeserializer<'de> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
         let trimmed = self.value.trim();
         if trimmed.starts_with('[') {
-            let mut json = serde_json::Deserializer::from_str(trimmed);
-            let value = de::Deserializer::deserialize_seq(&mut json, visitor)
-                .and_then(|v| json.end().map(|()| v))
+            let json: serde_json::Value = serde_json::from_str(trimmed)
                 .map_err(|e| ValueError(format!("invalid JSON array: {e}")))?;
-            return Ok(value);
+            return de::Deserializer::deserialize_seq(json, visitor)
+                .map_err(|e| ValueError(format!("invalid JSON array: {e}")));
         }
-        visitor.visit_seq(CommaSeparated {
-            items: trimmed.split(','),
-        })
+        let items = items::list(trimmed)?;
+        visitor.visit_seq(de::value::SeqDeserializer::new(
+            items.iter().map(|item| StrDeserializer::new(item)),
+        ))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -254,16 +257,18 @@ impl<'de> de::Deserializer<'de> for StrDeserializer<'de> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
         let trimmed = self.value.trim();
-        if !trimmed.starts_with('{') {
-            return Err(ValueError(format!(
-                "expected a JSON object such as {{\"key\": \"value\"}}, found {}",
-                quote_input(self.value)
-            )));
+        if trimmed.starts_with('{') {
+            let json: serde_json::Value = serde_json::from_str(trimmed)
+                .map_err(|e| ValueError(format!("invalid JSON object: {e}")))?;
+            return de::Deserializer::deserialize_map(json, visitor)
+                .map_err(|e| ValueError(format!("invalid JSON object: {e}")));
         }
-        let mut json = serde_json::Deserializer::from_str(trimmed);
-        de::Deserializer::deserialize_map(&mut json, visitor)
-            .and_then(|v| json.end().map(|()| v))
-            .map_err(|e| ValueError(format!("invalid JSON object: {e}")))
+        let pairs = items::map(trimmed)?;
+        visitor.visit_map(de::value::MapDeserializer::new(
+            pairs
+                .iter()
+                .map(|(k, v)| (StrDeserializer::new(k), StrDeserializer::new(v))),
+        ))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -288,13 +293,13 @@ impl<'de> de::Deserializer<'de> for StrDeserializer<'de> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ValueError> {
-        visitor.visit_enum(de::value::BorrowedStrDeserializer::<ValueError>::new(
+        visitor.visit_enum(de::value::StrDeserializer::<ValueError>::new(
             self.value.trim(),
         ))
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-        visitor.visit_borrowed_str(self.value)
+        visitor.visit_str(self.value)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
@@ -302,29 +307,17 @@ impl<'de> de::Deserializer<'de> for StrDeserializer<'de> {
     }
 }
 
-struct CommaSeparated<'a> {
-    items: std::str::Split<'a, char>,
-}
+impl<'de, 'a> de::IntoDeserializer<'de, ValueError> for StrDeserializer<'a> {
+    type Deserializer = Self;
 
-impl<'de> SeqAccess<'de> for CommaSeparated<'de> {
-    type Error = ValueError;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, ValueError> {
-        for item in self.items.by_ref() {
-            let item = item.trim();
-            if !item.is_empty() {
-                return seed.deserialize(StrDeserializer::new(item)).map(Some);
-            }
-        }
-        Ok(None)
+    fn into_deserializer(self) -> Self {
+        self
     }
 }
 
 /// Deserializes a setting that no source set: `None` for options, an empty
-/// list for lists, an error (reported as "missing") for everything else.
+/// list for lists, an empty map for maps, an error (reported as
+/// "missing") for everything else.
 pub(crate) struct Missing;
 
 impl<'de> de::Deserializer<'de> for Missing {
@@ -344,10 +337,16 @@ impl<'de> de::Deserializer<'de> for Missing {
         ))
     }
 
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        visitor.visit_map(de::value::MapDeserializer::<_, ValueError>::new(
+            std::iter::empty::<((), ())>(),
+        ))
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct newtype_struct tuple
-        tuple_struct map struct enum identifier ignored_any
+        tuple_struct struct enum identifier ignored_any
     }
 }
 

@@ -141,11 +141,10 @@ fn a_directory_of_another_user_is_refused() {
         return; // only root can make a directory belong to someone else
     }
     let dir = private_dir();
-    std::process::Command::new("chown")
-        .arg("65534")
-        .arg(dir.path())
-        .status()
-        .unwrap();
+    // std's chown, not a `chown` process: a fork while another test holds
+    // a claim would hold its lock until the child execs, and that test
+    // would see a live replica.
+    std::os::unix::fs::chown(dir.path(), Some(65534), None).unwrap();
     let err = FileStore::new(dir.path()).unwrap_err().to_string();
     assert!(
         err.contains("belongs to uid 65534, not to this process's uid 0"),
