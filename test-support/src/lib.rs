@@ -73,6 +73,14 @@ fn start_process_cluster() -> String {
     url
 }
 
+/// A port no socket is bound to now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// A throwaway PostgreSQL cluster of a test's own (to restart it, say):
 /// stopped when dropped.
 #[derive(Debug)]
@@ -88,13 +96,9 @@ pub struct Cluster {
 impl Cluster {
     /// A cluster in `dir`, on a free port, not yet started.
     pub fn new(dir: PathBuf) -> Cluster {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
         Cluster {
             dir,
-            port,
+            port: free_port(),
             max_connections: None,
             _temp: None,
         }
@@ -117,6 +121,15 @@ impl Cluster {
         let mut cluster = Cluster::new(temp.path().to_owned());
         cluster.max_connections = max_connections;
         cluster._temp = Some(temp);
+        // The port was free when chosen; another test may bind it before
+        // the server does: then the server starts again on another.
+        for _ in 0..2 {
+            match cluster.try_up() {
+                Ok(url) => return (cluster, url),
+                Err(log) if log.contains("already in use") => cluster.port = free_port(),
+                Err(log) => panic!("{log}"),
+            }
+        }
         let url = cluster.up();
         (cluster, url)
     }
@@ -136,16 +149,19 @@ impl Cluster {
 
     /// Starts (initialising on first use) the cluster; returns its URL.
     pub fn up(&self) -> String {
+        self.try_up().unwrap_or_else(|log| panic!("{log}"))
+    }
+
+    /// [`Cluster::up`], or the server's log when it did not start.
+    fn try_up(&self) -> Result<String, String> {
         let out = self.script("start");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8(out.stdout)
             .expect("a URL")
             .trim()
-            .to_owned()
+            .to_owned())
     }
 
     /// Stops the cluster (fast shutdown).
