@@ -194,7 +194,12 @@ fn schema_fn(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
             static __GATE_SCHEMA: #krate::Schema = #krate::Schema::__new(
                 #name, #prefix, #config_file_env, #doc,
                 <#ident as #krate::GateConfig>::__FIELDS,
-            )#check_name #deny_unknown #allow_unknown #environment_names #service_name;
+            )#check_name #deny_unknown #allow_unknown #environment_names #service_name
+            // Each setting's shape, for the JSON Schema: probed on demand.
+            .__shapes(|| #krate::__private_0_1::FieldReader::__probe(
+                <#ident as #krate::GateConfig>::schema(),
+                <#ident as #krate::GateConfig>::__resolve,
+            ));
             &__GATE_SCHEMA
         }
     }

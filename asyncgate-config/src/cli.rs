@@ -160,6 +160,8 @@ pub enum EnvFormat {
     Yaml,
     /// An example JSON config file.
     Json,
+    /// The JSON Schema of the config file, for editors and pre-deploy checks.
+    JsonSchema,
 }
 
 /// What a command runs with: the service's [`Loader`] and, for `claims`,
@@ -308,6 +310,11 @@ fn env<S: GateConfig>(format: EnvFormat, out: &mut dyn Write) -> Outcome {
         EnvFormat::Toml => schema.toml_template(),
         EnvFormat::Yaml => schema.yaml_template(),
         EnvFormat::Json => schema.json_example(),
+        EnvFormat::JsonSchema => {
+            let mut text = serde_json::to_string_pretty(&schema.json_schema()).unwrap_or_default();
+            text.push('\n');
+            text
+        }
     };
     written_or(out.write_all(text.as_bytes()), Outcome::Success)
 }

@@ -12,6 +12,7 @@ pub mod __private_0_1 {
 
     pub use crate::Section;
     pub use crate::load::fields::FieldReader;
+    pub use crate::schema::Shape;
 
     /// A type a setting can have: generated code resolves each field
     /// through it, so a type that cannot be read gets this message on the

@@ -9,11 +9,15 @@ use crate::environment::Environment;
 use crate::platform::Platform;
 
 mod builders;
+mod json_schema;
 mod names;
 mod sections;
+mod shape;
 
 use names::Names;
 pub(crate) use sections::flat_offset;
+pub use shape::Shape;
+pub(crate) use shape::shape_of;
 
 /// The description of a settings struct: see [`GateConfig::schema`](crate::GateConfig::schema).
 #[derive(Debug)]
@@ -31,6 +35,8 @@ pub struct Schema {
     allow_unknown: &'static [&'static str],
     environment_names: &'static [(&'static str, Environment)],
     service_name: Option<&'static str>,
+    /// Each flat setting's shape, probed from the generated resolution.
+    shapes: Option<fn() -> Vec<Shape>>,
     names: OnceLock<Names>,
 }
 

@@ -195,7 +195,8 @@ impl Schema {
     /// ```
     pub fn toml_template(&self) -> String {
         let mut out = format!(
-            "# Config file for `{}`: every setting, commented out at its default.\n# Point {} at this file; environment variables override it.\n# Uncommented, each line is valid as written; an empty string leaves a setting unset.\n",
+            "#:schema ./{}\n# Config file for `{}`: every setting, commented out at its default.\n# Point {} at this file; environment variables override it.\n# Uncommented, each line is valid as written; an empty string leaves a setting unset.\n",
+            self.json_schema_file(),
             self.name(),
             self.config_file_env()
         );
@@ -236,7 +237,8 @@ impl Schema {
     /// ```
     pub fn yaml_template(&self) -> String {
         let mut out = format!(
-            "# Config file for `{}`: every setting, commented out at its default.\n# Point {} at this file (a .yaml file needs the `yaml` feature); environment variables override it.\n# Uncommented (the `#` before a key removed), each line is valid as written; \"\" leaves a setting unset.\n",
+            "# yaml-language-server: $schema=./{}\n# Config file for `{}`: every setting, commented out at its default.\n# Point {} at this file (a .yaml file needs the `yaml` feature); environment variables override it.\n# Uncommented (the `#` before a key removed), each line is valid as written; \"\" leaves a setting unset.\n",
+            self.json_schema_file(),
             self.name(),
             self.config_file_env()
         );

@@ -164,3 +164,23 @@ fn flattens_into_a_services_subcommands() {
         .unwrap();
     assert_eq!(err.exit_code(), 2);
 }
+
+/// `env --format json-schema` prints the schema's JSON Schema, ready to
+/// save beside the config file under the name the templates' hint names.
+#[test]
+fn env_prints_the_json_schema() {
+    let mut out = Vec::new();
+    let code = GateCommand::Env {
+        format: EnvFormat::JsonSchema,
+    }
+    .execute(loader::<Settings>(&[]), &mut out)
+    .code();
+    assert_eq!(code, 0);
+    let printed: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    assert_eq!(printed, Settings::schema().json_schema());
+    assert_eq!(
+        printed["properties"]["port"]["x-asyncgate-env"],
+        "ASYNCGATE_PORT"
+    );
+    assert!(out.ends_with(b"}\n"));
+}

@@ -252,12 +252,13 @@ Options:
           Output format
 
           Possible values:
-          - table:    A table for a terminal
-          - dotenv:   A commented .env.example file
-          - markdown: A Markdown table for a README
-          - toml:     A commented TOML config file
-          - yaml:     A commented YAML config file
-          - json:     An example JSON config file
+          - table:       A table for a terminal
+          - dotenv:      A commented .env.example file
+          - markdown:    A Markdown table for a README
+          - toml:        A commented TOML config file
+          - yaml:        A commented YAML config file
+          - json:        An example JSON config file
+          - json-schema: The JSON Schema of the config file, for editors and pre-deploy checks
           \n          [default: table]
 
   -h, --help

@@ -83,7 +83,8 @@ fn uncommented(template: &str) -> String {
         .map(|line| {
             let indent = line.len() - line.trim_start().len();
             match line[indent..].strip_prefix('#') {
-                Some(rest) if !rest.starts_with([' ', '#']) && !rest.is_empty() => {
+                // `#:schema` is taplo's hint, not a setting.
+                Some(rest) if !rest.starts_with([' ', '#', ':']) && !rest.is_empty() => {
                     format!("{}{rest}", &line[..indent])
                 }
                 _ => line.to_owned(),
@@ -177,7 +178,7 @@ fn the_toml_template_uncommented_loads_without_a_warning() {
 fn headers_read_as_sentences_for_the_structs_name() {
     let schema = Every::schema();
     let toml = schema.toml_template();
-    assert!(toml.starts_with("# Config file for `Every`: every setting, commented out at its default.\n# Point EVERY_CONFIG_FILE at this file"), "{toml}");
+    assert!(toml.starts_with("#:schema ./every.schema.json\n# Config file for `Every`: every setting, commented out at its default.\n# Point EVERY_CONFIG_FILE at this file"), "{toml}");
     let dotenv = schema.env_example();
     assert!(
         dotenv.starts_with("# Every variable of `Every`, commented out at its default.\n"),
@@ -254,7 +255,9 @@ fn loads_the_defaults(name: &str, text: &str) {
 fn the_yaml_template_uncommented_loads_without_a_warning() {
     let template = Every::schema().yaml_template();
     assert!(
-        template.starts_with("# Config file for `Every`"),
+        template.starts_with(
+            "# yaml-language-server: $schema=./every.schema.json\n# Config file for `Every`"
+        ),
         "{template}"
     );
     assert!(template.contains("\n#http:\n"), "{template}");
@@ -278,4 +281,38 @@ fn the_json_example_loads_as_written() {
     assert_eq!(json["http"]["port"], 8080);
     assert!(json.get("api_key").is_none() && json.get("instance_id").is_none());
     loads_the_defaults("every.json", &example);
+}
+
+/// Every template, as written (uncommented), validates against the JSON
+/// Schema: what editors check a file with agrees with what loads.
+#[cfg(all(feature = "yaml", feature = "__fuzz"))]
+#[test]
+fn every_template_validates_against_the_json_schema() {
+    let schema = Every::schema();
+    let validator = jsonschema::validator_for(&schema.json_schema()).expect("a valid JSON Schema");
+    for (name, text) in [
+        ("every.toml", uncommented(&schema.toml_template())),
+        ("every.yaml", uncommented(&schema.yaml_template())),
+        ("every.json", schema.json_example()),
+    ] {
+        let table = asyncgate_config::__fuzz::config_table(name, &text)
+            .unwrap_or_else(|| panic!("{name} parses:\n{text}"));
+        let value: serde_json::Value = serde_json::from_str(&table).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}\n{text}");
+    }
+    // The hint lines name the schema's file.
+    assert!(
+        schema
+            .toml_template()
+            .starts_with("#:schema ./every.schema.json\n")
+    );
+    assert!(
+        schema
+            .yaml_template()
+            .starts_with("# yaml-language-server: $schema=./every.schema.json\n")
+    );
 }

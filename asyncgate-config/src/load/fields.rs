@@ -15,7 +15,7 @@ use crate::mask::REDACTED;
 use crate::mask::mask_toml;
 use crate::provenance::{SecretStrength, SettingRecord, Source};
 use crate::report::Finding;
-use crate::schema::{FieldSchema, Role, Schema};
+use crate::schema::{FieldSchema, Role, Schema, Shape, shape_of};
 use crate::text::{printable, quote_input};
 
 /// Resolves the fields of one settings struct. Used by generated code.
@@ -35,6 +35,8 @@ pub struct FieldReader<'a> {
     instance_id: Option<InstanceId>,
     /// Where the section being resolved starts among the flat settings.
     base: usize,
+    /// A probe: each field's shape is recorded instead of its value read.
+    shapes: Option<Vec<Shape>>,
 }
 
 impl<'a> FieldReader<'a> {
@@ -54,7 +56,24 @@ impl<'a> FieldReader<'a> {
             environment_name: None,
             instance_id: None,
             base: 0,
+            shapes: None,
         }
+    }
+
+    /// The shape of every flat setting of `schema`, as `resolve` (the
+    /// struct's generated resolution) reads them: generated code hands
+    /// this to the schema, for its JSON Schema.
+    #[doc(hidden)]
+    pub fn __probe<S>(
+        schema: &'static Schema,
+        resolve: fn(&mut FieldReader<'_>) -> Option<S>,
+    ) -> Vec<Shape> {
+        let layers = Layers::empty();
+        let mut reader = FieldReader::new(schema, &layers);
+        reader.shapes = Some(vec![Shape::Any; schema.fields().len()]);
+        // Every field is asked for; none has a value, so nothing is built.
+        let _ = resolve(&mut reader);
+        reader.shapes.unwrap_or_default()
     }
 
     /// Resolves the environment field first: detection depends on it.
@@ -131,6 +150,10 @@ impl<'a> FieldReader<'a> {
     /// code, not one per field type, keeps a load's code small).
     pub fn field<T: DeserializeOwned>(&mut self, index: usize) -> Option<T> {
         let index = self.base + index;
+        if let Some(shapes) = &mut self.shapes {
+            shapes[index] = shape_of::<T>();
+            return None;
+        }
         let (raw, source) = match self.find(index)? {
             Some(found) => found,
             None => {

@@ -34,6 +34,19 @@ pub(crate) struct Layers {
     pub(crate) dir: BaseDir,
 }
 
+impl Layers {
+    /// No source at all: what a schema probe reads from.
+    pub(crate) fn empty() -> Layers {
+        Layers {
+            overrides: Vec::new(),
+            env: EnvVars::default(),
+            dotenv: None,
+            files: Vec::new(),
+            dir: BaseDir::new(None),
+        }
+    }
+}
+
 fn non_empty(value: &str) -> Option<&str> {
     (!value.trim().is_empty()).then_some(value)
 }

@@ -27,8 +27,14 @@ impl Schema {
             allow_unknown: &[],
             environment_names: &[],
             service_name: None,
+            shapes: None,
             names: OnceLock::new(),
         }
+    }
+    #[doc(hidden)]
+    pub const fn __shapes(mut self, probe: fn() -> Vec<super::Shape>) -> Self {
+        self.shapes = Some(probe);
+        self
     }
     #[doc(hidden)]
     pub const fn __service_name(mut self, name: &'static str) -> Self {
