@@ -80,6 +80,9 @@ impl ConfigFile {
     /// when findings point there, so a load that finds nothing wrong pays
     /// nothing for it.
     pub(crate) fn spots(&self, paths: &[&str]) -> Vec<Option<Spot>> {
+        if paths.is_empty() {
+            return Vec::new();
+        }
         match self.format {
             Format::Toml => match toml::de::DeTable::parse(&self.text) {
                 Ok(document) => paths.iter().map(|p| toml_spot(&document, p)).collect(),
