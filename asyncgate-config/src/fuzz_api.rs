@@ -42,6 +42,49 @@ pub mod __fuzz {
             .and_then(|file| serde_json::to_string(&file.table).ok())
     }
 
+    /// Every key of the file text pointed at, as findings show them: the
+    /// excerpt under a value (shown, and as a secret) and under the key,
+    /// for each dotted path of the parsed table (at most 256). Empty when
+    /// the text is refused.
+    pub fn locate_every_key(name: &str, text: &str) -> Vec<String> {
+        use crate::load::locate::{Point, location};
+        let Some(file) = parse(name, text).0 else {
+            return Vec::new();
+        };
+        let mut paths = Vec::new();
+        collect_paths(&file.table, "", &mut paths);
+        let keys: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let mut out = Vec::new();
+        for spot in file.spots(&keys).into_iter().flatten() {
+            for point in [
+                Point::Value { secret: false },
+                Point::Value { secret: true },
+                Point::Key,
+            ] {
+                let at = location(&file.path, &file.text, &spot, point);
+                out.push(format!("{at}\n{}", at.excerpt().unwrap_or_default()));
+            }
+        }
+        out
+    }
+
+    fn collect_paths(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+        for (key, value) in table {
+            if out.len() == 256 {
+                return;
+            }
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            if let toml::Value::Table(inner) = value {
+                collect_paths(inner, &path, out);
+            }
+            out.push(path);
+        }
+    }
+
     /// Masks the passwords in a value.
     pub fn mask(value: &str) -> String {
         crate::mask::mask_secrets(value).into_owned()

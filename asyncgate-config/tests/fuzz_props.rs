@@ -324,3 +324,44 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Pointing at every key of any file that parses: never a panic, each
+    /// place in the file, and a secret's excerpt never holds its value.
+    #[test]
+    fn every_key_of_any_parsed_file_can_be_pointed_at(
+        pieces in prop::collection::vec(0..TOML_PIECES.len(), 0..10),
+        secret in "[a-z]{8}[0-9]{6}[A-Z]{6}",
+    ) {
+        let mut text = String::new();
+        for i in pieces {
+            text.push_str(TOML_PIECES[i]);
+            if TOML_PIECES[i].ends_with('"') {
+                text.push_str(&secret);
+                text.push_str("\"\n");
+            }
+        }
+        let Some(table) = asyncgate_config::__fuzz::config_table("c.toml", &text) else {
+            return Ok(());
+        };
+        // The same table as JSON, pretty and on one line, and as TOML.
+        let value: serde_json::Value = serde_json::from_str(&table).unwrap();
+        for (name, file) in [
+            ("c.toml", text.clone()),
+            ("c.json", serde_json::to_string_pretty(&value).unwrap()),
+            ("c.json", table.clone()),
+        ] {
+            let shown = asyncgate_config::__fuzz::locate_every_key(name, &file);
+            for at in &shown {
+                prop_assert!(at.starts_with(&format!("{name}:")), "{}", at);
+            }
+            // Each key gives three excerpts: the value shown, as a secret, the key.
+            for triple in shown.chunks(3) {
+                prop_assert!(!triple[1].contains(&secret), "{}\n---\n{}", triple[1], file);
+                prop_assert!(!triple[2].contains(&secret), "{}\n---\n{}", triple[2], file);
+            }
+        }
+    }
+}

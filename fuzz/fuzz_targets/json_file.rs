@@ -9,4 +9,8 @@ fuzz_target!(|data: &[u8]| {
     let messages = asyncgate_config::__fuzz::config_file("c.json", text);
     assert!(messages.len() <= 1);
     assert!(messages.iter().all(|m| m.contains("c.json")), "{messages:?}");
+    // Every key pointed at as a finding would: never a panic, always the file.
+    for at in asyncgate_config::__fuzz::locate_every_key("c.json", text) {
+        assert!(at.starts_with("c.json:"), "{at}");
+    }
 });

@@ -33,21 +33,29 @@ pub(crate) enum Point {
     Key,
 }
 
-/// The location of `spot` in `text`, the contents of `path`.
+/// The location of `spot` in `text`, the contents of `path`. Spans out of
+/// order, out of the text or inside a character (none should be) show
+/// less, never panic.
 pub(crate) fn location(path: &Arc<Path>, text: &str, spot: &Spot, point: Point) -> Location {
-    let at = match point {
+    let part = |a: usize, b: usize| text.get(a..b).unwrap_or("");
+    let mut at = match point {
         Point::Value { .. } => spot.value.start,
         Point::Key => spot.key.start,
     }
     .min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i);
     let line = text[..at].matches('\n').count() + 1;
     let column = text[line_start..at].chars().count() + 1;
-    let key_on_line = spot.key.start >= line_start && spot.key.end <= line_end;
+    // The key is shown when it is on the line, before the value.
+    let key_on_line =
+        spot.key.start >= line_start && spot.key.start <= at && spot.key.end <= line_end;
     let mut shown = String::new();
     let start = if key_on_line { spot.key.start } else { at };
-    let indent = &text[line_start..start];
+    let indent = part(line_start, start);
     let plain = indent.trim() == "export"
         || indent
             .chars()
@@ -60,16 +68,16 @@ pub(crate) fn location(path: &Arc<Path>, text: &str, spot: &Spot, point: Point) 
     // The key (and what separates it from the value), as written.
     let (caret, width, end) = match point {
         Point::Key => {
-            let key_end = spot.key.end.min(line_end);
+            let key_end = spot.key.end.clamp(at, line_end);
             let caret = shown.chars().count();
-            shown.push_str(&text[spot.key.start..key_end]);
+            shown.push_str(part(at, key_end));
             let width = shown.chars().count() - caret;
             // `]` closes a table header; anything else may be a value.
-            let rest = text[key_end..line_end].trim();
+            let rest = part(key_end, line_end).trim();
             if rest.chars().all(|c| matches!(c, ']' | '"' | '\'')) {
                 shown.push_str(rest);
             } else {
-                let separator = &text[key_end..line_end];
+                let separator = part(key_end, line_end);
                 let cut = separator
                     .find(|c: char| !(c.is_whitespace() || matches!(c, ':' | '=')))
                     .unwrap_or(separator.len());
@@ -79,19 +87,19 @@ pub(crate) fn location(path: &Arc<Path>, text: &str, spot: &Spot, point: Point) 
             (caret, width, line_end)
         }
         Point::Value { secret } => {
-            shown.push_str(&text[start..at]);
+            shown.push_str(part(start, at));
             let caret = shown.chars().count();
             let value_end = spot.value.end.clamp(at, line_end);
             if secret {
                 shown.push_str("***");
             } else {
-                shown.push_str(&crate::text::excerpt_value(&text[at..value_end]));
+                shown.push_str(&crate::text::excerpt_value(part(at, value_end)));
             }
             let width = (shown.chars().count() - caret).max(1);
             (caret, width, value_end)
         }
     };
-    let rest = text[end..line_end].trim();
+    let rest = part(end, line_end).trim();
     let more_lines = spot.value.end > line_end && matches!(point, Point::Value { .. });
     if !rest.chars().all(|c| matches!(c, ',' | '}' | ']')) || more_lines {
         shown.push_str(" …");

@@ -15,7 +15,7 @@ pub(crate) mod env_vars;
 pub(crate) mod fields;
 mod file;
 mod layers;
-mod locate;
+pub(crate) mod locate;
 mod service_links;
 mod unknown;
 mod value;
