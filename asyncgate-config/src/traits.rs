@@ -86,7 +86,7 @@ pub trait GateConfig: Sized {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a section: `#[gate(nested)]` needs a struct that derives `GateConfig` with `#[gate(section)]`",
     label = "not a section",
-    note = "add `#[gate(section)]` to a struct that derives `GateConfig`; a plain value (a number, a string, a list) needs no `nested`"
+    note = "add `#[gate(section)]` to a struct that derives `GateConfig` (`Option<S>` of such a struct is an optional section); a plain value (a number, a string, a list) needs no `nested`"
 )]
 pub trait Section: Sized {
     #[doc(hidden)]
@@ -112,6 +112,61 @@ pub trait Section: Sized {
         Self: 'static,
     {
         Box::new(self)
+    }
+}
+
+/// An optional section: `#[gate(nested)] tls: Option<Tls>` is `Some` when
+/// the section is configured at all (a source sets one of its settings, or
+/// a config file has its table, even empty) and `None` otherwise. When it
+/// is `None`, nothing of it is read: its required settings are not
+/// missing, its `required_in` rules do not fire, its `check` does not run.
+///
+/// ```
+/// use asyncgate_config::{Environment, GateConfig, InstanceId};
+///
+/// #[derive(Debug, GateConfig)]
+/// #[gate(section)]
+/// pub struct Tls {
+///     pub cert: String,
+///     #[gate(default = "TLSv1.3")]
+///     pub min_version: String,
+/// }
+///
+/// #[derive(Debug, GateConfig)]
+/// #[gate(prefix = "ORDERS")]
+/// pub struct Settings {
+///     #[gate(environment, default = "development")]
+///     pub env: Environment,
+///     #[gate(instance_id, default = "orders-1")]
+///     pub instance_id: InstanceId,
+///     #[gate(nested)]
+///     pub tls: Option<Tls>,
+/// }
+///
+/// let nothing: [(&str, &str); 0] = [];
+/// let without = Settings::loader().env(nothing).dotenv(false).load()?;
+/// assert!(without.tls.is_none());
+/// let with = Settings::loader().env([("ORDERS_TLS_CERT", "/etc/tls/cert.pem")]).dotenv(false).load()?;
+/// assert_eq!(with.tls.as_ref().unwrap().min_version, "TLSv1.3");
+/// # Ok::<(), asyncgate_config::Report>(())
+/// ```
+#[diagnostic::do_not_recommend]
+impl<S: Section> Section for Option<S> {
+    const __FIELDS: &'static [FieldSchema] = S::__FIELDS;
+    const __CHECK_FN: Option<&'static str> = S::__CHECK_FN;
+
+    fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self> {
+        if reader.__section_present() {
+            S::__resolve(reader).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+
+    fn __check(&self, checks: &mut validate::Checks<'_>) {
+        if let Some(section) = self {
+            section.__check(checks);
+        }
     }
 }
 

@@ -205,14 +205,19 @@ mod sectioned {
         pub(crate) instance_id: InstanceId,
         #[gate(nested)]
         pub(crate) database: Database,
+        /// Optional: present only when configured.
+        #[gate(nested)]
+        pub(crate) replica: Option<Database>,
         #[gate(default = 8080)]
         pub(crate) port: u16,
     }
 }
 
 /// Pieces a config file of the sectioned schema is made of, right and wrong.
-const TOML_PIECES: [&str; 16] = [
+const TOML_PIECES: [&str; 18] = [
     "[database]\n",
+    "[replica]\n",
+    "[replica.pool]\n",
     "[database.pool]\n",
     "[database.pool.deeper]\n",
     "[other]\n",

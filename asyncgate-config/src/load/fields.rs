@@ -279,6 +279,32 @@ impl<'a> FieldReader<'a> {
         value
     }
 
+    /// Whether the section being resolved is configured at all: some
+    /// source sets one of its settings (a default does not count), or a
+    /// config file has its table (`[tls]`, even empty). An optional
+    /// section that is not is `None`, its settings unread: nothing of it
+    /// is required, and its `required_in` rules do not fire.
+    #[doc(hidden)]
+    pub fn __section_present(&mut self) -> bool {
+        if self.shapes.is_some() {
+            // A probe reads every setting.
+            return true;
+        }
+        let prefix = format!("{}.", self.path);
+        let layers = self.layers;
+        // What looking found is found again when the settings are read.
+        let mut scratch = Vec::new();
+        self.schema
+            .fields()
+            .iter()
+            .filter(|f| f.name().starts_with(&prefix))
+            .any(|f| !matches!(layers.configured(f, &mut scratch), Ok(None)))
+            || layers
+                .files
+                .iter()
+                .any(|file| file.get(&self.path).is_some())
+    }
+
     /// Keeps the section of field `name`, which parsed although the struct
     /// (or section) around it did not: validation still runs its checks.
     #[doc(hidden)]
