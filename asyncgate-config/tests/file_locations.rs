@@ -220,3 +220,42 @@ fn a_syntax_error_has_a_line_and_column_but_shows_no_line() {
         assert!(!report.to_string().contains("s3cret"), "{report}");
     }
 }
+
+/// A key 500 KB long, or holding control characters: the report stays
+/// short and printable, and still points at the key.
+#[test]
+fn long_and_unprintable_keys_give_short_printable_reports() {
+    let long = "k".repeat(500_000);
+    for (name, text) in [
+        ("long.toml", format!("{long} = 1\n")),
+        ("ctl.toml", "\"a\\u0001b\\u001b[31m\" = 1\n".to_owned()),
+        ("long.json", format!("{{\"{long}\": 1}}")),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(name), &text).unwrap();
+        let report = Settings::loader()
+            .env([("APP_CONFIG_FILE", name)])
+            .current_dir(dir.path())
+            .dotenv(false)
+            .deny_unknown(true)
+            .load()
+            .expect_err("an unknown key under deny_unknown");
+        let shown = format!("{report}\n{}", serde_json::to_string(&report).unwrap());
+        assert!(shown.len() < 4_000, "{name}: {} bytes", shown.len());
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{1}'),
+            "{name}: {shown}"
+        );
+        let at = report
+            .errors()
+            .next()
+            .unwrap()
+            .location()
+            .expect("pointed at");
+        assert_eq!(
+            (at.line(), at.column()),
+            (1, if name.ends_with(".json") { 2 } else { 1 }),
+            "{name}"
+        );
+    }
+}

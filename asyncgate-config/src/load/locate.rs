@@ -70,7 +70,7 @@ pub(crate) fn location(path: &Arc<Path>, text: &str, spot: &Spot, point: Point) 
         Point::Key => {
             let key_end = spot.key.end.clamp(at, line_end);
             let caret = shown.chars().count();
-            shown.push_str(part(at, key_end));
+            shown.push_str(&capped(part(at, key_end)));
             let width = shown.chars().count() - caret;
             // `]` closes a table header; anything else may be a value.
             let rest = part(key_end, line_end).trim();
@@ -87,7 +87,7 @@ pub(crate) fn location(path: &Arc<Path>, text: &str, spot: &Spot, point: Point) 
             (caret, width, line_end)
         }
         Point::Value { secret } => {
-            shown.push_str(part(start, at));
+            shown.push_str(&capped(part(start, at)));
             let caret = shown.chars().count();
             let value_end = spot.value.end.clamp(at, line_end);
             if secret {
@@ -117,6 +117,15 @@ pub(crate) fn location(path: &Arc<Path>, text: &str, spot: &Spot, point: Point) 
         line,
         column,
         excerpt: Some(Excerpt { text, caret, width }),
+    }
+}
+
+/// A key as shown: at most 120 characters, then `…`.
+fn capped(key: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 120;
+    match key.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &key[..cut]).into(),
+        None => key.into(),
     }
 }
 
@@ -268,5 +277,16 @@ mod tests {
             Point::Value { secret: false },
         );
         assert!(!excerpt.contains("hunter2"), "{excerpt}");
+    }
+
+    #[test]
+    fn a_long_key_is_cut() {
+        let key = "k".repeat(1 << 20);
+        let text = format!("{key} = 1\n");
+        let (excerpt, ..) = shown(&text, &key, "1", Point::Key);
+        assert!(excerpt.len() < 400, "{} bytes", excerpt.len());
+        assert!(excerpt.starts_with(&format!("{}…", "k".repeat(120))));
+        let (excerpt, ..) = shown(&text, &key, "1", Point::Value { secret: false });
+        assert!(excerpt.len() < 400, "{} bytes", excerpt.len());
     }
 }
