@@ -245,17 +245,23 @@ proptest! {
         pieces in prop::collection::vec(0..TOML_PIECES.len(), 0..14),
         secret in "[A-Za-z0-9]{12,24}",
     ) {
-        let mut text = String::new();
-        for i in pieces {
-            text.push_str(TOML_PIECES[i]);
-            if TOML_PIECES[i].ends_with('"') {
-                text.push_str(&secret);
-                text.push_str("\"\n");
-            }
-        }
+        let text = sectioned_text(&pieces, &secret);
         let shown = render_sectioned("c.toml", &text, false);
         prop_assert!(!shown.contains(&secret), "{}\n---\n{}", text, shown);
     }
+}
+
+/// The file the pieces make, `secret` closing each open string.
+fn sectioned_text(pieces: &[usize], secret: &str) -> String {
+    let mut text = String::new();
+    for &i in pieces {
+        text.push_str(TOML_PIECES[i]);
+        if TOML_PIECES[i].ends_with('"') {
+            text.push_str(secret);
+            text.push_str("\"\n");
+        }
+    }
+    text
 }
 
 /// Every rendering of loading and validating `text` as the config file
@@ -340,14 +346,7 @@ proptest! {
         pieces in prop::collection::vec(0..TOML_PIECES.len(), 0..10),
         secret in "[a-z]{8}[0-9]{6}[A-Z]{6}",
     ) {
-        let mut text = String::new();
-        for i in pieces {
-            text.push_str(TOML_PIECES[i]);
-            if TOML_PIECES[i].ends_with('"') {
-                text.push_str(&secret);
-                text.push_str("\"\n");
-            }
-        }
+        let text = sectioned_text(&pieces, &secret);
         let Some(table) = asyncgate_config::__fuzz::config_table("c.toml", &text) else {
             return Ok(());
         };

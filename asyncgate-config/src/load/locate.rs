@@ -185,6 +185,18 @@ pub(crate) fn bare(path: &Arc<Path>, line: usize, column: usize) -> Location {
     }
 }
 
+/// The key and value text a format's `spot` finds at `path`: for the
+/// formats' tests.
+#[cfg(test)]
+pub(crate) fn found(
+    spot: fn(&str, &str) -> Option<Spot>,
+    text: &str,
+    path: &str,
+) -> Option<(String, String)> {
+    let spot = spot(text, path)?;
+    Some((text[spot.key].to_owned(), text[spot.value].to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,8 +102,7 @@ mod tests {
     use super::*;
 
     fn found(text: &str, path: &str) -> Option<(String, String)> {
-        let spot = spot(text, path)?;
-        Some((text[spot.key].to_owned(), text[spot.value].to_owned()))
+        crate::load::locate::found(spot, text, path)
     }
 
     #[test]
