@@ -21,7 +21,10 @@ impl Schema {
     /// environment variable (the `x-asyncgate-env` keyword); sections as
     /// nested objects; secrets marked `writeOnly`; no other key allowed
     /// (`additionalProperties: false`) under `deny_unknown`. No setting is
-    /// required: any may come from the environment instead.
+    /// required: any may come from the environment instead. The schema asks
+    /// for each value's canonical form (a boolean as `true`/`false`, an
+    /// environment's name in lower case); the loader also takes the forms a
+    /// variable would (`"yes"`, `Production`), so the schema is the stricter.
     ///
     /// `asyncgate env --format json-schema` (the `cli` feature) prints it;
     /// the TOML and YAML templates name it in the line their editors read.
