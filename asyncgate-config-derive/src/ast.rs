@@ -80,7 +80,7 @@ impl<'a> Container<'a> {
 }
 
 /// The doc comment: each line without its first space, joined, trimmed.
-fn doc_of(attrs: &[syn::Attribute]) -> String {
+pub(crate) fn doc_of(attrs: &[syn::Attribute]) -> String {
     let lines: Vec<String> = attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))

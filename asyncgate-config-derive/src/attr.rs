@@ -24,6 +24,10 @@ pub(crate) struct ContainerAttrs {
     pub(crate) allow_unknown: Vec<LitStr>,
     /// `service_name = "orders-api"`: telemetry's `service.name`.
     pub(crate) service_name: Option<LitStr>,
+    /// On an enum section: `tag = "backend"`, the selecting setting's name.
+    pub(crate) tag: Option<LitStr>,
+    /// On an enum section: `default = "file"`, the variant when none is set.
+    pub(crate) default: Option<LitStr>,
 }
 
 /// A name in a list such as `required_in(staging, production)`.
@@ -152,6 +156,19 @@ impl ContainerAttrs {
                         duplicate(cx, &meta);
                     } else {
                         out.service_name = Some(value);
+                    }
+                } else if meta.path.is_ident(TAG) || meta.path.is_ident(DEFAULT) {
+                    // On an enum section: #[gate(section, tag = "backend", default = "file")]
+                    let value: LitStr = meta.value()?.parse()?;
+                    let slot = if meta.path.is_ident(TAG) {
+                        &mut out.tag
+                    } else {
+                        &mut out.default
+                    };
+                    if slot.is_some() {
+                        duplicate(cx, &meta);
+                    } else {
+                        *slot = Some(value);
                     }
                 } else if meta.path.is_ident(CHECK) {
                     // #[gate(check = path::to::function)]

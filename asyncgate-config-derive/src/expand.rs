@@ -13,6 +13,9 @@ use crate::model::{FieldModel, Model, Role};
 use crate::ty;
 
 pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    if let syn::Data::Enum(data) = &input.data {
+        return crate::enum_section::derive(input, data);
+    }
     let mut cx = Ctxt::default();
     let container = Container::from_ast(&mut cx, input);
     let model = container.as_ref().and_then(|c| check::check(&mut cx, c));
@@ -114,6 +117,7 @@ fn cross_section_asserts(
         // derive attribute.
         respanned(
             quote! {
+                #[allow(unused_qualifications)]
                 const _: () = #private::assert_distinct_vars(#config_file_env, <#ident as #trait_path>::__FIELDS);
             },
             ident.span(),
@@ -126,6 +130,7 @@ fn cross_section_asserts(
         let names = model.environment_names.iter().map(|(name, _)| name);
         respanned(
             quote! {
+                #[allow(unused_qualifications)]
                 const _: () = #private::assert_rule_environments(<#ident as #trait_path>::__FIELDS, &[#(#names),*]);
             },
             ident.span(),

@@ -8,6 +8,7 @@ mod attr;
 mod check;
 mod ctxt;
 mod dummy;
+mod enum_section;
 mod expand;
 mod model;
 mod paths;

@@ -10,6 +10,8 @@ pub(crate) const DENY_UNKNOWN: &str = "deny_unknown";
 pub(crate) const SECTION: &str = "section";
 pub(crate) const ALLOW_UNKNOWN: &str = "allow_unknown";
 pub(crate) const SERVICE_NAME: &str = "service_name";
+/// On an enum section: the name of the setting that selects the variant.
+pub(crate) const TAG: &str = "tag";
 pub(crate) const CONTAINER_KEYS: &[&str] = &[
     PREFIX,
     CHECK,
@@ -18,6 +20,8 @@ pub(crate) const CONTAINER_KEYS: &[&str] = &[
     SECTION,
     ALLOW_UNKNOWN,
     SERVICE_NAME,
+    TAG,
+    DEFAULT,
 ];
 
 // On a field.

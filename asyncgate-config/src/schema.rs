@@ -56,6 +56,12 @@ pub enum Role {
         /// in staging and production.
         strict: bool,
     },
+    /// The tag of an enum section (`store.kind`, read from `ORDERS_STORE`):
+    /// which variant's settings are read.
+    Tag {
+        /// The variants' names, in declaration order.
+        variants: &'static [&'static str],
+    },
 }
 
 /// The description of one setting.

@@ -201,12 +201,16 @@ impl Schema {
             self.config_file_env()
         );
         // Top-level keys come before any table; then one table per section.
+        let dormant = self.dormant_sections();
         for table in self.tables_in_tree_order() {
-            if !table.is_empty() {
+            let off = is_dormant(&dormant, table);
+            if off {
+                let _ = writeln!(out, "\n##[{table}]\n{OFF_NOTE}");
+            } else if !table.is_empty() {
                 let _ = writeln!(out, "\n[{table}]");
             }
             for f in self.fields().iter().filter(|f| table_of(f) == table) {
-                toml_entry(&mut out, f);
+                toml_entry(&mut out, f, if off { "##" } else { "#" });
             }
         }
         out
@@ -243,16 +247,28 @@ impl Schema {
             self.config_file_env()
         );
         let mut opened: Vec<String> = Vec::new();
+        let dormant = self.dormant_sections();
         for table in self.tables_in_tree_order() {
             let segments: Vec<&str> = table.split('.').filter(|s| !s.is_empty()).collect();
             for depth in 0..segments.len() {
                 let path = segments[..=depth].join(".");
                 if !opened.contains(&path) {
-                    let _ = writeln!(out, "\n{}#{}:", "  ".repeat(depth), segments[depth]);
+                    let indent = "  ".repeat(depth);
+                    if is_dormant(&dormant, &path) {
+                        let _ =
+                            writeln!(out, "\n{indent}##{}:\n{indent}{OFF_NOTE}", segments[depth]);
+                    } else {
+                        let _ = writeln!(out, "\n{indent}#{}:", segments[depth]);
+                    }
                     opened.push(path);
                 }
             }
             let indent = "  ".repeat(segments.len());
+            let mark = if is_dormant(&dormant, table) {
+                "##"
+            } else {
+                "#"
+            };
             for f in self.fields().iter().filter(|f| table_of(f) == table) {
                 comment_header(&mut out, f, &format!("{}; env: {}", facts(f), f.env()));
                 if is_instance_id(f) {
@@ -261,7 +277,7 @@ impl Schema {
                     secret_note(&mut out, f);
                 } else {
                     let key = f.name().rsplit('.').next().unwrap_or_default();
-                    let _ = writeln!(out, "{indent}#{key}: {}", literal_json(f));
+                    let _ = writeln!(out, "{indent}{mark}{key}: {}", literal_json(f));
                 }
             }
         }
@@ -277,10 +293,11 @@ impl Schema {
     /// loads as written.
     pub fn json_example(&self) -> String {
         let mut root = serde_json::Map::new();
+        let dormant = self.dormant_sections();
         for f in self
             .fields()
             .iter()
-            .filter(|f| !is_instance_id(f) && !f.is_secret())
+            .filter(|f| !is_instance_id(f) && !f.is_secret() && !is_dormant(&dormant, f.name()))
         {
             let mut table = &mut root;
             let mut segments = f.name().split('.').peekable();
@@ -378,8 +395,20 @@ fn table_of(f: &FieldSchema) -> &'static str {
     f.name().rsplit_once('.').map_or("", |(table, _)| table)
 }
 
-/// One setting of the TOML template: its comment and its commented line.
-fn toml_entry(out: &mut String, f: &FieldSchema) {
+/// The note under the header of a section a file leaves off.
+const OFF_NOTE: &str = "# (off unless configured: remove `##` from its lines to turn it on; for an enum section's variant, also set its tag)";
+
+/// Whether the table or setting `path` is in one of the `dormant` sections.
+fn is_dormant(dormant: &[String], path: &str) -> bool {
+    dormant.iter().any(|d| {
+        path.strip_prefix(d.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    })
+}
+
+/// One setting of the TOML template: its comment and its line, commented
+/// with `mark` (`##` in a section a file leaves off).
+fn toml_entry(out: &mut String, f: &FieldSchema, mark: &str) {
     comment_header(out, f, &format!("{}; env: {}", facts(f), f.env()));
     let key = f.name().rsplit('.').next().unwrap_or_default();
     if is_instance_id(f) {
@@ -390,7 +419,7 @@ fn toml_entry(out: &mut String, f: &FieldSchema) {
         secret_note(out, f);
         return;
     }
-    let _ = writeln!(out, "#{key} = {}", literal(f));
+    let _ = writeln!(out, "{mark}{key} = {}", literal(f));
 }
 
 /// Where a secret is set instead of in a config file.
@@ -406,9 +435,12 @@ fn secret_note(out: &mut String, f: &FieldSchema) {
 /// A setting's value in a config file, as TOML: its default, or the
 /// literal that leaves it unset.
 fn literal(f: &FieldSchema) -> String {
-    match shown_default(f) {
-        Some(default) => toml_literal(f, &default),
-        None => unset_literal(f),
+    match (shown_default(f), f.role()) {
+        (Some(default), _) => toml_literal(f, &default),
+        // A tag without a default: the first variant, which the template
+        // leaves on.
+        (None, Role::Tag { variants }) => format!("\"{}\"", variants.first().unwrap_or(&"")),
+        (None, _) => unset_literal(f),
     }
 }
 

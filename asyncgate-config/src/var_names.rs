@@ -56,6 +56,9 @@ const fn collect(fields: &[FieldSchema], parent: Option<(&Text, &Text)>, table: 
                 Text::EMPTY.push_text(path).push(".").push(field.name()),
                 if field.env_is_exact() {
                     Text::EMPTY.push(field.env())
+                } else if field.env().is_empty() {
+                    // An enum section's tag: the section's own variable.
+                    *var
                 } else {
                     Text::EMPTY.push_text(var).push("_").push(field.env())
                 },

@@ -2,6 +2,8 @@
 //! source sets one of its settings or a file has its table, absent
 //! otherwise; an absent section requires nothing and runs no rule.
 
+mod common;
+
 use asyncgate_config::validate::Checks;
 use asyncgate_config::{Environment, Finding, GateConfig, InstanceId, Loaded, Report};
 
@@ -122,10 +124,17 @@ fn a_present_sections_rules_and_check_run_under_its_path() {
 #[test]
 fn an_optional_section_is_in_the_templates_and_the_schema() {
     let schema = Settings::schema();
+    // Written off (`##`): uncommenting the template leaves TLS off.
+    let toml = schema.toml_template();
+    assert!(toml.contains("\n##[tls]\n"), "{toml}");
+    assert!(toml.contains("\n##cert = \"\"\n"), "{toml}");
+    let loaded = load_file(&common::uncommented(&toml), &[]).unwrap_or_else(|r| panic!("{r}"));
+    assert!(loaded.tls.is_none());
+    assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
     assert!(
-        schema.toml_template().contains("\n[tls]\n"),
+        !schema.json_example().contains("tls"),
         "{}",
-        schema.toml_template()
+        schema.json_example()
     );
     let json = schema.json_schema();
     assert_eq!(json["properties"]["tls"]["type"], "object");

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::uncommented;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -72,26 +74,6 @@ pub struct Every {
     pub mode_override: Option<Mode>,
     #[gate(nested)]
     pub http: Http,
-}
-
-/// The template with the `#` before every setting removed (`#key = value`
-/// in TOML, `#key: value` wherever YAML's indentation puts it);
-/// documentation lines (`# ...`) stay comments.
-fn uncommented(template: &str) -> String {
-    template
-        .lines()
-        .map(|line| {
-            let indent = line.len() - line.trim_start().len();
-            match line[indent..].strip_prefix('#') {
-                // `#:schema` is taplo's hint, not a setting.
-                Some(rest) if !rest.starts_with([' ', '#', ':']) && !rest.is_empty() => {
-                    format!("{}{rest}", &line[..indent])
-                }
-                _ => line.to_owned(),
-            }
-        })
-        .map(|line| line + "\n")
-        .collect()
 }
 
 /// Loads `text` as the config file `name` of `Every` and validates it;

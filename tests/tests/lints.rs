@@ -39,6 +39,36 @@ pub(crate) struct Settings {
     /// Its own variable.
     #[gate(env = "LINTS_DATABASE")]
     pub database_url: Option<String>,
+    /// An enum section.
+    #[gate(nested)]
+    pub store: Store,
+    /// An optional section.
+    #[gate(nested)]
+    pub replica: Option<Pg>,
+}
+
+/// A section.
+#[derive(Debug, GateConfig)]
+#[gate(section)]
+pub(crate) struct Pg {
+    /// Where.
+    #[gate(default = "postgres://db/app")]
+    pub url: String,
+}
+
+/// A backend chosen by name.
+#[derive(Debug, GateConfig)]
+#[gate(
+    section,
+    tag = "backend",
+    default = "memory",
+    crate = "asyncgate_config"
+)]
+pub(crate) enum Store {
+    /// In memory.
+    Memory,
+    /// In `PostgreSQL`.
+    Postgres(Pg),
 }
 
 fn rules(settings: &Settings, checks: &mut Checks<'_>) {
@@ -57,6 +87,17 @@ fn loads_under_strict_lints() {
         .expect("valid");
     assert_eq!(settings.warnings().len(), 1);
     assert_eq!(settings.origins, ["a", "b"]);
+    assert!(matches!(settings.store, Store::Memory));
+    let with_replica = Settings::loader()
+        .env([("LINTS_REPLICA_URL", "postgres://replica/app")])
+        .dotenv(false)
+        .load()
+        .expect("valid");
+    assert_eq!(
+        with_replica.replica.as_ref().map(|pg| pg.url.as_str()),
+        Some("postgres://replica/app")
+    );
+    assert!(settings.replica.is_none());
     assert_eq!(settings.env, Environment::Development);
     assert_eq!(settings.instance_id.as_str(), "lints-1");
     assert!(settings.api_key.is_none() && !settings.debug && settings.database_url.is_none());

@@ -60,6 +60,18 @@ pub(crate) fn check<'a>(cx: &mut Ctxt, container: &'a Container<'a>) -> Option<M
         .unwrap_or_default();
     let allow_unknown = check_allow_unknown(cx, container, prefix.as_deref());
     let service_name = check_service_name(cx, container);
+    if let Some(lit) = &container.attrs.tag {
+        cx.error_spanned_by(
+            lit,
+            "`tag` on a struct: it names the setting that selects an enum section's variant, on the enum (`#[gate(section, tag = \"backend\")] enum Store { ... }`)",
+        );
+    }
+    if let Some(lit) = &container.attrs.default {
+        cx.error_spanned_by(
+            lit,
+            "`default` on a struct: put it on a field (`#[gate(default = ...)]`), or on an enum section to name the variant used when none is set",
+        );
+    }
     Some(Model {
         input,
         environment_names,

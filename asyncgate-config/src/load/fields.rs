@@ -290,19 +290,86 @@ impl<'a> FieldReader<'a> {
             // A probe reads every setting.
             return true;
         }
-        let prefix = format!("{}.", self.path);
+        self.configured_under(&self.path, true)
+    }
+
+    /// Whether some source sets a setting under the dotted `path`, or
+    /// (with `tables`) a config file has its table.
+    fn configured_under(&self, path: &str, tables: bool) -> bool {
+        let prefix = format!("{path}.");
         let layers = self.layers;
-        // What looking found is found again when the settings are read.
+        // What looking found is found again if the settings are read.
         let mut scratch = Vec::new();
         self.schema
             .fields()
             .iter()
             .filter(|f| f.name().starts_with(&prefix))
             .any(|f| !matches!(layers.configured(f, &mut scratch), Ok(None)))
-            || layers
-                .files
-                .iter()
-                .any(|file| file.get(&self.path).is_some())
+            || (tables && layers.files.iter().any(|file| file.get(path).is_some()))
+    }
+
+    /// Whether this reader is a probe of the settings' shapes (generated
+    /// code then reads every variant of an enum section).
+    #[doc(hidden)]
+    pub fn __probing(&self) -> bool {
+        self.shapes.is_some()
+    }
+
+    /// Reads the tag of the enum section being resolved (its own field
+    /// `index`): the position among `variants` of the variant it names, in
+    /// any case. An unknown name is an error listing the variants.
+    #[doc(hidden)]
+    pub fn __tag(&mut self, index: usize, variants: &'static [&'static str]) -> Option<usize> {
+        let name: String = self.field::<String>(index)?;
+        let flat = self.base + index;
+        if let Some(found) = variants
+            .iter()
+            .position(|v| v.eq_ignore_ascii_case(name.trim()))
+        {
+            return Some(found);
+        }
+        let field = &self.schema.fields()[flat];
+        let hint = crate::text::suggest_value(name.trim(), variants.iter().copied())
+            .map(|v| format!(" (did you mean `{v}`?)"))
+            .unwrap_or_default();
+        let list: Vec<String> = variants.iter().map(|v| format!("`{v}`")).collect();
+        let message = format!(
+            "unknown variant {}: expected one of {}{hint}",
+            quote_input(&name),
+            list.join(", ")
+        );
+        let source = self.records[flat]
+            .source()
+            .cloned()
+            .unwrap_or(Source::Default);
+        self.findings.push(invalid_value(field, &source, &message));
+        self.records[flat] = SettingRecord::failed(Some(source), message);
+        None
+    }
+
+    /// Reports the settings of the variant `name` of the enum section being
+    /// resolved when some source sets them although the tag selects
+    /// `selected`: they are ignored (a warning; an error under
+    /// `deny_unknown`).
+    #[doc(hidden)]
+    pub fn __unselected(&mut self, name: &str, selected: &str) {
+        let path = format!("{}.{name}", self.path);
+        // A table alone (a template's `[store.postgres]`) sets nothing.
+        if self.shapes.is_some() || !self.configured_under(&path, false) {
+            return;
+        }
+        let tag = self.schema.fields()[self.base].name();
+        let message = format!(
+            "settings of `{path}` are set, but `{tag}` selects `{selected}`: they are ignored"
+        );
+        let finding = if self.layers.deny_unknown {
+            Finding::error(path.as_str(), message)
+        } else {
+            Finding::warning(path.as_str(), message)
+        };
+        self.findings.push(finding.with_remedy(format!(
+            "remove the `{path}` settings, or set `{tag}` to `{name}` to use them"
+        )));
     }
 
     /// Keeps the section of field `name`, which parsed although the struct

@@ -32,6 +32,8 @@ pub(crate) struct Layers {
     /// The config files, in the order given: a later one wins per setting.
     pub(crate) files: Vec<ConfigFile>,
     pub(crate) dir: BaseDir,
+    /// Settings set where nothing reads them are errors, not warnings.
+    pub(crate) deny_unknown: bool,
 }
 
 impl Layers {
@@ -43,6 +45,7 @@ impl Layers {
             dotenv: None,
             files: Vec::new(),
             dir: BaseDir::new(None),
+            deny_unknown: false,
         }
     }
 }

@@ -344,6 +344,7 @@ impl<T: GateConfig> Loader<T> {
                 dotenv,
                 files,
                 dir,
+                deny_unknown: deny,
             },
             findings,
             hostname: self.hostname,

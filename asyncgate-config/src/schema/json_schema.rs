@@ -110,6 +110,7 @@ impl Schema {
                 json!({"type": "string", "enum": names})
             }
             Role::InstanceId { .. } => json!({"type": "string"}),
+            Role::Tag { variants } => json!({"type": "string", "enum": variants}),
             _ => type_schema(shape),
         };
         // An empty string or null leaves any setting unset.

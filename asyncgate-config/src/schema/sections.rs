@@ -44,6 +44,47 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// The sections a config file leaves off unless it turns them on: an
+    /// optional section (`Option<Tls>`), and each variant of an enum section
+    /// other than the one its tag selects by default (the first when it has
+    /// no default). Templates write their lines so that uncommenting the
+    /// rest leaves them off.
+    pub(crate) fn dormant_sections(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        dormant(self.own, "", &mut out);
+        out
+    }
+}
+
+/// The variant an enum section's tag selects unless set: its default, else
+/// the first. `None` when `section` is not an enum section.
+pub(crate) fn selected_variant(section: &[FieldSchema]) -> Option<&'static str> {
+    let tag = section.first()?;
+    let super::Role::Tag { variants } = tag.role() else {
+        return None;
+    };
+    tag.default().or(variants.first().copied())
+}
+
+fn dormant(fields: &[FieldSchema], parent: &str, out: &mut Vec<String>) {
+    for f in fields {
+        let Some(section) = f.nested else { continue };
+        let path = format!("{parent}{}", f.name);
+        if f.type_name.starts_with("Option<") {
+            out.push(path);
+            continue;
+        }
+        let selected = selected_variant(section);
+        for variant in section.iter().filter(|v| v.nested.is_some()) {
+            if selected.is_some_and(|s| s != variant.name) {
+                out.push(format!("{path}.{}", variant.name));
+            }
+        }
+        dormant(section, &format!("{path}."), out);
+    }
+}
+
 /// How many settings `fields` holds once its sections are flattened.
 pub(crate) const fn leaf_count(fields: &[FieldSchema]) -> usize {
     let mut count = 0;
@@ -105,6 +146,9 @@ fn flatten(
                 leak(format!("{path}.{}", f.name)),
                 if f.env_exact {
                     f.env
+                } else if f.env.is_empty() {
+                    // An enum section's tag: the section's own variable.
+                    env
                 } else {
                     leak(format!("{env}_{}", f.env))
                 },

@@ -138,3 +138,23 @@ pub fn capture_logs(f: impl FnOnce()) -> String {
     tracing::subscriber::with_default(subscriber, f);
     String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
 }
+
+/// The template with the `#` before every setting removed (`#key = value`
+/// in TOML, `#key: value` wherever YAML's indentation puts it);
+/// documentation lines (`# ...`) stay comments.
+pub fn uncommented(template: &str) -> String {
+    template
+        .lines()
+        .map(|line| {
+            let indent = line.len() - line.trim_start().len();
+            match line[indent..].strip_prefix('#') {
+                // `#:schema` is taplo's hint, not a setting.
+                Some(rest) if !rest.starts_with([' ', '#', ':']) && !rest.is_empty() => {
+                    format!("{}{rest}", &line[..indent])
+                }
+                _ => line.to_owned(),
+            }
+        })
+        .map(|line| line + "\n")
+        .collect()
+}
