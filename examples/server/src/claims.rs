@@ -12,7 +12,7 @@ use asyncgate_config::claim::{
     HeldClaim, Partition,
 };
 
-use crate::settings::{ClaimStoreKind, Settings};
+use crate::settings::{ClaimBackend, Settings};
 #[cfg(feature = "postgres")]
 use crate::tasks::PgTasks;
 use crate::tasks::{SqliteTasks, Tasks};
@@ -32,12 +32,9 @@ pub enum Store {
 impl Store {
     /// Opens the store named by `ASYNCGATE_CLAIM_STORE`.
     pub async fn open(settings: &Settings) -> Result<Store, String> {
-        match settings.claim_store {
-            ClaimStoreKind::File => {
-                let dir = settings
-                    .claim_dir
-                    .clone()
-                    .unwrap_or_else(FileStore::default_dir);
+        match &settings.claim_store {
+            ClaimBackend::File(file) => {
+                let dir = file.dir.clone().unwrap_or_else(FileStore::default_dir);
                 FileStore::new(&dir).map(Store::File).map_err(|e| {
                     format!(
                         "cannot use the claim directory {} (ASYNCGATE_CLAIM_DIR): {e}",
@@ -46,19 +43,19 @@ impl Store {
                 })
             }
             #[cfg(feature = "postgres")]
-            ClaimStoreKind::Postgres => PgStore::connect(
+            ClaimBackend::Postgres(pg) => PgStore::connect(
                 settings.database_url.expose(),
-                Duration::from_millis(settings.claim_ttl_ms),
+                Duration::from_millis(pg.ttl_ms),
             )
             .await
             .map(|store| Store::Postgres(Box::new(store)))
             .map_err(|e| format!("{e} (ASYNCGATE_DATABASE_URL, ASYNCGATE_CLAIM_STORE=postgres)")),
             #[cfg(not(feature = "postgres"))]
-            ClaimStoreKind::Postgres => Err(
+            ClaimBackend::Postgres(_) => Err(
                 "this build has no PostgreSQL claim store: build with `--features postgres`"
                     .to_owned(),
             ),
-            ClaimStoreKind::None => Ok(Store::Disabled(NoClaims)),
+            ClaimBackend::None => Ok(Store::Disabled(NoClaims)),
         }
     }
 

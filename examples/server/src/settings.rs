@@ -50,16 +50,34 @@ fn default_to_kind() -> String {
     "agent".to_owned()
 }
 
-/// Where instance claims are kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimStoreKind {
-    /// Lock files on this host (`ASYNCGATE_CLAIM_DIR`).
-    File,
+/// Where instance claims are kept: file (one host), postgres (ASYNCGATE_DATABASE_URL) or none (development only).
+#[derive(Clone, Debug, PartialEq, Eq, GateConfig)]
+#[gate(section, default = "file")]
+pub enum ClaimBackend {
+    /// Lock files on this host.
+    File(FileClaims),
     /// A lease table in PostgreSQL (`ASYNCGATE_DATABASE_URL`).
-    Postgres,
+    Postgres(PgClaims),
     /// No claims: development only.
     None,
+}
+
+/// The file claim store's settings.
+#[derive(Clone, Debug, PartialEq, Eq, GateConfig)]
+#[gate(section)]
+pub struct FileClaims {
+    /// Directory of the file claim store: private to this user (default: `/tmp/asyncgate-claims-<uid>`, the same for every process of the user on this host).
+    #[gate(env = "ASYNCGATE_CLAIM_DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// The PostgreSQL claim store's settings.
+#[derive(Clone, Debug, PartialEq, Eq, GateConfig)]
+#[gate(section)]
+pub struct PgClaims {
+    /// Lease ttl of the PostgreSQL claim store in milliseconds (1000 to 600000); renewed every third of it.
+    #[gate(env = "ASYNCGATE_CLAIM_TTL_MS", default = 15000)]
+    pub ttl_ms: u64,
 }
 
 /// Log verbosity: Python's level names, in any case.
@@ -399,16 +417,11 @@ pub struct Settings {
     #[gate(default = 8080)]
     pub port: u16,
 
-    /// Where instance claims are kept: file (one host), postgres (ASYNCGATE_DATABASE_URL) or none (development only).
-    #[gate(default = "file")]
-    pub claim_store: ClaimStoreKind,
-
-    /// Directory of the file claim store: private to this user (default: `/tmp/asyncgate-claims-<uid>`, the same for every process of the user on this host).
-    pub claim_dir: Option<PathBuf>,
-
-    /// Lease ttl of the PostgreSQL claim store in milliseconds (1000 to 600000); renewed every third of it.
-    #[gate(default = 15000)]
-    pub claim_ttl_ms: u64,
+    /// Where instance claims are kept (`ASYNCGATE_CLAIM_STORE`), with the
+    /// chosen store's settings: `ASYNCGATE_CLAIM_DIR` for the file store,
+    /// `ASYNCGATE_CLAIM_TTL_MS` for PostgreSQL.
+    #[gate(nested)]
+    pub claim_store: ClaimBackend,
 
     /// Milliseconds a client has to send a request's headers, and the most a keep-alive connection may stay idle (100 to 300000).
     #[gate(default = 10000)]

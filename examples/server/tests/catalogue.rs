@@ -74,7 +74,12 @@ fn cases() -> Vec<Case> {
     for setting in &INTEGERS[..15] {
         let var = format!("ASYNCGATE_{setting}");
         for value in ["abc", "-1", "99999999999999999999999", "1.5", CANARY] {
-            cases.push(case(format!("{var}={value}"), &[(&var, value)], &[&var]));
+            let mut env = vec![(var.as_str(), value)];
+            // The lease ttl is the PostgreSQL claim store's: read when it is chosen.
+            if *setting == "CLAIM_TTL_MS" {
+                env.push(("ASYNCGATE_CLAIM_STORE", "postgres"));
+            }
+            cases.push(case(format!("{var}={value}"), &env, &[&var]));
         }
     }
     // Booleans, enums and the environment.
@@ -107,7 +112,11 @@ fn cases() -> Vec<Case> {
         ("ASYNCGATE_HTTP_MAX_CONNECTIONS", "0"),
         ("ASYNCGATE_CLAIM_DIR", "/dev/null"),
     ] {
-        cases.push(case(format!("{var}={value}"), &[(var, value)], &[var]));
+        let mut env = vec![(var, value)];
+        if var == "ASYNCGATE_CLAIM_TTL_MS" {
+            env.push(("ASYNCGATE_CLAIM_STORE", "postgres"));
+        }
+        cases.push(case(format!("{var}={value}"), &env, &[var]));
     }
     // A value that is not UTF-8.
     let mut not_utf8 = case("ASYNCGATE_PORT not UTF-8", &[], &["ASYNCGATE_PORT"]);
@@ -306,14 +315,17 @@ fn every_bad_input_exits_names_the_input_and_shows_no_secret() {
 fn start_exits_78_for_what_check_refuses() {
     let dir = tempfile::tempdir().unwrap();
     for env in [
-        [("ASYNCGATE_HOST", "not a host!")],
-        [("ASYNCGATE_CLAIM_TTL_MS", "18446744073709551615")],
-        [("ASYNCGATE_CLAIM_DIR", "/dev/null")],
+        &[("ASYNCGATE_HOST", "not a host!")][..],
+        &[
+            ("ASYNCGATE_CLAIM_STORE", "postgres"),
+            ("ASYNCGATE_CLAIM_TTL_MS", "18446744073709551615"),
+        ],
+        &[("ASYNCGATE_CLAIM_DIR", "/dev/null")],
     ] {
         let out = std::process::Command::new(BIN)
             .env_clear()
             .current_dir(dir.path())
-            .envs(env)
+            .envs(env.iter().copied())
             .env("ASYNCGATE_API_KEY", API_KEY)
             .arg("start")
             .output()

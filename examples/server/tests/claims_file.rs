@@ -222,7 +222,7 @@ fn a_claim_directory_private_to_a_container_draws_a_warning_with_the_fix() {
     let probe = ContainerProbe::at(root.path());
     let finding = claim_dir_reach(std::path::Path::new("/tmp/asyncgate-claims-0"), &probe).unwrap();
     assert_eq!(finding.severity(), asyncgate_config::Severity::Warning);
-    assert_eq!(finding.setting(), Some("claim_dir"));
+    assert_eq!(finding.setting(), Some("claim_store.file.dir"));
     assert!(finding.message().contains("/tmp/asyncgate-claims-0, on this container's own filesystem (overlay at /; a container: /.dockerenv)"), "{}", finding.message());
     let remedy = finding.remedy().unwrap();
     assert!(

@@ -5,7 +5,7 @@
 use asyncgate_config::validate::Checks;
 use asyncgate_config::{ConnectionUrl, Finding, GateConfig};
 
-use super::{ClaimStoreKind, Cors, RateLimitBackend, Settings};
+use super::{ClaimBackend, Cors, RateLimitBackend, Settings};
 
 /// Every struct-level rule: [`auth_rules`], [`service_rules`] and [`claim_rules`].
 pub fn rules(settings: &Settings, checks: &mut Checks<'_>) {
@@ -163,10 +163,10 @@ fn in_range(checks: &mut Checks<'_>, name: &str, value: u64, range: std::ops::Ra
 /// directory.
 pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
     let env = checks.environment();
-    if settings.claim_store == ClaimStoreKind::None && !env.is_development() {
+    if settings.claim_store == ClaimBackend::None && !env.is_development() {
         checks.push(
             Finding::error(
-                "claim_store",
+                "claim_store.kind",
                 format!(
                     "claim_store=none is allowed in development only, not in {env} environment"
                 ),
@@ -174,12 +174,17 @@ pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
             .with_remedy("set ASYNCGATE_CLAIM_STORE=file (one host) or postgres (several hosts)"),
         );
     }
-    in_range(
-        checks,
-        "claim_ttl_ms",
-        settings.claim_ttl_ms,
-        1000..=600_000,
-    );
+    if let ClaimBackend::Postgres(pg) = &settings.claim_store
+        && !(1000..=600_000).contains(&pg.ttl_ms)
+    {
+        checks.push(
+            Finding::error(
+                "claim_store.postgres.ttl_ms",
+                format!("claim_ttl_ms={} is out of range", pg.ttl_ms),
+            )
+            .with_remedy("set ASYNCGATE_CLAIM_TTL_MS to a value from 1000 to 600000"),
+        );
+    }
     in_range(
         checks,
         "http_header_timeout_ms",
@@ -229,15 +234,15 @@ pub fn claim_rules(settings: &Settings, checks: &mut Checks<'_>) {
             ),
         );
     }
-    if settings.claim_store == ClaimStoreKind::File {
-        let dir = settings
-            .claim_dir
+    if let ClaimBackend::File(file) = &settings.claim_store {
+        let dir = file
+            .dir
             .clone()
             .unwrap_or_else(asyncgate_config::claim::FileStore::default_dir);
         if let Err(e) = asyncgate_config::claim::FileStore::check_dir(&dir) {
             checks.push(
                 Finding::error(
-                    "claim_dir",
+                    "claim_store.file.dir",
                     format!("the claim directory cannot be used: {e}"),
                 )
                 .with_remedy(
@@ -262,7 +267,7 @@ pub fn claim_dir_reach(
 ) -> Option<Finding> {
     let private = probe.private_claim_dir(dir)?;
     Some(
-        Finding::warning("claim_dir", private.to_string()).with_remedy(
+        Finding::warning("claim_store.file.dir", private.to_string()).with_remedy(
             "mount a volume that every replica on this host shares at ASYNCGATE_CLAIM_DIR, or use the PostgreSQL store (ASYNCGATE_CLAIM_STORE=postgres) for replicas in several containers or hosts",
         ),
     )
