@@ -9,6 +9,9 @@ median is reported. Run from the repository root:
 
     python3 bench/derive_check.py [--fields 200] [--runs 10] [--cmd check|build]
     python3 bench/derive_check.py --sections 4 --per-section 10   # 40 of the 200 in 4 sections
+    python3 bench/derive_check.py --sections 4 --per-section 10 --shapes
+        # sections 0 and 1 as the variants of an enum section (serde: an
+        # internally tagged enum), section 2 optional (`Option<Section2>`)
 """
 import argparse
 import os
@@ -35,8 +38,10 @@ def field_lines(gate: bool, count: int, start: int) -> list:
     return lines
 
 
-def struct_source(fields: int, gate: bool, sections: int = 0, per_section: int = 0) -> str:
-    """`fields` settings in all; `sections * per_section` of them in sections."""
+def struct_source(fields: int, gate: bool, sections: int = 0, per_section: int = 0, shapes: bool = False) -> str:
+    """`fields` settings in all; `sections * per_section` of them in sections.
+    With `shapes`, sections 0 and 1 are the variants of an enum section and
+    section 2 is optional."""
     lines = []
     derive = "GateConfig" if gate else "serde::Deserialize"
     if gate:
@@ -48,6 +53,10 @@ def struct_source(fields: int, gate: bool, sections: int = 0, per_section: int =
         lines.append(f"/// Section {s}.\n#[derive({derive})]\n{section_attr}pub struct Section{s} {{")
         lines += field_lines(gate, per_section, 10000 + s * per_section)
         lines.append("}\n")
+    enum_section = shapes and sections >= 2
+    if enum_section:
+        enum_attr = '#[gate(section, default = "a")]\n' if gate else '#[serde(tag = "kind", rename_all = "snake_case")]\n'
+        lines.append(f"/// Backend.\n#[derive({derive})]\n{enum_attr}pub enum Backend {{\n    /// A.\n    A(Section0),\n    /// B.\n    B(Section1),\n    /// Off.\n    Off,\n}}\n")
     prefix_attr = '#[gate(prefix = "BIG")]\n' if gate else ""
     lines.append(f"/// Settings.\n#[derive({derive})]\n{prefix_attr}pub struct Settings {{")
     env_attr = '    #[gate(environment, default = "development")]\n' if gate else ""
@@ -56,13 +65,16 @@ def struct_source(fields: int, gate: bool, sections: int = 0, per_section: int =
     lines.append(f"    /// Instance id.\n{id_attr}    pub instance_id: InstanceId,")
     lines += field_lines(gate, fields - 2 - sections * per_section, 0)
     nested_attr = "    #[gate(nested)]\n" if gate else ""
-    for s in range(sections):
-        lines.append(f"    /// Section {s}.\n{nested_attr}    pub section_{s}: Section{s},")
+    if enum_section:
+        lines.append(f"    /// Backend.\n{nested_attr}    pub backend: Backend,")
+    for s in range(2 if enum_section else 0, sections):
+        ty = f"Option<Section{s}>" if shapes and s == 2 else f"Section{s}"
+        lines.append(f"    /// Section {s}.\n{nested_attr}    pub section_{s}: {ty},")
     lines.append("}\n")
     return "\n".join(lines)
 
 
-def make_crate(base: pathlib.Path, name: str, fields: int, gate: bool, sections: int = 0, per_section: int = 0) -> pathlib.Path:
+def make_crate(base: pathlib.Path, name: str, fields: int, gate: bool, sections: int = 0, per_section: int = 0, shapes: bool = False) -> pathlib.Path:
     crate = base / name
     (crate / "src").mkdir(parents=True)
     (crate / "Cargo.toml").write_text(
@@ -79,7 +91,7 @@ serde = {{ version = "1", features = ["derive"] }}
 [workspace]
 """
     )
-    (crate / "src" / "lib.rs").write_text(struct_source(fields, gate, sections, per_section))
+    (crate / "src" / "lib.rs").write_text(struct_source(fields, gate, sections, per_section, shapes))
     return crate
 
 
@@ -101,17 +113,19 @@ def main() -> None:
     parser.add_argument("--cmd", choices=["check", "build"], default="check")
     parser.add_argument("--sections", type=int, default=0)
     parser.add_argument("--per-section", type=int, default=10)
+    parser.add_argument("--shapes", action="store_true", help="an enum section and an optional one among the sections")
     args = parser.parse_args()
     global CMD
     CMD = args.cmd
     nested = args.sections * args.per_section if args.sections else 0
-    print(f"cargo {CMD} of a {args.fields}-field struct ({nested} in {args.sections} sections), user crate only, median of {args.runs}")
+    shapes = " (two as an enum section, one optional)" if args.shapes else ""
+    print(f"cargo {CMD} of a {args.fields}-field struct ({nested} in {args.sections} sections{shapes}), user crate only, median of {args.runs}")
     with tempfile.TemporaryDirectory() as tmp:
         base = pathlib.Path(tmp)
         target = base / "target"
         crates = {
-            "derive GateConfig": make_crate(base, "big_gate", args.fields, True, args.sections, args.per_section if args.sections else 0),
-            "derive serde::Deserialize": make_crate(base, "big_serde", args.fields, False, args.sections, args.per_section if args.sections else 0),
+            "derive GateConfig": make_crate(base, "big_gate", args.fields, True, args.sections, args.per_section if args.sections else 0, args.shapes),
+            "derive serde::Deserialize": make_crate(base, "big_serde", args.fields, False, args.sections, args.per_section if args.sections else 0, args.shapes),
         }
         for crate in crates.values():
             check(crate, target)  # dependencies, once
