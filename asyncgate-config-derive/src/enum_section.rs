@@ -191,7 +191,6 @@ fn emit(model: &EnumModel<'_>) -> TokenStream {
     let ident = &model.input.ident;
     let krate = &model.krate;
     let private = crate::paths::private_path(krate);
-    let (major, minor) = crate::paths::version();
     let names: Vec<&str> = model.variants.iter().map(|v| v.name.as_str()).collect();
     let tag = &model.tag;
     let type_name = format!("one of {}", names.join(", "));
@@ -267,9 +266,9 @@ fn emit(model: &EnumModel<'_>) -> TokenStream {
             }
         }
     });
+    let version_check = crate::paths::version_check(krate);
     quote! {
-        const _: () = <#krate::__version::DeriveVersion<#major, #minor>
-            as #krate::__version::MatchesRuntime>::OK;
+        #version_check
 
         #[automatically_derived]
         #[allow(

@@ -33,7 +33,6 @@ fn emit(model: &Model<'_>) -> TokenStream {
     let ident = &model.input.ident;
     let krate = &model.krate;
     let private = crate::paths::private_path(krate);
-    let (major, minor) = crate::paths::version();
     let field_schemas = model.fields.iter().map(|f| field_schema(f, krate));
     let fields_const = quote! {
         const __FIELDS: &'static [#krate::FieldSchema] = &[#(#field_schemas),*];
@@ -75,10 +74,10 @@ fn emit(model: &Model<'_>) -> TokenStream {
     let (distinct, rule_environments) = cross_section_asserts(model, &private, &trait_path);
     let inherent = inherent_impl(model);
 
+    let version_check = crate::paths::version_check(krate);
     quote! {
         // A derive and a runtime of different versions: one clear error first.
-        const _: () = <#krate::__version::DeriveVersion<#major, #minor>
-            as #krate::__version::MatchesRuntime>::OK;
+        #version_check
 
         #[automatically_derived]
         #[allow(

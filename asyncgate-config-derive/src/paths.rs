@@ -20,6 +20,16 @@ pub(crate) fn private_path(krate: &TokenStream) -> TokenStream {
     quote!(#krate::#module)
 }
 
+/// The `const` every derive emits first: a derive and a runtime of
+/// different versions fail with one clear error.
+pub(crate) fn version_check(krate: &TokenStream) -> TokenStream {
+    let (major, minor) = version();
+    quote! {
+        const _: () = <#krate::__version::DeriveVersion<#major, #minor>
+            as #krate::__version::MatchesRuntime>::OK;
+    }
+}
+
 /// This derive's major and minor version.
 pub(crate) fn version() -> (u64, u64) {
     let mut parts = env!("CARGO_PKG_VERSION")
