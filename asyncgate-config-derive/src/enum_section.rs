@@ -217,6 +217,7 @@ fn emit(model: &EnumModel<'_>) -> TokenStream {
             #krate::FieldSchema::__new(#name, #env, #type_name)
                 .__relative()
                 .__nested(<#ty as #krate::Section>::__FIELDS)
+            .__repeat(<#ty as #krate::Section>::__REPEAT)
                 .__section_check(<#ty as #krate::Section>::__CHECK_FN)
         }
     });

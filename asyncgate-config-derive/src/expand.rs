@@ -222,6 +222,7 @@ fn field_schema(f: &FieldModel<'_>, krate: &TokenStream) -> TokenStream {
         let ty = f.ty;
         tokens.extend(quote_spanned! {ty.span()=>
             .__nested(<#ty as #krate::Section>::__FIELDS)
+            .__repeat(<#ty as #krate::Section>::__REPEAT)
             .__section_check(<#ty as #krate::Section>::__CHECK_FN)
         });
     }

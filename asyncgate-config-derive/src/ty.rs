@@ -33,6 +33,21 @@ pub(crate) fn inner<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
     }
 }
 
+/// `K` for `BTreeMap<K, V>` and `HashMap<K, V>` (or `HashMap<K, V, S>`).
+pub(crate) fn map_key(ty: &Type) -> Option<&Type> {
+    let segment = last_segment(ty)?;
+    if segment.ident != "BTreeMap" && segment.ident != "HashMap" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(key) => Some(key),
+        _ => None,
+    }
+}
+
 /// `u16`, `bool`, ... when the type is a primitive that a number or bool
 /// literal can express.
 pub(crate) fn primitive(ty: &Type) -> Option<&'static str> {

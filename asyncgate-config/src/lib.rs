@@ -113,7 +113,7 @@ pub use environment::{Environment, ParseEnvironmentError};
 pub use instance_id::{InstanceId, InvalidInstanceId};
 pub use platform::Platform;
 pub use report::{Finding, Location, Report, Severity};
-pub use schema::{FieldSchema, Role, Schema};
+pub use schema::{FieldSchema, MAX_ELEMENTS, MAX_KEY_CHARS, Repeat, Role, Schema};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use secret::Secret;
 pub use typestate::{Loaded, Validated};

@@ -61,8 +61,13 @@ impl<T: GateConfig> Loader<T> {
         }
         // Load again: every field, now that the environment and id are known.
         let value = T::__resolve(&mut reader);
-        let (settings, resolved, parsed_sections) = reader.finish();
-        findings.extend(resolved);
+        let finished = reader.finish();
+        let (settings, elements, parsed_sections) = (
+            finished.records,
+            finished.elements,
+            finished.parsed_sections,
+        );
+        findings.extend(finished.findings);
         layers.locate(schema, &mut findings);
 
         let resolution = match (environment, identity) {
@@ -79,6 +84,7 @@ impl<T: GateConfig> Loader<T> {
                 #[cfg(feature = "opentelemetry")]
                 facts,
                 settings,
+                elements,
             }),
             _ => None,
         };

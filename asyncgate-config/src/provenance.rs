@@ -2,6 +2,7 @@
 //! the instance id was obtained (with the detection trace), and the
 //! [`Resolution`] that gathers them for reports, logs and `check`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -25,27 +26,29 @@ pub enum Source {
     Default,
     /// A process environment variable.
     Env {
-        /// The variable's name.
-        var: &'static str,
+        /// The variable's name (`ORDERS_UPSTREAMS_1_URL` for an element of
+        /// a repeated section: composed, hence not always `'static`).
+        var: Cow<'static, str>,
     },
     /// A line of the `.env` file.
     DotEnv {
         /// The `.env` file.
         path: Arc<Path>,
         /// The variable's name.
-        var: &'static str,
+        var: Cow<'static, str>,
     },
     /// A key of the TOML configuration file.
     File {
         /// The configuration file.
         path: Arc<Path>,
-        /// The key (the field's name).
-        key: &'static str,
+        /// The key: the field's dotted name, or an element's path
+        /// (`upstreams[1].url`, `tenants.acme.url`).
+        key: Cow<'static, str>,
     },
     /// A secret read from the file named by `NAME_FILE`.
     SecretFile {
         /// The `NAME_FILE` variable.
-        var: &'static str,
+        var: Cow<'static, str>,
         /// The file it names.
         path: Arc<Path>,
     },
@@ -231,6 +234,38 @@ impl SettingRecord {
     }
 }
 
+/// One setting of one element of a repeated section (`upstreams[1].url`,
+/// `tenants.acme.quota`), with its record: see
+/// [`Resolution::elements`].
+#[derive(Clone, Debug)]
+pub struct ElementSetting {
+    pub(crate) path: String,
+    pub(crate) env: String,
+    pub(crate) field: &'static FieldSchema,
+    pub(crate) record: SettingRecord,
+    /// The flat index of `field` among the schema's settings.
+    pub(crate) index: usize,
+}
+
+impl ElementSetting {
+    /// Its path: `upstreams[1].url`, `tenants.acme.quota`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// The variable that sets it: `ORDERS_UPSTREAMS_1_URL`.
+    pub fn env(&self) -> &str {
+        &self.env
+    }
+    /// The setting of the section it is a copy of (`upstreams.url`).
+    pub fn field(&self) -> &'static FieldSchema {
+        self.field
+    }
+    /// Its value, source and problem.
+    pub fn record(&self) -> &SettingRecord {
+        &self.record
+    }
+}
+
 /// Everything a load resolved besides the typed settings themselves.
 #[derive(Clone, Debug)]
 pub struct Resolution {
@@ -247,6 +282,8 @@ pub struct Resolution {
     #[cfg(feature = "opentelemetry")]
     pub(crate) facts: PlatformFacts,
     pub(crate) settings: Vec<SettingRecord>,
+    /// The settings of the elements of repeated sections, in load order.
+    pub(crate) elements: Vec<ElementSetting>,
 }
 
 /// An operator's override of detection, from `<PREFIX>_PLATFORM`.
@@ -339,6 +376,55 @@ impl Resolution {
     /// Every setting with its record, in declaration order.
     pub fn settings(&self) -> impl Iterator<Item = (&'static FieldSchema, &SettingRecord)> {
         self.schema.fields().iter().zip(&self.settings)
+    }
+    /// The settings of every element of the repeated sections (`Vec<S>`,
+    /// maps of `S`), each by its path (`upstreams[1].url`): the schema's
+    /// own settings of those sections (`upstreams.url`, in
+    /// [`settings`](Resolution::settings)) are the pattern, never set.
+    pub fn elements(&self) -> &[ElementSetting] {
+        &self.elements
+    }
+    /// The record of the setting at `path`: a schema setting's name
+    /// (`database.url`) or an element's path (`upstreams[1].url`).
+    pub fn setting(&self, path: &str) -> Option<&SettingRecord> {
+        self.settings()
+            .find(|(f, _)| f.name() == path)
+            .map(|(_, r)| r)
+            .or_else(|| {
+                self.elements
+                    .iter()
+                    .find(|e| e.path == path)
+                    .map(|e| &e.record)
+            })
+    }
+    /// The settings a report lists, by name, env var and record: the
+    /// schema's, except the patterns of repeated sections, then each
+    /// element's.
+    pub(crate) fn listed(&self) -> impl Iterator<Item = (&str, &str, &SettingRecord)> {
+        let repeated = self.schema.repeated_sections();
+        self.every_setting()
+            .filter(move |(name, _, field, _)| {
+                // A pattern is named by its field's own name.
+                *name != field.name()
+                    || !repeated.iter().any(|r| {
+                        name.strip_prefix(r.path)
+                            .is_some_and(|rest| rest.starts_with('.'))
+                    })
+            })
+            .map(|(name, env, _, record)| (name, env, record))
+    }
+    /// Every setting by name, env var, schema entry and record: the
+    /// schema's, then the elements' (for the rules that run on each).
+    pub(crate) fn every_setting(
+        &self,
+    ) -> impl Iterator<Item = (&str, &str, &'static FieldSchema, &SettingRecord)> {
+        self.settings()
+            .map(|(f, r)| (f.name(), f.env(), f, r))
+            .chain(
+                self.elements
+                    .iter()
+                    .map(|e| (e.path.as_str(), e.env.as_str(), e.field, &e.record)),
+            )
     }
 }
 

@@ -16,6 +16,8 @@ mod shape;
 
 use names::Names;
 pub(crate) use sections::flat_offset;
+pub use sections::{MAX_ELEMENTS, MAX_KEY_CHARS};
+pub(crate) use sections::{RepeatedSection, element_part};
 pub use shape::Shape;
 pub(crate) use shape::shape_of;
 
@@ -38,6 +40,8 @@ pub struct Schema {
     /// Each flat setting's shape, probed from the generated resolution.
     shapes: Option<fn() -> Vec<Shape>>,
     names: OnceLock<Names>,
+    /// The repeated sections, found on first use.
+    repeated: OnceLock<&'static [RepeatedSection]>,
 }
 
 /// What part a field plays.
@@ -64,6 +68,34 @@ pub enum Role {
     },
 }
 
+/// How often a `#[gate(nested)]` section occurs: its field's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Repeat {
+    /// `S`: once.
+    One,
+    /// `Option<S>`: once or not at all.
+    Optional,
+    /// `Vec<S>`: an array of tables (`[[upstreams]]`), each element's
+    /// variables numbered (`ORDERS_UPSTREAMS_0_URL`).
+    List,
+    /// `BTreeMap<String, S>` or `HashMap<String, S>`: a table of tables
+    /// keyed by name (`[tenants.acme]`).
+    Map,
+}
+
+impl Repeat {
+    /// What stands for the element in its settings' variable names:
+    /// `<N>` (an index) for a list, `<KEY>` (the key in upper case) for a map.
+    pub const fn placeholder(self) -> Option<&'static str> {
+        match self {
+            Repeat::List => Some("<N>"),
+            Repeat::Map => Some("<KEY>"),
+            Repeat::One | Repeat::Optional => None,
+        }
+    }
+}
+
 /// The description of one setting.
 #[derive(Clone, Copy, Debug)]
 pub struct FieldSchema {
@@ -76,6 +108,8 @@ pub struct FieldSchema {
     nested: Option<&'static [FieldSchema]>,
     /// For a `#[gate(nested)]` field, the section's `check` function.
     section_check: Option<&'static str>,
+    /// For a `#[gate(nested)]` field, how often the section occurs.
+    repeat: Repeat,
     file_env: Option<&'static str>,
     type_name: &'static str,
     doc: &'static str,
@@ -228,6 +262,12 @@ impl FieldSchema {
         self
     }
 
+    /// How often a `#[gate(nested)]` field's section occurs.
+    #[doc(hidden)]
+    pub const fn __repeat(mut self, repeat: Repeat) -> Self {
+        self.repeat = repeat;
+        self
+    }
     /// The `check` function of a `#[gate(nested)]` field's section.
     #[doc(hidden)]
     pub const fn __section_check(mut self, check: Option<&'static str>) -> Self {
@@ -301,6 +341,7 @@ impl FieldSchema {
     pub(crate) const fn section(&self) -> Option<&'static [FieldSchema]> {
         self.nested
     }
+
     /// For secrets, the `NAME_FILE` variable that names a file holding it.
     pub fn file_env(&self) -> Option<&'static str> {
         self.file_env

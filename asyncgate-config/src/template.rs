@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use crate::mask::mask_secrets;
 
-use crate::schema::{FieldSchema, Role, Schema};
+use crate::schema::{FieldSchema, Repeat, Role, Schema};
 
 /// Where a field must be set: its `required_in` environments, or `all`
 /// for a plain setting without a default that cannot be left unset.
@@ -119,7 +119,12 @@ impl Schema {
                 per_replica_note(&mut out, f);
                 continue;
             }
-            let _ = writeln!(out, "#{}={}", f.env(), shown_default(f).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "#{}={}",
+                example_var(f.env()),
+                shown_default(f).unwrap_or_default()
+            );
         }
         out
     }
@@ -205,7 +210,8 @@ impl Schema {
         for table in self.tables_in_tree_order() {
             let off = is_dormant(&dormant, table);
             if off {
-                let _ = writeln!(out, "\n##[{table}]\n{OFF_NOTE}");
+                let (header, note) = self.toml_header(table);
+                let _ = writeln!(out, "\n##{header}\n{note}");
             } else if !table.is_empty() {
                 let _ = writeln!(out, "\n[{table}]");
             }
@@ -248,27 +254,40 @@ impl Schema {
         );
         let mut opened: Vec<String> = Vec::new();
         let dormant = self.dormant_sections();
+        // In a list's element: the first key written takes the `- `.
+        let mut dash_pending = false;
         for table in self.tables_in_tree_order() {
-            let segments: Vec<&str> = table.split('.').filter(|s| !s.is_empty()).collect();
+            let (segments, list_depth) = self.yaml_segments(table);
             for depth in 0..segments.len() {
                 let path = segments[..=depth].join(".");
                 if !opened.contains(&path) {
-                    let indent = "  ".repeat(depth);
-                    if is_dormant(&dormant, &path) {
+                    let off = is_dormant(&dormant, &self.schema_path(&segments[..=depth]));
+                    let (indent, mark) = yaml_place(depth, list_depth, off, &mut dash_pending);
+                    if list_depth == Some(depth + 1) {
+                        let _ = writeln!(
+                            out,
+                            "\n{indent}{mark}{}:\n{indent}{LIST_NOTE}",
+                            segments[depth]
+                        );
+                        dash_pending = true;
+                    } else if off
+                        && list_depth.is_none_or(|l| depth < l)
+                        && !self.is_map_path(&path)
+                    {
+                        let note = if self.is_map_entry(&segments[..=depth]) {
+                            MAP_NOTE
+                        } else {
+                            OFF_NOTE
+                        };
                         let _ =
-                            writeln!(out, "\n{indent}##{}:\n{indent}{OFF_NOTE}", segments[depth]);
+                            writeln!(out, "\n{indent}{mark}{}:\n{indent}{note}", segments[depth]);
                     } else {
-                        let _ = writeln!(out, "\n{indent}#{}:", segments[depth]);
+                        let _ = writeln!(out, "\n{indent}{mark}{}:", segments[depth]);
                     }
                     opened.push(path);
                 }
             }
-            let indent = "  ".repeat(segments.len());
-            let mark = if is_dormant(&dormant, table) {
-                "##"
-            } else {
-                "#"
-            };
+            let off = is_dormant(&dormant, table);
             for f in self.fields().iter().filter(|f| table_of(f) == table) {
                 comment_header(&mut out, f, &format!("{}; env: {}", facts(f), f.env()));
                 if is_instance_id(f) {
@@ -276,12 +295,85 @@ impl Schema {
                 } else if f.is_secret() {
                     secret_note(&mut out, f);
                 } else {
+                    let (indent, mark) =
+                        yaml_place(segments.len(), list_depth, off, &mut dash_pending);
                     let key = f.name().rsplit('.').next().unwrap_or_default();
                     let _ = writeln!(out, "{indent}{mark}{key}: {}", literal_json(f));
                 }
             }
         }
         out
+    }
+
+    /// How the TOML template writes the header of `table`, with the note
+    /// under it: a list's element as `[[upstreams]]`, a map's entry under
+    /// the key `example` (`[tenants.example]`), an optional section or
+    /// variant as `[tls]`.
+    fn toml_header(&self, table: &str) -> (String, &'static str) {
+        for r in self.repeated_sections() {
+            if table == r.path {
+                return match r.repeat {
+                    Repeat::List => (format!("[[{table}]]"), LIST_NOTE),
+                    _ => (format!("[{table}.example]"), MAP_NOTE),
+                };
+            }
+            if r.repeat == Repeat::Map
+                && let Some(rest) = table.strip_prefix(r.path).and_then(|t| t.strip_prefix('.'))
+            {
+                return (format!("[{}.example.{rest}]", r.path), OFF_NOTE);
+            }
+        }
+        (format!("[{table}]"), OFF_NOTE)
+    }
+
+    /// The YAML keys that lead to `table`: a map's entries under the key
+    /// `example`; with the number of keys that lead to a list's element,
+    /// when `table` is in one.
+    fn yaml_segments(&self, table: &'static str) -> (Vec<&'static str>, Option<usize>) {
+        let mut segments: Vec<&'static str> = table.split('.').filter(|s| !s.is_empty()).collect();
+        let mut list_depth = None;
+        for r in self.repeated_sections() {
+            let inside = table == r.path || table.starts_with(&format!("{}.", r.path));
+            if !inside {
+                continue;
+            }
+            let depth = r.path.split('.').count();
+            match r.repeat {
+                Repeat::List => list_depth = Some(depth),
+                _ => segments.insert(depth, "example"),
+            }
+            break;
+        }
+        (segments, list_depth)
+    }
+
+    /// The schema's path of YAML keys (without a map's `example`).
+    fn schema_path(&self, segments: &[&str]) -> String {
+        let mut path = String::new();
+        for segment in segments {
+            if *segment == "example" && self.is_map_path(&path) {
+                continue;
+            }
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(segment);
+        }
+        path
+    }
+
+    /// Whether the YAML keys `segments` end at a map's `example` entry.
+    fn is_map_entry(&self, segments: &[&str]) -> bool {
+        match segments.split_last() {
+            Some((last, parent)) => *last == "example" && self.is_map_path(&parent.join(".")),
+            None => false,
+        }
+    }
+
+    fn is_map_path(&self, path: &str) -> bool {
+        self.repeated_sections()
+            .iter()
+            .any(|r| r.path == path && r.repeat == Repeat::Map)
     }
 
     /// An example JSON config file: every setting at its default (`""`, an
@@ -393,6 +485,47 @@ impl Schema {
 /// The table a setting belongs to in a config file (`""`: the top level).
 fn table_of(f: &FieldSchema) -> &'static str {
     f.name().rsplit_once('.').map_or("", |(table, _)| table)
+}
+
+/// The note under the header of a list section.
+const LIST_NOTE: &str =
+    "# (a list: remove `##` from its lines to add an element; repeat them for each one)";
+
+/// The note under the example entry of a map section.
+const MAP_NOTE: &str =
+    "# (a map: remove `##` from its lines to add an entry, and name it instead of `example`)";
+
+/// Where a YAML line at `depth` (its number of enclosing keys) starts and
+/// its comment mark: `##` when `off`; in a list's element (deeper than
+/// `list_depth`) the mark comes before the element's indentation and the
+/// first key of an element takes the `- `.
+fn yaml_place(
+    depth: usize,
+    list_depth: Option<usize>,
+    off: bool,
+    dash_pending: &mut bool,
+) -> (String, String) {
+    let mark = if off { "##" } else { "#" };
+    match list_depth {
+        Some(list) if depth >= list => {
+            let lead = if std::mem::take(dash_pending) {
+                "- "
+            } else {
+                "  "
+            };
+            (
+                "  ".repeat(list),
+                format!("{mark}{}{lead}", "  ".repeat(depth - list)),
+            )
+        }
+        _ => ("  ".repeat(depth), mark.to_owned()),
+    }
+}
+
+/// A variable as the `.env` example writes it: an element's with `0` for
+/// a list's `<N>` and `EXAMPLE` for a map's `<KEY>`.
+fn example_var(env: &str) -> String {
+    env.replace("<N>", "0").replace("<KEY>", "EXAMPLE")
 }
 
 /// The note under the header of a section a file leaves off.

@@ -102,6 +102,21 @@ pub(crate) fn printable(value: &str) -> String {
     }
 }
 
+/// A map entry's part of a setting's path: `.acme`, or `."eu west"` for a
+/// key that is not bare (quoted as in TOML, control characters escaped,
+/// a long key cut).
+pub(crate) fn key_path(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if bare {
+        format!(".{key}")
+    } else {
+        format!(".\"{}\"", printable_name(key).replace('"', "\\\""))
+    }
+}
+
 /// A name from the environment or a file (a variable, a key) for display:
 /// escaped like [`printable`], and cut after 120 characters with its
 /// length, so a hostile name of a megabyte makes a short message.

@@ -4,7 +4,7 @@
 use crate::derive_api::__private_0_1;
 use crate::load;
 use crate::report::Report;
-use crate::schema::{FieldSchema, Schema};
+use crate::schema::{FieldSchema, Repeat, Schema};
 use crate::typestate::Loaded;
 use crate::validate;
 
@@ -86,7 +86,7 @@ pub trait GateConfig: Sized {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a section: `#[gate(nested)]` needs a struct that derives `GateConfig` with `#[gate(section)]`",
     label = "not a section",
-    note = "add `#[gate(section)]` to a struct that derives `GateConfig` (`Option<S>` of such a struct is an optional section); a plain value (a number, a string, a list) needs no `nested`"
+    note = "add `#[gate(section)]` to a struct or enum that derives `GateConfig`; of such a section `S`, `Option<S>` is an optional section, `Vec<S>` a list of them and `BTreeMap<String, S>` or `HashMap<String, S>` a map of them keyed by name (the key must be a `String`); a plain value (a number, a string, a list of them) needs no `nested`"
 )]
 pub trait Section: Sized {
     #[doc(hidden)]
@@ -95,6 +95,10 @@ pub trait Section: Sized {
     /// The path of the section's `check` function, for reports.
     #[doc(hidden)]
     const __CHECK_FN: Option<&'static str>;
+
+    /// How often the section occurs where it is nested.
+    #[doc(hidden)]
+    const __REPEAT: Repeat = Repeat::One;
 
     #[doc(hidden)]
     fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self>;
@@ -154,6 +158,7 @@ pub trait Section: Sized {
 impl<S: Section> Section for Option<S> {
     const __FIELDS: &'static [FieldSchema] = S::__FIELDS;
     const __CHECK_FN: Option<&'static str> = S::__CHECK_FN;
+    const __REPEAT: Repeat = Repeat::Optional;
 
     fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self> {
         if reader.__section_present() {
@@ -166,6 +171,178 @@ impl<S: Section> Section for Option<S> {
     fn __check(&self, checks: &mut validate::Checks<'_>) {
         if let Some(section) = self {
             section.__check(checks);
+        }
+    }
+}
+
+/// A list of sections: `#[gate(nested)] upstreams: Vec<Upstream>` reads an
+/// array of tables (`[[upstreams]]` in TOML, a list of mappings in YAML,
+/// an array of objects in JSON), one element per table, each element's
+/// settings read, defaulted, required and checked on their own and named
+/// by their path (`upstreams[1].url`).
+///
+/// The environment sets an element's setting by its index
+/// (`ORDERS_UPSTREAMS_1_URL`): it overrides the file's element 1, or adds
+/// elements when no file has that many (every element up to the highest
+/// index must then be complete). The array comes whole from the last config
+/// file that has it (arrays are replaced, not merged). At most
+/// [`MAX_ELEMENTS`](crate::MAX_ELEMENTS) elements; more is an error.
+///
+/// ```
+/// use asyncgate_config::{Environment, GateConfig, InstanceId};
+///
+/// #[derive(Debug, GateConfig)]
+/// #[gate(section)]
+/// pub struct Upstream {
+///     pub url: String,
+///     #[gate(default = 1)]
+///     pub weight: u32,
+/// }
+///
+/// #[derive(Debug, GateConfig)]
+/// #[gate(prefix = "ORDERS")]
+/// pub struct Settings {
+///     #[gate(environment, default = "development")]
+///     pub env: Environment,
+///     #[gate(instance_id, default = "orders-1")]
+///     pub instance_id: InstanceId,
+///     #[gate(nested)]
+///     pub upstreams: Vec<Upstream>,
+/// }
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = dir.path().join("orders.toml");
+/// std::fs::write(&file, r#"
+/// [[upstreams]]
+/// url = "http://a:8080"
+///
+/// [[upstreams]]
+/// url = "http://b:8080"
+/// weight = 3
+/// "#).unwrap();
+/// let loaded = Settings::loader()
+///     .config_file(&file)
+///     .env([("ORDERS_UPSTREAMS_0_WEIGHT", "2")])
+///     .dotenv(false)
+///     .load()?;
+/// assert_eq!(loaded.upstreams.len(), 2);
+/// assert_eq!((loaded.upstreams[0].weight, loaded.upstreams[1].weight), (2, 3));
+/// let source = loaded.resolution().setting("upstreams[0].weight").unwrap().source().unwrap();
+/// assert_eq!(source.to_string(), "environment variable ORDERS_UPSTREAMS_0_WEIGHT");
+/// # Ok::<(), asyncgate_config::Report>(())
+/// ```
+#[diagnostic::do_not_recommend]
+impl<S: Section + 'static> Section for Vec<S> {
+    const __FIELDS: &'static [FieldSchema] = S::__FIELDS;
+    const __CHECK_FN: Option<&'static str> = S::__CHECK_FN;
+    const __REPEAT: Repeat = Repeat::List;
+
+    fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self> {
+        reader.__list(S::__resolve, S::__parsed)
+    }
+
+    fn __check(&self, checks: &mut validate::Checks<'_>) {
+        for (index, section) in self.iter().enumerate() {
+            checks.__element(&format!("[{index}]"), |checks| section.__check(checks));
+        }
+    }
+}
+
+/// A map of sections keyed by name: `#[gate(nested)] tenants:
+/// BTreeMap<String, Tenant>` reads a table of tables (`[tenants.acme]`),
+/// one entry per table, each entry's settings named by their path
+/// (`tenants.acme.url`). Tables merge across config files (an entry from
+/// any file; each setting from the last file that sets it). The
+/// environment overrides an entry's setting by its key in upper case, any
+/// other character than a letter or digit as `_` (`ORDERS_TENANTS_ACME_URL`);
+/// it does not add entries. A key is 1 to 128 characters without control
+/// characters; at most [`MAX_ELEMENTS`](crate::MAX_ELEMENTS) entries.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use asyncgate_config::{Environment, GateConfig, InstanceId};
+///
+/// #[derive(Debug, GateConfig)]
+/// #[gate(section)]
+/// pub struct Tenant {
+///     pub database: String,
+///     #[gate(default = 100)]
+///     pub quota: u32,
+/// }
+///
+/// #[derive(Debug, GateConfig)]
+/// #[gate(prefix = "ORDERS")]
+/// pub struct Settings {
+///     #[gate(environment, default = "development")]
+///     pub env: Environment,
+///     #[gate(instance_id, default = "orders-1")]
+///     pub instance_id: InstanceId,
+///     #[gate(nested)]
+///     pub tenants: BTreeMap<String, Tenant>,
+/// }
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = dir.path().join("orders.toml");
+/// std::fs::write(&file, r#"
+/// [tenants.acme]
+/// database = "acme"
+///
+/// [tenants.globex]
+/// database = "globex"
+/// "#).unwrap();
+/// let loaded = Settings::loader()
+///     .config_file(&file)
+///     .env([("ORDERS_TENANTS_GLOBEX_QUOTA", "500")])
+///     .dotenv(false)
+///     .load()?;
+/// assert_eq!(loaded.tenants["acme"].quota, 100);
+/// assert_eq!(loaded.tenants["globex"].quota, 500);
+/// # Ok::<(), asyncgate_config::Report>(())
+/// ```
+#[diagnostic::do_not_recommend]
+impl<S: Section + 'static> Section for std::collections::BTreeMap<String, S> {
+    const __FIELDS: &'static [FieldSchema] = S::__FIELDS;
+    const __CHECK_FN: Option<&'static str> = S::__CHECK_FN;
+    const __REPEAT: Repeat = Repeat::Map;
+
+    fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self> {
+        reader
+            .__map(S::__resolve, S::__parsed)
+            .map(|entries| entries.into_iter().collect())
+    }
+
+    fn __check(&self, checks: &mut validate::Checks<'_>) {
+        for (key, section) in self {
+            checks.__element(&crate::text::key_path(key), |checks| {
+                section.__check(checks)
+            });
+        }
+    }
+}
+
+/// A map of sections keyed by name, as [`BTreeMap`](std::collections::BTreeMap):
+/// the same files and variables; checks run in key order.
+#[diagnostic::do_not_recommend]
+impl<S: Section + 'static, H: std::hash::BuildHasher + Default + 'static> Section
+    for std::collections::HashMap<String, S, H>
+{
+    const __FIELDS: &'static [FieldSchema] = S::__FIELDS;
+    const __CHECK_FN: Option<&'static str> = S::__CHECK_FN;
+    const __REPEAT: Repeat = Repeat::Map;
+
+    fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self> {
+        reader
+            .__map(S::__resolve, S::__parsed)
+            .map(|entries| entries.into_iter().collect())
+    }
+
+    fn __check(&self, checks: &mut validate::Checks<'_>) {
+        let mut keys: Vec<&String> = self.keys().collect();
+        keys.sort_unstable();
+        for key in keys {
+            checks.__element(&crate::text::key_path(key), |checks| {
+                self[key].__check(checks)
+            });
         }
     }
 }

@@ -117,9 +117,9 @@ struct SettingsDebug<'a>(&'a Resolution);
 impl fmt::Debug for SettingsDebug<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
-        for (field, record) in self.0.settings() {
+        for (name, _, record) in self.0.listed() {
             let source = record.source().map(ToString::to_string);
-            map.entry(&field.name(), &(record.value(), source));
+            map.entry(&name, &(record.value(), source));
         }
         map.finish()
     }

@@ -55,7 +55,9 @@ fn key_value_pairs_and_json_give_the_same_map() {
         .and_then(|(_, r)| r.source().cloned());
     assert_eq!(
         source,
-        Some(Source::Env { var: "APP_LABELS" }),
+        Some(Source::Env {
+            var: "APP_LABELS".into()
+        }),
         "one source for the whole value"
     );
 }

@@ -45,6 +45,12 @@ pub(crate) struct Settings {
     /// An optional section.
     #[gate(nested)]
     pub replica: Option<Pg>,
+    /// A list of sections.
+    #[gate(nested)]
+    pub shards: Vec<Pg>,
+    /// A map of sections.
+    #[gate(nested)]
+    pub tenants: std::collections::BTreeMap<String, Pg>,
 }
 
 /// A section.
@@ -98,6 +104,18 @@ fn loads_under_strict_lints() {
         Some("postgres://replica/app")
     );
     assert!(settings.replica.is_none());
+    assert!(settings.shards.is_empty() && settings.tenants.is_empty());
+    let with_shards = Settings::loader()
+        .env([("LINTS_SHARDS_1_URL", "postgres://b/app")])
+        .dotenv(false)
+        .load()
+        .expect("valid");
+    let urls: Vec<&str> = with_shards
+        .shards
+        .iter()
+        .map(|pg| pg.url.as_str())
+        .collect();
+    assert_eq!(urls, ["postgres://db/app", "postgres://b/app"]);
     assert_eq!(settings.env, Environment::Development);
     assert_eq!(settings.instance_id.as_str(), "lints-1");
     assert!(settings.api_key.is_none() && !settings.debug && settings.database_url.is_none());

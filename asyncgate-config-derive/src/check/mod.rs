@@ -231,6 +231,36 @@ fn check_nested(cx: &mut Ctxt, field: &Field<'_>) {
             "`alias` cannot go with `nested`: a section is not one variable; put `alias` on the fields inside it",
         );
     }
+    check_repeated(cx, field);
+}
+
+/// A repeated section's type: a list of sections (not of plain values),
+/// a map keyed by `String`.
+fn check_repeated(cx: &mut Ctxt, field: &Field<'_>) {
+    let ty = &field.original.ty;
+    if let Some(key) = crate::ty::map_key(ty)
+        && !crate::ty::is(key, "String")
+    {
+        cx.error_spanned_by(
+            key,
+            format!(
+                "a map of sections is keyed by `String` (each key names a table, `[{}.<name>]`), not by `{}`",
+                field.ident,
+                crate::ty::display(key)
+            ),
+        );
+    }
+    if let Some(item) = crate::ty::inner(ty, "Vec")
+        && (crate::ty::primitive(item).is_some() || crate::ty::is(item, "String"))
+    {
+        cx.error_spanned_by(
+            ty,
+            format!(
+                "`{}` is a list of plain values, not of sections: remove `nested` (a list reads `a,b,c` or a JSON array from one variable)",
+                crate::ty::display(ty)
+            ),
+        );
+    }
 }
 
 fn check_field<'a>(

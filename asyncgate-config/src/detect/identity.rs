@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use crate::environment::Environment;
 use crate::instance_id::InstanceId;
 use crate::load::{EnvLookup, EnvValue};
-use crate::load::{Layers, Raw, invalid_value};
+use crate::load::{Key, Layers, Raw, invalid_value};
 use crate::platform::Platform;
 use crate::provenance::{DetectionOverride, InstanceIdOrigin, PlatformId, Source, TraceStep};
 use crate::random;
@@ -197,7 +197,7 @@ fn configured_id(
     random: &mut dyn FnMut() -> u64,
     findings: &mut Vec<Finding>,
 ) -> ControlFlow<Option<Identity>> {
-    let (raw, source) = match layers.configured(field, findings) {
+    let (raw, source) = match layers.configured(Key::field(field), findings) {
         Err(finding) => {
             findings.push(*finding);
             return ControlFlow::Break(None);

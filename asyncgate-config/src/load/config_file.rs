@@ -67,12 +67,7 @@ impl ConfigFile {
     /// The value at a setting's dotted path (`database.url` is `url` in
     /// the table `[database]`).
     pub(crate) fn get(&self, path: &str) -> Option<&toml::Value> {
-        let mut parts = path.split('.');
-        let mut value = self.table.get(parts.next()?)?;
-        for part in parts {
-            value = value.as_table()?.get(part)?;
-        }
-        Some(value)
+        get_in(&self.table, path)
     }
 
     /// Where the key at each dotted path of `paths` and its value are in
@@ -265,7 +260,18 @@ fn toml_spot(document: &toml::Spanned<toml::de::DeTable<'_>>, path: &str) -> Opt
     let mut table = document.get_ref();
     let mut parts = path.split('.').peekable();
     while let Some(part) = parts.next() {
-        let (key, value) = table.iter().find(|(k, _)| k.get_ref() == part)?;
+        // `upstreams[1]`: element 1 of the array `upstreams`.
+        let (name, index) = match part.strip_suffix(']').and_then(|p| p.split_once('[')) {
+            Some((name, index)) => (name, Some(index.parse::<usize>().ok()?)),
+            None => (part, None),
+        };
+        let (key, mut value) = table.iter().find(|(k, _)| k.get_ref() == name)?;
+        if let Some(index) = index {
+            match value.get_ref() {
+                toml::de::DeValue::Array(items) => value = items.get(index)?,
+                _ => return None,
+            }
+        }
         if parts.peek().is_none() {
             return Some(Spot {
                 key: key.span(),
@@ -278,6 +284,16 @@ fn toml_spot(document: &toml::Spanned<toml::de::DeTable<'_>>, path: &str) -> Opt
         }
     }
     None
+}
+
+/// The value at the dotted `path` under `table`.
+pub(crate) fn get_in<'t>(table: &'t toml::Table, path: &str) -> Option<&'t toml::Value> {
+    let mut parts = path.split('.');
+    let mut value = table.get(parts.next()?)?;
+    for part in parts {
+        value = value.as_table()?.get(part)?;
+    }
+    Some(value)
 }
 
 #[cfg(test)]

@@ -6,17 +6,20 @@
 
 use serde::de::DeserializeOwned;
 
-use super::layers::{Layers, Raw};
+use super::elements::Element;
+use super::layers::{ElementKey, Key, Layers, Raw};
 use super::service_links::{is_service_link_value, service_link_collision};
 use super::value::{Missing, StrDeserializer};
 use crate::environment::Environment;
 use crate::instance_id::InstanceId;
 use crate::mask::REDACTED;
 use crate::mask::mask_toml;
-use crate::provenance::{SecretStrength, SettingRecord, Source};
+use crate::provenance::{ElementSetting, SecretStrength, SettingRecord, Source};
 use crate::report::Finding;
 use crate::schema::{FieldSchema, Role, Schema, Shape, shape_of};
 use crate::text::{printable, quote_input};
+
+mod repeated;
 
 /// Resolves the fields of one settings struct. Used by generated code.
 #[derive(Debug)]
@@ -37,6 +40,60 @@ pub struct FieldReader<'a> {
     base: usize,
     /// A probe: each field's shape is recorded instead of its value read.
     shapes: Option<Vec<Shape>>,
+    /// The element of a repeated section being resolved, if any.
+    element: Option<InElement<'a>>,
+    /// The settings of every element resolved so far.
+    elements: Vec<ElementSetting>,
+}
+
+/// The element being resolved: its section and where its records start.
+#[derive(Debug)]
+struct InElement<'a> {
+    /// The repeated section's dotted path in the schema (`upstreams`).
+    section: &'static str,
+    /// What stands for the element in the schema's variable names (`<N>`).
+    mark: &'static str,
+    at: Element<'a>,
+    /// Where its records start in `elements`.
+    start: usize,
+}
+
+/// One element's names for one setting of its section.
+struct ElementNames {
+    name: String,
+    env: String,
+    file_env: Option<String>,
+    rest: &'static str,
+}
+
+impl ElementNames {
+    fn of(el: &InElement<'_>, field: &'static FieldSchema) -> Self {
+        let rest = field
+            .name()
+            .get(el.section.len() + 1..)
+            .unwrap_or(field.name());
+        ElementNames {
+            name: format!("{}.{rest}", el.at.shown),
+            env: field.env().replacen(el.mark, &el.at.env_part, 1),
+            file_env: field
+                .file_env()
+                .map(|f| f.replacen(el.mark, &el.at.env_part, 1)),
+            rest,
+        }
+    }
+
+    fn key<'k, 's>(&'k self, field: &'static FieldSchema, el: &'k InElement<'s>) -> Key<'k, 's> {
+        Key {
+            field,
+            element: Some(ElementKey {
+                name: &self.name,
+                env: &self.env,
+                file_env: self.file_env.as_deref(),
+                rest: self.rest,
+                tables: &el.at.tables,
+            }),
+        }
+    }
 }
 
 impl<'a> FieldReader<'a> {
@@ -57,6 +114,8 @@ impl<'a> FieldReader<'a> {
             instance_id: None,
             base: 0,
             shapes: None,
+            element: None,
+            elements: Vec::new(),
         }
     }
 
@@ -90,10 +149,15 @@ impl<'a> FieldReader<'a> {
     /// The environment field when the schema has names of its own.
     fn named_environment(&mut self, index: usize) -> Option<Environment> {
         let field = &self.schema.fields()[index];
-        let (raw, source) = match self.layers.lookup(field, &mut self.findings) {
+        let (raw, source) = match self.layers.lookup(Key::field(field), &mut self.findings) {
             Ok(Some(found)) => found,
             Ok(None) => {
-                self.findings.push(missing(field));
+                self.findings.push(missing(
+                    field,
+                    field.name(),
+                    field.env(),
+                    &field.how_to_set(),
+                ));
                 return None;
             }
             Err(finding) => {
@@ -191,13 +255,86 @@ impl<'a> FieldReader<'a> {
     #[inline(never)]
     fn find(&mut self, index: usize) -> Option<Option<(Raw<'a>, Source)>> {
         let layers = self.layers;
-        match layers.lookup(&self.schema.fields()[index], &mut self.findings) {
+        let field = &self.schema.fields()[index];
+        let names = self.element.as_ref().map(|el| ElementNames::of(el, field));
+        let key = match (&names, &self.element) {
+            (Some(names), Some(el)) => names.key(field, el),
+            _ => Key::field(field),
+        };
+        match layers.lookup(key, &mut self.findings) {
             Ok(found) => Some(found),
             Err(finding) => {
-                self.records[index] = SettingRecord::failed(None, finding.message());
+                *self.record_mut(index) = SettingRecord::failed(None, finding.message());
                 self.findings.push(*finding);
                 None
             }
+        }
+    }
+
+    /// The record of the setting at flat `index`: the element's copy of it
+    /// while an element is resolved.
+    fn record_mut(&mut self, index: usize) -> &mut SettingRecord {
+        let Some(el) = &self.element else {
+            return &mut self.records[index];
+        };
+        let start = el.start;
+        let at = match self.elements[start..].iter().position(|e| e.index == index) {
+            Some(at) => start + at,
+            None => {
+                // A setting outside the element's section: not expected,
+                // recorded with the element all the same.
+                let field = &self.schema.fields()[index];
+                let names = ElementNames::of(el, field);
+                self.elements.push(ElementSetting {
+                    path: names.name,
+                    env: names.env,
+                    field,
+                    record: SettingRecord::unset(),
+                    index,
+                });
+                self.elements.len() - 1
+            }
+        };
+        &mut self.elements[at].record
+    }
+
+    /// The record of the setting at flat `index` (see [`Self::record_mut`]).
+    fn record(&self, index: usize) -> Option<&SettingRecord> {
+        match &self.element {
+            None => self.records.get(index),
+            Some(el) => self.elements[el.start..]
+                .iter()
+                .find(|e| e.index == index)
+                .map(|e| &e.record),
+        }
+    }
+
+    /// The setting at flat `index` by name, env var and how to set it: the
+    /// element's copy while an element is resolved.
+    fn names_of(&self, index: usize) -> (String, String, String) {
+        let field = &self.schema.fields()[index];
+        match &self.element {
+            None => (
+                field.name().to_owned(),
+                field.env().to_owned(),
+                field.how_to_set(),
+            ),
+            Some(el) => {
+                let names = ElementNames::of(el, field);
+                let how = names.key(field, el).how_to_set();
+                (names.name, names.env, how)
+            }
+        }
+    }
+
+    /// A path of the schema (`upstreams.tls`) as shown: the element's
+    /// (`upstreams[1].tls`) while an element is resolved.
+    fn shown_path(&self, path: &str) -> String {
+        match &self.element {
+            Some(el) if path.starts_with(el.section) => {
+                format!("{}{}", el.at.shown, &path[el.section.len()..])
+            }
+            _ => path.to_owned(),
         }
     }
 
@@ -219,25 +356,28 @@ impl<'a> FieldReader<'a> {
                 });
             }
         }
-        self.records[index] = record;
+        *self.record_mut(index) = record;
     }
 
     /// Records a required field that no layer sets.
     #[cold]
     fn missing(&mut self, index: usize) {
-        self.records[index] = SettingRecord::failed(None, "required but not set");
-        self.findings.push(missing(&self.schema.fields()[index]));
+        *self.record_mut(index) = SettingRecord::failed(None, "required but not set");
+        let (name, env, how) = self.names_of(index);
+        let field = &self.schema.fields()[index];
+        self.findings.push(missing(field, &name, &env, &how));
     }
 
     /// Records a value that does not parse, and why.
     #[cold]
     fn invalid(&mut self, index: usize, raw: &Raw<'_>, source: Source, message: String) {
         let field = &self.schema.fields()[index];
+        let (name, env, _) = self.names_of(index);
         if let (Raw::Str(text), Source::Env { var }) = (raw, &source)
             && is_service_link_value(text)
         {
-            self.findings.push(service_link_collision(field, var));
-            self.records[index] =
+            self.findings.push(service_link_collision(&name, var));
+            *self.record_mut(index) =
                 SettingRecord::failed(Some(source), "a Kubernetes service link, not a value");
             return;
         }
@@ -246,15 +386,17 @@ impl<'a> FieldReader<'a> {
         } else {
             message
         };
-        self.findings.push(invalid_value(field, &source, &message));
-        self.records[index] = SettingRecord::failed(Some(source), message);
+        self.findings
+            .push(invalid_value_at(field, &name, &env, &source, &message));
+        *self.record_mut(index) = SettingRecord::failed(Some(source), message);
     }
 
     /// Records whether the field at `index` is on or present, for its
     /// `required_in` / `forbidden_in` rules (which validation runs).
     #[doc(hidden)]
     pub fn __set_on(&mut self, index: usize, on: bool) {
-        self.records[self.base + index].set_on(on);
+        let index = self.base + index;
+        self.record_mut(index).set_on(on);
     }
 
     /// Resolves the `#[gate(nested)]` section of field `name`, whose
@@ -300,12 +442,38 @@ impl<'a> FieldReader<'a> {
         let layers = self.layers;
         // What looking found is found again if the settings are read.
         let mut scratch = Vec::new();
-        self.schema
+        let set = self
+            .schema
             .fields()
             .iter()
             .filter(|f| f.name().starts_with(&prefix))
-            .any(|f| !matches!(layers.configured(f, &mut scratch), Ok(None)))
-            || (tables && layers.files.iter().any(|file| file.get(path).is_some()))
+            .any(|f| {
+                let names = self.element.as_ref().map(|el| ElementNames::of(el, f));
+                let key = match (&names, &self.element) {
+                    (Some(names), Some(el)) => names.key(f, el),
+                    _ => Key::field(f),
+                };
+                !matches!(layers.configured(key, &mut scratch), Ok(None))
+            });
+        if set || !tables {
+            return set;
+        }
+        match &self.element {
+            None => layers.files.iter().any(|file| file.get(path).is_some()),
+            Some(el) => match path
+                .strip_prefix(el.section)
+                .and_then(|r| r.strip_prefix('.'))
+            {
+                Some(rest) => el
+                    .at
+                    .tables
+                    .iter()
+                    .flatten()
+                    .any(|t| super::config_file::get_in(t, rest).is_some()),
+                // The element itself is there.
+                None => true,
+            },
+        }
     }
 
     /// Whether this reader is a probe of the settings' shapes (generated
@@ -322,6 +490,7 @@ impl<'a> FieldReader<'a> {
     pub fn __tag(&mut self, index: usize, variants: &'static [&'static str]) -> Option<usize> {
         let name: String = self.field::<String>(index)?;
         let flat = self.base + index;
+        let (tag_name, tag_env, _) = self.names_of(flat);
         if let Some(found) = variants
             .iter()
             .position(|v| v.eq_ignore_ascii_case(name.trim()))
@@ -338,12 +507,15 @@ impl<'a> FieldReader<'a> {
             quote_input(&name),
             list.join(", ")
         );
-        let source = self.records[flat]
-            .source()
+        let source = self
+            .record(flat)
+            .and_then(SettingRecord::source)
             .cloned()
             .unwrap_or(Source::Default);
-        self.findings.push(invalid_value(field, &source, &message));
-        self.records[flat] = SettingRecord::failed(Some(source), message);
+        self.findings.push(invalid_value_at(
+            field, &tag_name, &tag_env, &source, &message,
+        ));
+        *self.record_mut(flat) = SettingRecord::failed(Some(source), message);
         None
     }
 
@@ -353,12 +525,13 @@ impl<'a> FieldReader<'a> {
     /// `deny_unknown`).
     #[doc(hidden)]
     pub fn __unselected(&mut self, name: &str, selected: &str) {
-        let path = format!("{}.{name}", self.path);
+        let schema_path = format!("{}.{name}", self.path);
         // A table alone (a template's `[store.postgres]`) sets nothing.
-        if self.shapes.is_some() || !self.configured_under(&path, false) {
+        if self.shapes.is_some() || !self.configured_under(&schema_path, false) {
             return;
         }
-        let tag = self.schema.fields()[self.base].name();
+        let path = self.shown_path(&schema_path);
+        let (tag, _, _) = self.names_of(self.base);
         let message = format!(
             "settings of `{path}` are set, but `{tag}` selects `{selected}`: they are ignored"
         );
@@ -379,16 +552,31 @@ impl<'a> FieldReader<'a> {
         let path = if self.path.is_empty() {
             name.to_owned()
         } else {
-            format!("{}.{name}", self.path)
+            self.shown_path(&format!("{}.{name}", self.path))
         };
         self.parsed_sections.push(ParsedSectionAt { path, section });
     }
 
     /// Ends resolution: every record, every finding so far, and the
     /// sections that parsed inside a value that did not.
-    pub(crate) fn finish(self) -> (Vec<SettingRecord>, Vec<Finding>, Vec<ParsedSectionAt>) {
-        (self.records, self.findings, self.parsed_sections)
+    pub(crate) fn finish(self) -> Finished {
+        Finished {
+            records: self.records,
+            elements: self.elements,
+            findings: self.findings,
+            parsed_sections: self.parsed_sections,
+        }
     }
+}
+
+/// What resolution leaves: every record (the schema's settings', then the
+/// elements'), every finding, and the sections that parsed inside a value
+/// that did not.
+pub(crate) struct Finished {
+    pub(crate) records: Vec<SettingRecord>,
+    pub(crate) elements: Vec<ElementSetting>,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) parsed_sections: Vec<ParsedSectionAt>,
 }
 
 /// A section that parsed, at its dotted path, inside a value that did not.
@@ -458,10 +646,22 @@ pub(crate) fn invalid_value(
     source: &Source,
     message: &str,
 ) -> Finding {
+    invalid_value_at(field, field.name(), field.env(), source, message)
+}
+
+/// A value of the setting `name` (read from `env`: the field's, or an
+/// element's copy of it) that does not parse.
+fn invalid_value_at(
+    field: &'static FieldSchema,
+    name: &str,
+    env: &str,
+    source: &Source,
+    message: &str,
+) -> Finding {
     let remedy = match source {
         Source::Default => format!(
             "the `default` of `{}` in the #[gate(...)] attribute does not parse as {}: fix the attribute",
-            field.name(),
+            name,
             field.type_label()
         ),
         Source::File { key, .. } => format!(
@@ -477,38 +677,30 @@ pub(crate) fn invalid_value(
             origin.as_deref().unwrap_or("`Loader::set`"),
             field.type_label()
         ),
-        _ => format!("set {} to a valid {}", field.env(), field.type_label()),
+        _ => format!("set {} to a valid {}", env, field.type_label()),
     };
     Finding::error(
-        field.name(),
+        name,
         format!(
             "invalid value for `{}` ({}): {message}",
-            field.name(),
+            name,
             field.type_label()
         ),
     )
     .with_env_var(match source {
-        Source::SecretFile { var, .. } => var,
-        _ => field.env(),
+        Source::SecretFile { var, .. } => var.as_ref(),
+        _ => env,
     })
     .with_source(source.clone())
     .with_remedy(remedy)
 }
 
-fn missing(field: &'static FieldSchema) -> Finding {
-    let how = format!(
-        "{}, or key `{}` in the config file",
-        field.how_to_set(),
-        field.name()
-    );
+fn missing(field: &'static FieldSchema, name: &str, env: &str, how_to_set: &str) -> Finding {
+    let how = format!("{how_to_set}, or key `{name}` in the config file");
     Finding::error(
-        field.name(),
-        format!(
-            "`{}` ({}) is required but not set",
-            field.name(),
-            field.type_label()
-        ),
+        name,
+        format!("`{name}` ({}) is required but not set", field.type_label()),
     )
-    .with_env_var(field.env())
+    .with_env_var(env)
     .with_remedy(how)
 }

@@ -140,13 +140,13 @@ impl Layers {
                 .is_none_or(|field| field.is_secret()),
         };
         for file in &self.files {
-            let (indexes, keys): (Vec<usize>, Vec<&str>) = findings
+            let (indexes, keys): (Vec<usize>, Vec<String>) = findings
                 .iter()
                 .enumerate()
                 .filter(|(_, f)| f.location().is_none())
                 .filter_map(|(i, f)| match f.source() {
                     Some(Source::File { path, key }) if Arc::ptr_eq(path, &file.path) => {
-                        Some((i, *key))
+                        Some((i, key.to_string()))
                     }
                     _ => None,
                 })
@@ -154,6 +154,7 @@ impl Layers {
             if keys.is_empty() {
                 continue;
             }
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
             for (i, spot) in indexes.into_iter().zip(file.spots(&keys)) {
                 let at = spot
                     .map(|spot| location(&file.path, &file.text, &spot, point_of(&findings[i])));

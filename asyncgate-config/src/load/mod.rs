@@ -11,6 +11,7 @@
 
 pub(crate) mod config_file;
 pub(crate) mod dotenv;
+mod elements;
 pub(crate) mod env_vars;
 pub(crate) mod fields;
 mod file;
@@ -37,7 +38,7 @@ pub(crate) use file::read_bounded;
 
 pub(crate) use fields::invalid_value;
 pub(crate) use fields::{FieldReader, ParsedSectionAt};
-pub(crate) use layers::{Layers, Raw};
+pub(crate) use layers::{Key, Layers, Raw};
 
 use dotenv::DotEnv;
 use env_vars::EnvVars;
@@ -316,7 +317,7 @@ impl<T: GateConfig> Loader<T> {
         .filter_map(|(path, named_by)| ConfigFile::read(&dir.join(path), named_by, &mut findings))
         .collect();
         for (path, _, origin) in &self.overrides {
-            if schema.field(path).is_none() {
+            if schema.field(path).is_none() && schema.element_field(path).is_none() {
                 let hint =
                     crate::text::suggest_name(path, "", schema.fields().iter().map(|f| f.name()))
                         .map(|name| format!(" (did you mean `{name}`?)"))

@@ -13,7 +13,6 @@
 use std::net::IpAddr;
 
 use crate::report::Finding;
-use crate::schema::FieldSchema;
 
 /// A Service name is a DNS label: at most 63 characters.
 const MAX_SERVICE_NAME: usize = 63;
@@ -54,7 +53,7 @@ pub(crate) fn is_service_link_value(value: &str) -> bool {
 }
 
 /// Why a setting holds a Kubernetes service link, and the two fixes.
-pub(crate) fn service_link_collision(field: &'static FieldSchema, var: &str) -> Finding {
+pub(crate) fn service_link_collision(name: &str, var: &str) -> Finding {
     // The kubelet names `<SERVICE>_PORT` after the Service: upper case, `-` as `_`.
     let service = var
         .rsplit_once("_PORT")
@@ -62,10 +61,9 @@ pub(crate) fn service_link_collision(field: &'static FieldSchema, var: &str) -> 
         .to_ascii_lowercase()
         .replace('_', "-");
     Finding::error(
-        field.name(),
+        name,
         format!(
-            "{var} holds a Kubernetes service link (tcp://<ip>:<port>), not a value for `{}`: the kubelet sets {var} in every pod of a namespace that has a Service named `{service}`",
-            field.name()
+            "{var} holds a Kubernetes service link (tcp://<ip>:<port>), not a value for `{name}`: the kubelet sets {var} in every pod of a namespace that has a Service named `{service}`"
         ),
     )
     .with_env_var(var)

@@ -7,8 +7,8 @@ use super::env_vars::EnvVars;
 use super::locate::{self, Point};
 use super::service_links::{is_service_link, service_of};
 use crate::report::{Finding, Location};
-use crate::schema::Schema;
-use crate::text::{printable_name, suggest_name};
+use crate::schema::{MAX_ELEMENTS, Repeat, Schema};
+use crate::text::{key_path, printable_name, suggest_name};
 
 /// At most this many unknown names are listed one by one; the rest are
 /// counted in one more warning (a file of a million keys stays readable).
@@ -84,6 +84,7 @@ impl Unknowns<'_> {
     fn is_unknown(&self, name: &str) -> bool {
         self.schema.has_prefix(name.as_bytes())
             && !self.schema.is_known_var(name)
+            && !self.schema.is_element_var(name)
             && !self.schema.allows_unknown(name)
     }
 
@@ -167,7 +168,7 @@ fn unknown_in_dotenv(out: &mut Unknowns<'_>, dotenv: &DotEnv) {
 fn unknown_in_file(out: &mut Unknowns<'_>, file: &ConfigFile) {
     let schema = out.schema;
     let mut unknown = Vec::new();
-    unknown_keys(schema, &file.table, "", &mut unknown);
+    unknown_keys(schema, &file.table, "", "", &mut unknown);
     let path = file.path.display();
     // Only the listed ones are pointed at: the file is searched once for them.
     let listed: Vec<&str> = unknown
@@ -289,25 +290,49 @@ fn unknown_keys(
     schema: &Schema,
     table: &toml::Table,
     prefix: &str,
+    shown: &str,
     out: &mut Vec<(String, KeyKind)>,
 ) {
     for (key, value) in table {
-        let path = if prefix.is_empty() {
-            key.clone()
+        let (path, shown) = if prefix.is_empty() {
+            (key.clone(), key.clone())
         } else {
-            format!("{prefix}.{key}")
+            (format!("{prefix}.{key}"), format!("{shown}.{key}"))
         };
         if schema.field(&path).is_some() {
+            continue;
+        }
+        if let Some(repeated) = schema.repeated_sections().iter().find(|r| r.path == path) {
+            // Each element is walked as the section; a value of the wrong
+            // shape is the reader's error.
+            match (repeated.repeat, value) {
+                (Repeat::List, toml::Value::Array(items)) => {
+                    for (i, item) in items.iter().take(MAX_ELEMENTS).enumerate() {
+                        if let toml::Value::Table(inner) = item {
+                            unknown_keys(schema, inner, &path, &format!("{shown}[{i}]"), out);
+                        }
+                    }
+                }
+                (_, toml::Value::Table(entries)) => {
+                    for (name, entry) in entries.iter().take(MAX_ELEMENTS) {
+                        if let toml::Value::Table(inner) = entry {
+                            let at = format!("{shown}{}", key_path(name));
+                            unknown_keys(schema, inner, &path, &at, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
             continue;
         }
         let is_section = schema.is_section(&path);
         match value {
             toml::Value::Table(inner) if is_section => {
-                unknown_keys(schema, inner, &path, out);
+                unknown_keys(schema, inner, &path, &shown, out);
             }
-            toml::Value::Table(_) => out.push((path, KeyKind::Table)),
-            _ if is_section => out.push((path, KeyKind::SectionAsValue)),
-            _ => out.push((path, KeyKind::Value)),
+            toml::Value::Table(_) => out.push((shown, KeyKind::Table)),
+            _ if is_section => out.push((shown, KeyKind::SectionAsValue)),
+            _ => out.push((shown, KeyKind::Value)),
         }
     }
 }

@@ -130,19 +130,15 @@ impl fmt::Display for Detailed<'_> {
 
 fn settings_text(f: &mut fmt::Formatter<'_>, res: &Resolution) -> fmt::Result {
     writeln!(f, "\nSettings:")?;
-    let width = res
-        .settings()
-        .map(|(field, _)| field.env().len())
-        .max()
-        .unwrap_or(0);
+    let width = res.listed().map(|(_, env, _)| env.len()).max().unwrap_or(0);
     // With sections, a variable does not say which setting it sets: the
     // dotted path goes first.
     let path_width = res
-        .settings()
-        .any(|(field, _)| field.name().contains('.'))
-        .then(|| res.settings().map(|(field, _)| field.name().len()).max())
+        .listed()
+        .any(|(name, ..)| name.contains('.'))
+        .then(|| res.listed().map(|(name, ..)| name.len()).max())
         .flatten();
-    for (field, record) in res.settings() {
+    for (name, env, record) in res.listed() {
         let value = match (record.value(), record.problem()) {
             (Some(value), _) => value.to_owned(),
             (None, Some(problem)) => format!("(invalid: {problem})"),
@@ -152,9 +148,9 @@ fn settings_text(f: &mut fmt::Formatter<'_>, res: &Resolution) -> fmt::Result {
             .source()
             .map_or_else(|| "-".to_owned(), ToString::to_string);
         if let Some(path_width) = path_width {
-            write!(f, "  {:path_width$}", field.name())?;
+            write!(f, "  {name:path_width$}")?;
         }
-        writeln!(f, "  {:width$}  {value}  [{source}]", field.env())?;
+        writeln!(f, "  {env:width$}  {value}  [{source}]")?;
     }
     let overridden = res.detection_override();
     if !res.detection_trace().is_empty() || overridden.is_some() {
@@ -244,15 +240,15 @@ struct Settings<'a>(Option<&'a Resolution>);
 impl serde::Serialize for Settings<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        for (field, record) in self.0.into_iter().flat_map(Resolution::settings) {
+        for (name, env, record) in self.0.into_iter().flat_map(Resolution::listed) {
             map.serialize_entry(
-                field.name(),
+                name,
                 &serde_json::json!({
                     "value": record.value(),
                     "invalid": record.problem(),
                     "source": record.source().map(ToString::to_string),
                     "source_kind": record.source().map(|s| s.kind()),
-                    "env_var": field.env(),
+                    "env_var": env,
                 }),
             )?;
         }

@@ -29,6 +29,7 @@ impl Schema {
             service_name: None,
             shapes: None,
             names: OnceLock::new(),
+            repeated: OnceLock::new(),
         }
     }
     #[doc(hidden)]
@@ -75,6 +76,7 @@ impl FieldSchema {
             env_exact: true,
             nested: None,
             section_check: None,
+            repeat: super::Repeat::One,
             file_env: None,
             type_name,
             doc: "",

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{FieldSchema, Role, Schema, Shape};
+use super::{FieldSchema, MAX_ELEMENTS, MAX_KEY_CHARS, Repeat, Role, Schema, Shape};
 
 /// The vendor keyword that names each setting's environment variable.
 const ENV_KEYWORD: &str = "x-asyncgate-env";
@@ -72,6 +72,26 @@ impl Schema {
             }
             at["properties"][last] = property;
         }
+        self.tag_branches(&mut root);
+        // Innermost first: an outer one's path runs through plain objects.
+        for repeated in self.repeated_sections().iter().rev() {
+            if let Some(node) = node_at(&mut root, repeated.path) {
+                let element = node.take();
+                *node = match repeated.repeat {
+                    Repeat::List => json!({
+                        "type": "array",
+                        "maxItems": MAX_ELEMENTS,
+                        "items": element,
+                    }),
+                    _ => json!({
+                        "type": "object",
+                        "maxProperties": MAX_ELEMENTS,
+                        "propertyNames": {"minLength": 1, "maxLength": MAX_KEY_CHARS},
+                        "additionalProperties": element,
+                    }),
+                };
+            }
+        }
         let mut out = Map::new();
         out.insert(
             "$schema".into(),
@@ -92,6 +112,38 @@ impl Schema {
             }}),
         );
         Value::Object(out)
+    }
+
+    /// An enum section's object: `oneOf` on its tag, a branch per variant
+    /// (the tag set to its name) and one for the tag left to the
+    /// environment or its default (absent, or `""`).
+    fn tag_branches(&self, root: &mut Value) {
+        for field in self.fields() {
+            let Role::Tag { variants } = field.role() else {
+                continue;
+            };
+            let Some((section, tag)) = field.name().rsplit_once('.') else {
+                continue;
+            };
+            let Some(node) = node_at(root, section) else {
+                continue;
+            };
+            let mut branches: Vec<Value> = variants
+                .iter()
+                .map(|v| {
+                    json!({
+                        "title": v,
+                        "properties": {tag: {"const": v}},
+                        "required": [tag],
+                    })
+                })
+                .collect();
+            branches.push(json!({
+                "title": format!("{tag} from {} or its default", field.env()),
+                "properties": {tag: {"$ref": "#/$defs/unset"}},
+            }));
+            node["oneOf"] = Value::Array(branches);
+        }
     }
 
     /// The file name the templates' editor hint names for the JSON Schema:
@@ -132,6 +184,15 @@ impl Schema {
         fields.insert(ENV_KEYWORD.into(), field.env().into());
         property
     }
+}
+
+/// The schema of the object at the dotted `path` under `root`.
+fn node_at<'v>(root: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+    let mut at = root;
+    for part in path.split('.') {
+        at = at.get_mut("properties")?.get_mut(part)?;
+    }
+    Some(at)
 }
 
 /// An object schema with no properties yet.

@@ -2,7 +2,7 @@
 //! place, named by their dotted path and composed env var; section `check`
 //! functions are found the same way.
 
-use super::{FieldSchema, Schema};
+use super::{FieldSchema, Repeat, Schema};
 
 impl Schema {
     /// Every setting, in declaration order; the settings of a
@@ -57,6 +57,98 @@ impl Schema {
     }
 }
 
+/// The most elements a list section, or entries a map section, may have.
+pub const MAX_ELEMENTS: usize = 1_000;
+
+/// The longest key of a map section, in characters.
+pub const MAX_KEY_CHARS: usize = 128;
+
+/// A repeated section (`Vec<S>`, a map of `S`) at its dotted path.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RepeatedSection {
+    pub(crate) path: &'static str,
+    pub(crate) repeat: Repeat,
+}
+
+impl Schema {
+    /// The repeated sections, outermost first, each at its dotted path.
+    pub(crate) fn repeated_sections(&self) -> &'static [RepeatedSection] {
+        self.repeated.get_or_init(|| {
+            let mut out = Vec::new();
+            repeated(self.own, "", &mut out);
+            Box::leak(out.into_boxed_slice())
+        })
+    }
+
+    /// The setting of a repeated section that an element's path names
+    /// (`upstreams[1].url` → `upstreams.url`, `tenants.acme.quota` →
+    /// `tenants.quota`).
+    pub(crate) fn element_field(&self, path: &str) -> Option<&'static FieldSchema> {
+        self.repeated_sections().iter().find_map(|r| {
+            let rest = path.strip_prefix(r.path)?;
+            let inner = match r.repeat {
+                Repeat::List => {
+                    let (digits, rest) = rest.strip_prefix('[')?.split_once(']')?;
+                    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                        return None;
+                    }
+                    rest.strip_prefix('.')?
+                }
+                _ => rest.strip_prefix('.')?.split_once('.')?.1,
+            };
+            self.field(&format!("{}.{inner}", r.path))
+        })
+    }
+
+    /// Whether `name` is the variable of a setting of some element of a
+    /// repeated section (`ORDERS_UPSTREAMS_1_URL`, `ORDERS_TENANTS_ACME_URL`).
+    pub(crate) fn is_element_var(&self, name: &str) -> bool {
+        if self.repeated_sections().is_empty() {
+            return false;
+        }
+        self.fields().iter().any(|f| {
+            [("<N>", Repeat::List), ("<KEY>", Repeat::Map)]
+                .iter()
+                .any(|(mark, repeat)| {
+                    element_part(f.env(), mark, name).is_some_and(|part| match repeat {
+                        Repeat::List => part.bytes().all(|b| b.is_ascii_digit()),
+                        _ => part
+                            .bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+                    })
+                })
+                || f.file_env().is_some_and(|file_env| {
+                    ["<N>", "<KEY>"]
+                        .iter()
+                        .any(|mark| element_part(file_env, mark, name).is_some())
+                })
+        })
+    }
+}
+
+/// The part of `name` that stands where `pattern` (a variable name of an
+/// element's setting) has `mark`; `None` when `name` does not fit it.
+pub(crate) fn element_part<'n>(pattern: &str, mark: &str, name: &'n str) -> Option<&'n str> {
+    let at = pattern.find(mark)?;
+    let (head, tail) = (&pattern[..at], &pattern[at + mark.len()..]);
+    let part = name.strip_prefix(head)?.strip_suffix(tail)?;
+    (!part.is_empty()).then_some(part)
+}
+
+fn repeated(fields: &[FieldSchema], parent: &str, out: &mut Vec<RepeatedSection>) {
+    for f in fields {
+        let Some(section) = f.nested else { continue };
+        let path = format!("{parent}{}", f.name);
+        if matches!(f.repeat, Repeat::List | Repeat::Map) {
+            out.push(RepeatedSection {
+                path: leak(path.clone()),
+                repeat: f.repeat,
+            });
+        }
+        repeated(section, &format!("{path}."), out);
+    }
+}
+
 /// The variant an enum section's tag selects unless set: its default, else
 /// the first. `None` when `section` is not an enum section.
 pub(crate) fn selected_variant(section: &[FieldSchema]) -> Option<&'static str> {
@@ -71,7 +163,8 @@ fn dormant(fields: &[FieldSchema], parent: &str, out: &mut Vec<String>) {
     for f in fields {
         let Some(section) = f.nested else { continue };
         let path = format!("{parent}{}", f.name);
-        if f.type_name.starts_with("Option<") {
+        if f.repeat != Repeat::One {
+            // Optional, or repeated: no element unless the file has one.
             out.push(path);
             continue;
         }
@@ -155,7 +248,14 @@ fn flatten(
             ),
         };
         match f.nested {
-            Some(section) => flatten(section, Some((name, env)), out),
+            Some(section) => {
+                // An element's variables: `ORDERS_UPSTREAMS_<N>_URL`.
+                let env = match f.repeat.placeholder() {
+                    Some(mark) => leak(format!("{env}_{mark}")),
+                    None => env,
+                };
+                flatten(section, Some((name, env)), out)
+            }
             None => out.push(FieldSchema {
                 name,
                 env,

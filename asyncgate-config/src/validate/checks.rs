@@ -96,6 +96,19 @@ impl Checks<'_> {
         });
     }
 
+    /// Runs an element's checks with findings named under the element's
+    /// path: the section's, then `label` (`[1]`, `.acme`). Used by
+    /// generated code (through `Vec<S>` and maps of `S`).
+    #[doc(hidden)]
+    pub fn __element(&mut self, label: &str, check: impl FnOnce(&mut Checks<'_>)) {
+        let section = format!("{}{label}", self.section);
+        check(&mut Checks {
+            resolution: self.resolution,
+            findings: self.findings,
+            section,
+        });
+    }
+
     /// Runs `check` with findings named under the dotted `path` (from the
     /// loaded struct): a section that parsed inside a struct that did not.
     pub(super) fn in_section(&mut self, path: &str, check: impl FnOnce(&mut Checks<'_>)) {
@@ -120,11 +133,13 @@ impl Checks<'_> {
             finding.in_section(&self.section)
         };
         if let Some(name) = finding.setting()
-            && let Some((field, record)) =
-                self.resolution.settings().find(|(f, _)| f.name() == name)
+            && let Some((_, env, _, record)) = self
+                .resolution
+                .every_setting()
+                .find(|(setting, ..)| *setting == name)
         {
             if finding.env_var().is_none() {
-                finding = finding.with_env_var(field.env());
+                finding = finding.with_env_var(env.to_owned());
             }
             if finding.source().is_none()
                 && let Some(source) = record.source()

@@ -79,20 +79,41 @@ fn skipped_checks(resolution: &Resolution, ran: &[ParsedSectionAt], checks: &mut
                 .strip_prefix(section)
                 .is_some_and(|rest| rest.starts_with('.'))
     };
-    let skipped: Vec<(String, &str)> = resolution
-        .schema
-        .check_fns()
-        .into_iter()
-        .filter(|(section, _)| !ran.iter().any(|parsed| under(section, &parsed.path)))
-        .collect();
+    let schema = resolution.schema;
+    // A check of a repeated section's element is skipped per element: for
+    // those with a setting that failed.
+    let mut skipped: Vec<(String, &str)> = Vec::new();
+    for (section, check) in schema.check_fns() {
+        let Some(repeated) = schema
+            .repeated_sections()
+            .iter()
+            .find(|r| under(&section, r.path))
+        else {
+            skipped.push((section, check));
+            continue;
+        };
+        for (name, _, field, record) in resolution.every_setting() {
+            if !record.is_failed() || !under(field.name(), &section) || name == field.name() {
+                continue;
+            }
+            // `upstreams[1].tls.ca` of `upstreams.tls.ca`: the element is `upstreams[1]`.
+            let rest = &field.name()[repeated.path.len()..];
+            let element = &name[..name.len() - rest.len()];
+            let shown = format!("{element}{}", &section[repeated.path.len()..]);
+            if !skipped.iter().any(|(s, _)| *s == shown) {
+                skipped.push((shown, check));
+            }
+        }
+    }
+    skipped.retain(|(section, _)| !ran.iter().any(|parsed| under(section, &parsed.path)));
     if skipped.is_empty() {
         return;
     }
     // The settings that failed where a skipped check reads.
     let failed: Vec<&str> = resolution
-        .settings()
-        .filter(|(_, record)| record.is_failed())
-        .map(|(field, _)| field.name())
+        .every_setting()
+        .filter(|(.., record)| record.is_failed())
+        .map(|(name, ..)| name)
         .filter(|name| {
             skipped
                 .iter()

@@ -234,16 +234,16 @@ pub(super) fn field_rules(checks: &mut Checks<'_>) {
     let resolution = checks.resolution();
     let phrase = resolution.environment_phrase();
     let mut found = Vec::new();
-    for (field, record) in resolution.settings() {
+    for (name, env, field, record) in resolution.every_setting() {
         let Some(on) = record.on() else { continue };
         let applies = |names: &[&str]| names.iter().any(|n| resolution.is_environment(n));
         if !on && applies(field.required_in()) {
+            let how = match field.file_env() {
+                Some(_) => format!("set {env} (or {env}_FILE to a file holding it)"),
+                None => format!("set {env}"),
+            };
             found.push(
-                Finding::error(
-                    field.name(),
-                    format!("{} is required in {phrase}", field.name()),
-                )
-                .with_remedy(field.how_to_set()),
+                Finding::error(name, format!("{name} is required in {phrase}")).with_remedy(how),
             );
         }
         if on && applies(field.forbidden_in()) {
@@ -263,19 +263,15 @@ pub(super) fn field_rules(checks: &mut Checks<'_>) {
                 .map(|(name, _)| name)
                 .collect();
             found.push(
-                Finding::error(
-                    field.name(),
-                    format!("{} must not be enabled in {phrase}", field.name()),
-                )
-                .with_remedy(format!(
-                    "unset {} (it is allowed in: {})",
-                    field.env(),
-                    if allowed.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        allowed.join(", ")
-                    }
-                )),
+                Finding::error(name, format!("{name} must not be enabled in {phrase}"))
+                    .with_remedy(format!(
+                        "unset {env} (it is allowed in: {})",
+                        if allowed.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            allowed.join(", ")
+                        }
+                    )),
             );
         }
     }
@@ -292,20 +288,19 @@ pub(super) fn secret_rules(checks: &mut Checks<'_>) {
     let development = resolution.environment.is_development();
     let phrase = resolution.environment_phrase();
     let mut found = Vec::new();
-    for (field, record) in resolution.settings() {
+    for (name, env, field, record) in resolution.every_setting() {
         let Some(strength) = record.strength() else {
             continue;
         };
         let finding = |message: String| {
             if development {
-                Finding::warning(field.name(), message)
+                Finding::warning(name, message)
             } else {
-                Finding::error(field.name(), message)
+                Finding::error(name, message)
             }
         };
         let fresh = format!(
-            "set {} to a random value{}, such as the output of `openssl rand -hex 32`",
-            field.env(),
+            "set {env} to a random value{}, such as the output of `openssl rand -hex 32`",
             field
                 .min_len()
                 .map(|n| format!(" of at least {n} characters"))
@@ -314,8 +309,7 @@ pub(super) fn secret_rules(checks: &mut Checks<'_>) {
         if strength.placeholder {
             found.push(
                 finding(format!(
-                    "{} is a well-known placeholder, not a secret (its value is not shown): not safe for {phrase}",
-                    field.name()
+                    "{name} is a well-known placeholder, not a secret (its value is not shown): not safe for {phrase}"
                 ))
                 .with_remedy(fresh.clone()),
             );
@@ -324,8 +318,7 @@ pub(super) fn secret_rules(checks: &mut Checks<'_>) {
         {
             found.push(
                 finding(format!(
-                    "{} is only {} characters long; it must have at least {min} in {phrase} (its value is not shown)",
-                    field.name(),
+                    "{name} is only {} characters long; it must have at least {min} in {phrase} (its value is not shown)",
                     strength.chars
                 ))
                 .with_remedy(fresh),
