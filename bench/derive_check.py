@@ -11,7 +11,9 @@ median is reported. Run from the repository root:
     python3 bench/derive_check.py --sections 4 --per-section 10   # 40 of the 200 in 4 sections
     python3 bench/derive_check.py --sections 4 --per-section 10 --shapes
         # sections 0 and 1 as the variants of an enum section (serde: an
-        # internally tagged enum), section 2 optional (`Option<Section2>`)
+        # internally tagged enum), section 2 optional (`Option<Section2>`),
+        # section 3 a list (`Vec<Section3>`), section 4 a map
+        # (`BTreeMap<String, Section4>`)
 """
 import argparse
 import os
@@ -68,7 +70,13 @@ def struct_source(fields: int, gate: bool, sections: int = 0, per_section: int =
     if enum_section:
         lines.append(f"    /// Backend.\n{nested_attr}    pub backend: Backend,")
     for s in range(2 if enum_section else 0, sections):
-        ty = f"Option<Section{s}>" if shapes and s == 2 else f"Section{s}"
+        ty = f"Section{s}"
+        if shapes and s == 2:
+            ty = f"Option<Section{s}>"
+        elif shapes and s == 3:
+            ty = f"Vec<Section{s}>"
+        elif shapes and s == 4:
+            ty = f"std::collections::BTreeMap<String, Section{s}>"
         lines.append(f"    /// Section {s}.\n{nested_attr}    pub section_{s}: {ty},")
     lines.append("}\n")
     return "\n".join(lines)
@@ -113,12 +121,12 @@ def main() -> None:
     parser.add_argument("--cmd", choices=["check", "build"], default="check")
     parser.add_argument("--sections", type=int, default=0)
     parser.add_argument("--per-section", type=int, default=10)
-    parser.add_argument("--shapes", action="store_true", help="an enum section and an optional one among the sections")
+    parser.add_argument("--shapes", action="store_true", help="an enum section, an optional one, a list and a map among the sections")
     args = parser.parse_args()
     global CMD
     CMD = args.cmd
     nested = args.sections * args.per_section if args.sections else 0
-    shapes = " (two as an enum section, one optional)" if args.shapes else ""
+    shapes = " (two as an enum section, one optional, one a list, one a map)" if args.shapes else ""
     print(f"cargo {CMD} of a {args.fields}-field struct ({nested} in {args.sections} sections{shapes}), user crate only, median of {args.runs}")
     with tempfile.TemporaryDirectory() as tmp:
         base = pathlib.Path(tmp)

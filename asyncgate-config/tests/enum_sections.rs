@@ -222,6 +222,37 @@ fn names_variables_templates_and_schema_show_every_variant() {
     );
     let url = &json["properties"]["store"]["properties"]["postgres"]["properties"]["url"];
     assert_eq!(url["x-asyncgate-env"], "ORDERS_STORE_POSTGRES_URL");
+    // `oneOf` on the tag: a branch per variant, and one for the tag left
+    // to ORDERS_STORE or its default.
+    let branches = json["properties"]["store"]["oneOf"].as_array().unwrap();
+    let titles: Vec<&str> = branches
+        .iter()
+        .map(|b| b["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "file",
+            "postgres",
+            "memory",
+            "kind from ORDERS_STORE or its default"
+        ]
+    );
+    assert_eq!(branches[1]["properties"]["kind"]["const"], "postgres");
+    let validator = jsonschema::validator_for(&json).unwrap();
+    for good in [
+        serde_json::json!({"store": {"kind": "postgres"}}),
+        serde_json::json!({"store": {}}),
+        serde_json::json!({"store": {"kind": ""}}),
+    ] {
+        assert!(validator.is_valid(&good), "{good}");
+    }
+    for bad in [
+        serde_json::json!({"store": {"kind": "tikv"}}),
+        serde_json::json!({"store": {"kind": 3}}),
+    ] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
 }
 
 #[test]

@@ -210,11 +210,50 @@ mod sectioned {
         pub(crate) replica: Option<Database>,
         #[gate(default = 8080)]
         pub(crate) port: u16,
+        /// A backend chosen by name.
+        #[gate(nested)]
+        pub(crate) store: Store,
+        /// A list of sections.
+        #[gate(nested)]
+        pub(crate) upstreams: Vec<Upstream>,
+        /// A map of sections.
+        #[gate(nested)]
+        pub(crate) tenants: std::collections::BTreeMap<String, Pool>,
+    }
+
+    #[derive(Debug, GateConfig)]
+    #[gate(section, default = "file")]
+    pub(crate) enum Store {
+        File(Pool),
+        Pg(Database),
+    }
+
+    #[derive(Debug, GateConfig)]
+    #[gate(section)]
+    pub(crate) struct Upstream {
+        #[gate(default = "http://u")]
+        pub(crate) url: String,
+        #[gate(secret)]
+        pub(crate) token: Option<SecretString>,
+        #[gate(default = 1)]
+        pub(crate) weight: u32,
     }
 }
 
 /// Pieces a config file of the sectioned schema is made of, right and wrong.
-const TOML_PIECES: [&str; 18] = [
+const TOML_PIECES: [&str; 30] = [
+    "[[upstreams]]\n",
+    "[store]\n",
+    "kind = \"pg\"\n",
+    "kind = \"nope\"\n",
+    "[store.pg]\n",
+    "[tenants.a]\n",
+    "[tenants.\"b c\"]\n",
+    "upstreams = 3\n",
+    "tenants = [1]\n",
+    "weight = \"x\"\n",
+    "token = \"",
+    "upstreams = [{ token = \"",
     "[database]\n",
     "[replica]\n",
     "[replica.pool]\n",
@@ -258,7 +297,13 @@ fn sectioned_text(pieces: &[usize], secret: &str) -> String {
         text.push_str(TOML_PIECES[i]);
         if TOML_PIECES[i].ends_with('"') {
             text.push_str(secret);
-            text.push_str("\"\n");
+            // An inline element closes its table and array too.
+            let close = if TOML_PIECES[i].contains("[{") {
+                "\" }]\n"
+            } else {
+                "\"\n"
+            };
+            text.push_str(close);
         }
     }
     text

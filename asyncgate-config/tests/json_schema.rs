@@ -27,6 +27,26 @@ struct Database {
     password: Option<SecretString>,
 }
 
+/// A backend chosen by name.
+#[derive(Debug, GateConfig)]
+#[allow(dead_code)]
+#[gate(section, default = "memory")]
+enum Store {
+    Memory,
+    Postgres(Database),
+}
+
+/// One upstream.
+#[derive(Debug, GateConfig)]
+#[allow(dead_code)]
+#[gate(section)]
+struct Upstream {
+    #[gate(default = "http://localhost")]
+    url: String,
+    #[gate(default = 1)]
+    weight: u32,
+}
+
 /// The orders service.
 #[derive(Debug, GateConfig)]
 #[allow(dead_code)] // The tests read the schema and the reports.
@@ -50,6 +70,12 @@ struct Settings {
     debug: bool,
     #[gate(nested)]
     database: Database,
+    #[gate(nested)]
+    store: Store,
+    #[gate(nested)]
+    upstreams: Vec<Upstream>,
+    #[gate(nested)]
+    tenants: std::collections::BTreeMap<String, Upstream>,
 }
 
 /// A property's own schema (the first of its `anyOf`; the second is "unset").
@@ -108,12 +134,33 @@ fn each_setting_has_its_type_default_description_and_variable() {
 }
 
 /// Each wrong file, the key both the schema and the loader must name.
-const WRONG: [(&str, &str, &str); 5] = [
+const WRONG: [(&str, &str, &str); 10] = [
     ("wrong type", "port = \"eighty\"\n", "port"),
     ("out of range", "port = 70000\n", "port"),
     ("unknown key", "prot = 8080\n", "prot"),
     ("bad enum name", "level = \"loud\"\n", "level"),
     ("bad duration", "timeout = \"30\"\n", "timeout"),
+    ("bad variant", "[store]\nkind = \"tikv\"\n", "store"),
+    (
+        "element of a wrong type",
+        "[[upstreams]]\nweight = \"heavy\"\n",
+        "weight",
+    ),
+    (
+        "unknown key in an element",
+        "[[upstreams]]\nwieght = 1\n",
+        "wieght",
+    ),
+    (
+        "a list as a table",
+        "[upstreams]\nurl = \"x\"\n",
+        "upstreams",
+    ),
+    (
+        "entry of a wrong type",
+        "[tenants.acme]\nweight = -1\n",
+        "weight",
+    ),
 ];
 
 #[test]
@@ -156,6 +203,7 @@ fn unset_values_and_a_valid_file_pass() {
         "port = \"\"\n",
         "port = 1\ntimeout = \"1m30s\"\nlevel = \"debug\"\nhosts = [\"x\"]\n[database]\npool = 3\npassword = \"s3cret\"\n",
         "timeout = \"1.5h\"\nratio = 2\n",
+        "[store]\nkind = \"postgres\"\n[store.postgres]\npool = 2\n[[upstreams]]\nurl = \"http://a\"\n[[upstreams]]\nweight = 2\n[tenants.acme]\nweight = 3\n",
     ] {
         let table: toml::Table = text.parse().unwrap();
         let instance = serde_json::to_value(&table).unwrap();

@@ -4,13 +4,15 @@
 //! stands for it. Bounded: at most `MAX_ELEMENTS` elements, map keys of
 //! at most `MAX_KEY_CHARS` characters.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::config_file::ConfigFile;
 use super::layers::Layers;
 use super::locate::{self, Point};
 use crate::report::Finding;
-use crate::schema::{MAX_ELEMENTS, MAX_KEY_CHARS, Repeat, RepeatedSection, Schema, element_part};
+use crate::schema::{
+    FieldSchema, MAX_ELEMENTS, MAX_KEY_CHARS, Repeat, RepeatedSection, Schema, element_part,
+};
 use crate::text::{key_path, printable_name};
 
 /// One element of a repeated section.
@@ -244,6 +246,7 @@ fn map_entries<'a>(
         return None;
     }
     let mut entries: Vec<Element<'a>> = Vec::with_capacity(keys.len());
+    let mut parts: HashMap<String, usize> = HashMap::with_capacity(keys.len());
     for key in keys {
         if let Some(problem) = bad_key(key) {
             findings.push(
@@ -262,8 +265,8 @@ fn map_entries<'a>(
             continue;
         }
         let env_part = env_part(key);
-        if let Some(other) = entries.iter().find(|e| e.env_part == env_part) {
-            let first = other.key.as_deref().unwrap_or_default();
+        if let Some(&other) = parts.get(&env_part) {
+            let first = entries[other].key.as_deref().unwrap_or_default();
             findings.push(
                 Finding::error(
                     path,
@@ -286,6 +289,7 @@ fn map_entries<'a>(
                     .and_then(toml::Value::as_table)
             })
             .collect();
+        parts.insert(env_part.clone(), entries.len());
         entries.push(Element {
             shown: format!("{path}{}", key_path(key)),
             env_part,
@@ -337,6 +341,23 @@ fn stray_entry_vars(
             "add the entry to `{path}` in the config file (`[{path}.<name>]`), or unset the variable"
         )));
     }
+}
+
+/// Whether a variable (set, of the environment or `.env`) or a
+/// `Loader::set` path could name a setting of the elements of the section
+/// at `path` whose settings are `fields`: when none can, the elements'
+/// settings are looked up in the files alone.
+pub(crate) fn vars_may_set(layers: &Layers, path: &str, fields: &[FieldSchema]) -> bool {
+    let heads: Vec<&str> = fields
+        .iter()
+        .flat_map(|f| std::iter::once(f.env()).chain(f.file_env()))
+        .filter_map(|env| env.split_once('<').map(|(head, _)| head))
+        .collect();
+    layers
+        .overrides
+        .iter()
+        .any(|(set, _, _)| set.starts_with(path))
+        || set_names(layers).any(|name| heads.iter().any(|head| name.starts_with(head)))
 }
 
 /// The variables of the environment and `.env` that are set (an empty

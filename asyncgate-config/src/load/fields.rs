@@ -54,8 +54,21 @@ struct InElement<'a> {
     /// What stands for the element in the schema's variable names (`<N>`).
     mark: &'static str,
     at: Element<'a>,
-    /// Where its records start in `elements`.
+    /// Where its records start in `elements`: one per setting of the
+    /// section, in flat order from `first` (a section's settings are
+    /// contiguous among the flat ones).
     start: usize,
+    first: usize,
+    /// Whether a variable or `Loader::set` could set one of its settings.
+    vars: bool,
+}
+
+impl InElement<'_> {
+    /// Where the record of the setting at flat `index` is in `elements`.
+    fn slot(&self, index: usize, elements: &[ElementSetting]) -> Option<usize> {
+        let at = self.start + index.checked_sub(self.first)?;
+        (elements.get(at)?.index == index).then_some(at)
+    }
 }
 
 /// One element's names for one setting of its section.
@@ -91,6 +104,7 @@ impl ElementNames {
                 file_env: self.file_env.as_deref(),
                 rest: self.rest,
                 tables: &el.at.tables,
+                vars: el.vars,
             }),
         }
     }
@@ -256,10 +270,33 @@ impl<'a> FieldReader<'a> {
     fn find(&mut self, index: usize) -> Option<Option<(Raw<'a>, Source)>> {
         let layers = self.layers;
         let field = &self.schema.fields()[index];
-        let names = self.element.as_ref().map(|el| ElementNames::of(el, field));
-        let key = match (&names, &self.element) {
-            (Some(names), Some(el)) => names.key(field, el),
-            _ => Key::field(field),
+        // An element's names were made when it was entered: only a
+        // secret's `_FILE` variable is made here.
+        let file_env = match &self.element {
+            Some(el) => field
+                .file_env()
+                .map(|f| f.replacen(el.mark, &el.at.env_part, 1)),
+            None => None,
+        };
+        let key = match &self.element {
+            Some(el) => match el.slot(index, &self.elements) {
+                Some(at) => Key {
+                    field,
+                    element: Some(ElementKey {
+                        name: &self.elements[at].path,
+                        env: &self.elements[at].env,
+                        file_env: file_env.as_deref(),
+                        rest: field
+                            .name()
+                            .get(el.section.len() + 1..)
+                            .unwrap_or(field.name()),
+                        tables: &el.at.tables,
+                        vars: el.vars,
+                    }),
+                },
+                None => Key::field(field),
+            },
+            None => Key::field(field),
         };
         match layers.lookup(key, &mut self.findings) {
             Ok(found) => Some(found),
@@ -278,8 +315,14 @@ impl<'a> FieldReader<'a> {
             return &mut self.records[index];
         };
         let start = el.start;
-        let at = match self.elements[start..].iter().position(|e| e.index == index) {
-            Some(at) => start + at,
+        let found = el.slot(index, &self.elements).or_else(|| {
+            self.elements[start..]
+                .iter()
+                .position(|e| e.index == index)
+                .map(|at| start + at)
+        });
+        let at = match found {
+            Some(at) => at,
             None => {
                 // A setting outside the element's section: not expected,
                 // recorded with the element all the same.

@@ -75,6 +75,9 @@ pub(crate) struct ElementKey<'k, 's> {
     pub(crate) rest: &'k str,
     /// The element's table in each config file (in their order), if any.
     pub(crate) tables: &'k [Option<&'s toml::Table>],
+    /// Whether any variable or `Loader::set` path could name a setting of
+    /// the section's elements (else only the files are looked at).
+    pub(crate) vars: bool,
 }
 
 impl<'k> Key<'k, '_> {
@@ -142,22 +145,25 @@ impl Layers {
         key: Key<'_, 's>,
         notes: &mut Vec<Finding>,
     ) -> Result<Option<(Raw<'s>, Source)>, Box<Finding>> {
+        let vars = key.element.is_none_or(|e| e.vars);
         // The last `set` of a path wins.
-        if let Some((_, value, origin)) = self
-            .overrides
-            .iter()
-            .rev()
-            .find(|(p, _, _)| p == key.name())
+        if vars
+            && let Some((_, value, origin)) = self
+                .overrides
+                .iter()
+                .rev()
+                .find(|(p, _, _)| p == key.name())
         {
             let source = Source::Override {
                 origin: origin.clone(),
             };
             return Ok(Some((Raw::Str(Cow::Borrowed(value)), source)));
         }
-        if let Some(found) = self.lookup_vars(key, &self.env, None, notes)? {
+        if vars && let Some(found) = self.lookup_vars(key, &self.env, None, notes)? {
             return Ok(Some(found));
         }
-        if let Some(dotenv) = &self.dotenv
+        if vars
+            && let Some(dotenv) = &self.dotenv
             && let Some(found) = self.lookup_vars(key, &dotenv.vars, Some(&dotenv.path), notes)?
         {
             return Ok(Some(found));

@@ -293,29 +293,45 @@ fn unknown_keys(
     shown: &str,
     out: &mut Vec<(String, KeyKind)>,
 ) {
+    let mut path = String::new();
     for (key, value) in table {
-        let (path, shown) = if prefix.is_empty() {
-            (key.clone(), key.clone())
-        } else {
-            (format!("{prefix}.{key}"), format!("{shown}.{key}"))
-        };
+        // Most keys name a setting: their path is made in one buffer, and
+        // the path as shown only for the others.
+        path.clear();
+        if !prefix.is_empty() {
+            path.push_str(prefix);
+            path.push('.');
+        }
+        path.push_str(key);
         if schema.field(&path).is_some() {
             continue;
         }
+        let path = path.clone();
+        let shown = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{shown}.{key}")
+        };
         if let Some(repeated) = schema.repeated_sections().iter().find(|r| r.path == path) {
             // Each element is walked as the section; a value of the wrong
             // shape is the reader's error.
             match (repeated.repeat, value) {
                 (Repeat::List, toml::Value::Array(items)) => {
                     for (i, item) in items.iter().take(MAX_ELEMENTS).enumerate() {
-                        if let toml::Value::Table(inner) = item {
+                        // An element is walked only when it has a key
+                        // no setting reads (its path is made then).
+                        if let toml::Value::Table(inner) = item
+                            && !all_known(schema, inner, &path)
+                        {
                             unknown_keys(schema, inner, &path, &format!("{shown}[{i}]"), out);
                         }
                     }
                 }
                 (_, toml::Value::Table(entries)) => {
                     for (name, entry) in entries.iter().take(MAX_ELEMENTS) {
-                        if let toml::Value::Table(inner) = entry {
+                        if let toml::Value::Table(inner) = entry
+                            && !all_known(schema, inner, &path)
+                        {
                             let at = format!("{shown}{}", key_path(name));
                             unknown_keys(schema, inner, &path, &at, out);
                         }
@@ -335,6 +351,21 @@ fn unknown_keys(
             _ => out.push((shown, KeyKind::Value)),
         }
     }
+}
+
+/// Whether every key of `table` (a repeated section's element, at the
+/// schema's `prefix`) names a setting: the common case, checked without
+/// allocating.
+fn all_known(schema: &Schema, table: &toml::Table, prefix: &str) -> bool {
+    table.iter().all(|(key, value)| {
+        !matches!(value, toml::Value::Table(_) | toml::Value::Array(_))
+            && schema.fields().iter().any(|f| {
+                f.name()
+                    .strip_prefix(prefix)
+                    .and_then(|r| r.strip_prefix('.'))
+                    == Some(key.as_str())
+            })
+    })
 }
 
 /// The dotted paths of the sections directly under `parent` (`""`: the

@@ -101,7 +101,9 @@ impl Checks<'_> {
     /// generated code (through `Vec<S>` and maps of `S`).
     #[doc(hidden)]
     pub fn __element(&mut self, label: &str, check: impl FnOnce(&mut Checks<'_>)) {
-        let section = format!("{}{label}", self.section);
+        let mut section = String::with_capacity(self.section.len() + label.len());
+        section.push_str(&self.section);
+        section.push_str(label);
         check(&mut Checks {
             resolution: self.resolution,
             findings: self.findings,

@@ -71,16 +71,28 @@ impl<'a> FieldReader<'a> {
             return None;
         }
         let mark = section.repeat.placeholder().unwrap_or_default();
+        // The section's settings, contiguous among the flat ones.
+        let prefix = format!("{}.", section.path);
+        let fields = self.schema.fields();
+        let first = fields.iter().position(|f| f.name().starts_with(&prefix))?;
+        let count = fields[first..]
+            .iter()
+            .take_while(|f| f.name().starts_with(&prefix))
+            .count();
+        let range = first..first + count;
+        let vars = elements::vars_may_set(self.layers, section.path, &fields[range.clone()]);
         let found = elements::elements(self.layers, self.schema, section, &mut self.findings)?;
         let mut done: Vec<(Option<String>, String, S)> = Vec::with_capacity(found.len());
         let mut complete = true;
         for at in found {
-            let (key, shown) = (at.key.clone(), at.shown.clone());
-            self.enter(section.path, mark, at);
+            self.enter(section.path, mark, range.clone(), vars, at);
             let value = resolve(self);
-            self.element = None;
+            // The element's key and path go on with its value.
+            let Some(el) = self.element.take() else {
+                continue;
+            };
             match value {
-                Some(value) => done.push((key, shown, value)),
+                Some(value) => done.push((el.at.key, el.at.shown, value)),
                 None => complete = false,
             }
         }
@@ -99,27 +111,50 @@ impl<'a> FieldReader<'a> {
 
     /// Starts resolving the element `at` of the repeated section at
     /// `section`: a record for each of its settings, unset until read.
-    fn enter(&mut self, section: &'static str, mark: &'static str, at: Element<'a>) {
+    fn enter(
+        &mut self,
+        section: &'static str,
+        mark: &'static str,
+        range: std::ops::Range<usize>,
+        vars: bool,
+        at: Element<'a>,
+    ) {
         let start = self.elements.len();
-        let prefix = format!("{section}.");
         let fields = self.schema.fields();
         let el = InElement {
             section,
             mark,
             at,
             start,
+            first: range.start,
+            vars,
         };
-        for (index, field) in fields.iter().enumerate() {
-            if field.name().starts_with(&prefix) {
-                let names = super::ElementNames::of(&el, field);
-                self.elements.push(ElementSetting {
-                    path: names.name,
-                    env: names.env,
-                    field,
-                    record: SettingRecord::unset(),
-                    index,
-                });
-            }
+        self.elements.reserve(range.len());
+        for index in range {
+            let field = &fields[index];
+            let rest = &field.name()[section.len()..];
+            // `upstreams[1]` + `.url`; `ORDERS_UPSTREAMS_` + `1` + `_URL`.
+            let mut path = String::with_capacity(el.at.shown.len() + rest.len());
+            path.push_str(&el.at.shown);
+            path.push_str(rest);
+            let env = match field.env().split_once(mark) {
+                Some((head, tail)) => {
+                    let mut env =
+                        String::with_capacity(head.len() + el.at.env_part.len() + tail.len());
+                    env.push_str(head);
+                    env.push_str(&el.at.env_part);
+                    env.push_str(tail);
+                    env
+                }
+                None => field.env().to_owned(),
+            };
+            self.elements.push(ElementSetting {
+                path,
+                env,
+                field,
+                record: SettingRecord::unset(),
+                index,
+            });
         }
         self.element = Some(el);
     }
