@@ -44,7 +44,8 @@ pub mod __fuzz {
 
     /// Every key of the file text pointed at, as findings show them: the
     /// excerpt under a value (shown, and as a secret) and under the key,
-    /// for each dotted path of the parsed table (at most 256). Empty when
+    /// for each dotted path of the parsed table (`upstreams[1].url` inside
+    /// an array of tables; at most 256). Empty when
     /// the text is refused.
     pub fn locate_every_key(name: &str, text: &str) -> Vec<String> {
         use crate::load::locate::{Point, location};
@@ -78,8 +79,17 @@ pub mod __fuzz {
             } else {
                 format!("{prefix}.{key}")
             };
-            if let toml::Value::Table(inner) = value {
-                collect_paths(inner, &path, out);
+            match value {
+                toml::Value::Table(inner) => collect_paths(inner, &path, out),
+                // A repeated section's elements: `upstreams[1].url`.
+                toml::Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if let toml::Value::Table(inner) = item {
+                            collect_paths(inner, &format!("{path}[{i}]"), out);
+                        }
+                    }
+                }
+                _ => {}
             }
             out.push(path);
         }

@@ -15,9 +15,9 @@ mod sections;
 mod shape;
 
 use names::Names;
-pub(crate) use sections::flat_offset;
 pub use sections::{MAX_ELEMENTS, MAX_KEY_CHARS};
 pub(crate) use sections::{RepeatedSection, element_part};
+pub(crate) use sections::{flat_offset, has_checks};
 pub use shape::Shape;
 pub(crate) use shape::shape_of;
 

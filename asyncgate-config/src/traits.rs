@@ -100,6 +100,12 @@ pub trait Section: Sized {
     #[doc(hidden)]
     const __REPEAT: Repeat = Repeat::One;
 
+    /// Whether the section or one of its own sections has a `check`
+    /// function (else checking an element does nothing).
+    #[doc(hidden)]
+    const __HAS_CHECKS: bool =
+        Self::__CHECK_FN.is_some() || crate::schema::has_checks(Self::__FIELDS);
+
     #[doc(hidden)]
     fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self>;
 
@@ -242,6 +248,9 @@ impl<S: Section + 'static> Section for Vec<S> {
     }
 
     fn __check(&self, checks: &mut validate::Checks<'_>) {
+        if !S::__HAS_CHECKS {
+            return;
+        }
         for (index, section) in self.iter().enumerate() {
             checks.__element(&format!("[{index}]"), |checks| section.__check(checks));
         }
@@ -312,6 +321,9 @@ impl<S: Section + 'static> Section for std::collections::BTreeMap<String, S> {
     }
 
     fn __check(&self, checks: &mut validate::Checks<'_>) {
+        if !S::__HAS_CHECKS {
+            return;
+        }
         for (key, section) in self {
             checks.__element(&crate::text::key_path(key), |checks| {
                 section.__check(checks)
@@ -337,6 +349,9 @@ impl<S: Section + 'static, H: std::hash::BuildHasher + Default + 'static> Sectio
     }
 
     fn __check(&self, checks: &mut validate::Checks<'_>) {
+        if !S::__HAS_CHECKS {
+            return;
+        }
         let mut keys: Vec<&String> = self.keys().collect();
         keys.sort_unstable();
         for key in keys {

@@ -730,3 +730,34 @@ fn the_json_schema_has_an_array_for_a_list_and_an_object_for_a_map() {
     assert!(!strict.is_valid(&serde_json::json!({"upstreams": [{"url": "a", "wieght": 1}]})));
     assert!(strict.is_valid(&serde_json::json!({"upstreams": [{"url": "a", "weight": 1}]})));
 }
+
+#[test]
+fn an_elements_bad_value_is_located_in_json_and_yaml_files_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![(
+        "orders.json",
+        "{\n  \"upstreams\": [\n    {\"url\": \"a\"},\n    {\"url\": \"b\",\n     \"weight\": \"heavy\"}\n  ]\n}\n",
+        (5, 16),
+    )];
+    if cfg!(feature = "yaml") {
+        files.push((
+            "orders.yaml",
+            "upstreams:\n  - url: a\n  - url: b\n    weight: heavy\n",
+            (4, 13),
+        ));
+    }
+    for (name, text, (line, column)) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let report = Settings::loader()
+            .config_file(&path)
+            .env([("ORDERS_PORT", "1")])
+            .dotenv(false)
+            .load()
+            .unwrap_err();
+        let bad = report.errors().next().unwrap();
+        assert_eq!(bad.setting(), Some("upstreams[1].weight"), "{report}");
+        let at = bad.location().unwrap_or_else(|| panic!("{name}: {report}"));
+        assert_eq!((at.line(), at.column()), (line, column), "{name}: {report}");
+    }
+}

@@ -178,6 +178,23 @@ fn dormant(fields: &[FieldSchema], parent: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Whether a section of `fields` (at any depth) has a `check` function.
+pub(crate) const fn has_checks(fields: &[FieldSchema]) -> bool {
+    let mut i = 0;
+    while i < fields.len() {
+        if fields[i].section_check.is_some() {
+            return true;
+        }
+        if let Some(section) = fields[i].nested
+            && has_checks(section)
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// How many settings `fields` holds once its sections are flattened.
 pub(crate) const fn leaf_count(fields: &[FieldSchema]) -> usize {
     let mut count = 0;

@@ -21,9 +21,25 @@ pub(crate) fn spot(text: &str, path: &str) -> Option<Spot> {
         scan.expect(b':')?;
         scan.space();
         let start = scan.at;
-        let matches = unquote(&text[key.clone()]).as_deref() == Some(part);
+        // `upstreams[1]`: element 1 of the array `upstreams`.
+        let (name, index) = split_index(part)?;
+        let matches = unquote(&text[key.clone()]).as_deref() == Some(name);
         if matches {
             parts.next();
+            let start = match index {
+                Some(index) => {
+                    scan.expect(b'[')?;
+                    for _ in 0..index {
+                        scan.space();
+                        scan.value()?;
+                        scan.space();
+                        scan.expect(b',')?;
+                    }
+                    scan.space();
+                    scan.at
+                }
+                None => start,
+            };
             if parts.peek().is_none() {
                 scan.value()?;
                 return Some(Spot {
@@ -39,6 +55,15 @@ pub(crate) fn spot(text: &str, path: &str) -> Option<Spot> {
         scan.space();
         // The next key of this object; its end means the key is not here.
         scan.expect(b',')?;
+    }
+}
+
+/// `name[3]` as (`name`, `Some(3)`); a part without an index as itself.
+/// `None` for a malformed index.
+pub(crate) fn split_index(part: &str) -> Option<(&str, Option<usize>)> {
+    match part.strip_suffix(']').and_then(|p| p.split_once('[')) {
+        Some((name, index)) => Some((name, Some(index.parse().ok()?))),
+        None => Some((part, None)),
     }
 }
 
@@ -133,6 +158,22 @@ mod tests {
 
     fn found(text: &str, path: &str) -> Option<(String, String)> {
         crate::load::locate::found(spot, text, path)
+    }
+
+    #[test]
+    fn follows_an_index_into_an_array_of_objects() {
+        let text =
+            r#"{"upstreams": [{"url": "a"}, {"url": "b", "weight": [1, 2]}, 3], "port": 80}"#;
+        let pair = |k: &str, v: &str| Some((k.to_owned(), v.to_owned()));
+        assert_eq!(found(text, "upstreams[1].url"), pair("\"url\"", "\"b\""));
+        assert_eq!(found(text, "upstreams[0].url"), pair("\"url\"", "\"a\""));
+        assert_eq!(
+            found(text, "upstreams[1].weight"),
+            pair("\"weight\"", "[1, 2]")
+        );
+        assert_eq!(found(text, "upstreams[2].url"), None);
+        assert_eq!(found(text, "upstreams[9].url"), None);
+        assert_eq!(found(text, "upstreams[x].url"), None);
     }
 
     #[test]

@@ -13,12 +13,28 @@ enum Frame {
         /// The key whose value is being read, with its place.
         key: Option<(String, Range<usize>)>,
     },
-    Sequence,
+    Sequence {
+        /// The index of the item being read.
+        index: usize,
+    },
+}
+
+/// One step of a setting's path: a key, or an index into a list.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step<'p> {
+    Key(&'p str),
+    Index(usize),
 }
 
 /// The key at the dotted `path` and its value, in `text`.
 pub(crate) fn spot(text: &str, path: &str) -> Option<Spot> {
-    let target: Vec<&str> = path.split('.').collect();
+    // `upstreams[1].url`: the key `upstreams`, item 1, the key `url`.
+    let mut target: Vec<Step<'_>> = Vec::new();
+    for part in path.split('.') {
+        let (name, index) = super::json_spot::split_index(part)?;
+        target.push(Step::Key(name));
+        target.extend(index.map(Step::Index));
+    }
     let mut stack: Vec<Frame> = Vec::new();
     for event in Parser::new_from_str(text) {
         let (event, span) = event.ok()?;
@@ -54,7 +70,7 @@ pub(crate) fn spot(text: &str, path: &str) -> Option<Spot> {
         }
         match event {
             Event::MappingStart(..) => stack.push(Frame::Mapping { key: None }),
-            Event::SequenceStart(..) => stack.push(Frame::Sequence),
+            Event::SequenceStart(..) => stack.push(Frame::Sequence { index: 0 }),
             Event::MappingEnd | Event::SequenceEnd => {
                 stack.pop();
                 value_done(&mut stack);
@@ -66,19 +82,32 @@ pub(crate) fn spot(text: &str, path: &str) -> Option<Spot> {
     None
 }
 
-/// A mapping's value is complete: the next node is a key.
+/// A mapping's value is complete: the next node is a key; or a list's
+/// item: the next node is the next item.
 fn value_done(stack: &mut [Frame]) {
-    if let Some(Frame::Mapping { key }) = stack.last_mut() {
-        *key = None;
+    match stack.last_mut() {
+        Some(Frame::Mapping { key }) => *key = None,
+        Some(Frame::Sequence { index }) => *index += 1,
+        None => {}
     }
 }
 
-/// Whether the keys being read, from the top, are `target`.
-fn is_path(stack: &[Frame], target: &[&str]) -> bool {
+/// Whether the keys and items being read, from the top, are `target`.
+fn is_path(stack: &[Frame], target: &[Step<'_>]) -> bool {
     stack.len() == target.len()
-        && stack.iter().zip(target).all(
-            |(frame, part)| matches!(frame, Frame::Mapping { key: Some((key, _)) } if key == part),
-        )
+        && stack
+            .iter()
+            .zip(target)
+            .all(|(frame, step)| match (frame, step) {
+                (
+                    Frame::Mapping {
+                        key: Some((key, _)),
+                    },
+                    Step::Key(part),
+                ) => key == part,
+                (Frame::Sequence { index }, Step::Index(at)) => index == at,
+                _ => false,
+            })
 }
 
 /// The byte offset of a parser marker (line from 1, column from 0, in
@@ -119,5 +148,12 @@ mod tests {
             "inside a list: not a setting's path"
         );
         assert_eq!(found(text, "missing"), None);
+        let list =
+            "upstreams:\n  - url: a\n  - url: b\n    weight: 2\ntenants: {acme: {quota: 3}}\n";
+        assert_eq!(found(list, "upstreams[1].url"), pair("url", "b"));
+        assert_eq!(found(list, "upstreams[0].url"), pair("url", "a"));
+        assert_eq!(found(list, "upstreams[1].weight"), pair("weight", "2"));
+        assert_eq!(found(list, "upstreams[2].url"), None);
+        assert_eq!(found(list, "tenants.acme.quota"), pair("quota", "3"));
     }
 }
