@@ -655,6 +655,9 @@ fn shown(field: &FieldSchema, raw: &Raw<'_>) -> String {
     match raw {
         Raw::Str(s) => printable(s),
         Raw::Toml(toml::Value::String(s)) => printable(s),
+        // A number or boolean holds nothing to mask or escape.
+        Raw::Toml(toml::Value::Integer(n)) => n.to_string(),
+        Raw::Toml(toml::Value::Boolean(b)) => b.to_string(),
         Raw::Toml(value) => {
             printable(&serde_json::to_string(&mask_toml(value)).unwrap_or_default())
         }
