@@ -19,6 +19,8 @@ const MAX_NAMES: usize = 1024;
 
 /// A name or dotted path.
 type Text = ConstText<MAX_TEXT>;
+/// A message naming two paths and a variable, each up to [`MAX_TEXT`].
+type Message = ConstText<{ 3 * MAX_TEXT + 80 }>;
 
 /// One variable a setting reads, and the setting's dotted path.
 #[derive(Clone, Copy)]
@@ -85,7 +87,7 @@ const fn collect(fields: &[FieldSchema], parent: Option<(&Text, &Text)>, table: 
 
 /// The first clash among the variables of `fields` and the config-file
 /// variable, as a message naming both settings.
-const fn first_clash(config_file_env: &str, fields: &[FieldSchema]) -> Option<Text> {
+const fn first_clash(config_file_env: &str, fields: &[FieldSchema]) -> Option<Message> {
     let mut table = Table {
         entries: [Entry {
             var: Text::EMPTY,
@@ -100,7 +102,7 @@ const fn first_clash(config_file_env: &str, fields: &[FieldSchema]) -> Option<Te
         let a = &table.entries[i];
         if a.var.eq(&config_file) {
             return Some(
-                Text::EMPTY
+                Message::EMPTY
                     .push("`")
                     .push_text(&a.path)
                     .push("` would read ")
@@ -113,7 +115,7 @@ const fn first_clash(config_file_env: &str, fields: &[FieldSchema]) -> Option<Te
             let b = &table.entries[j];
             if a.var.eq(&b.var) {
                 return Some(
-                    Text::EMPTY
+                    Message::EMPTY
                         .push("`")
                         .push_text(&a.path)
                         .push("` and `")
