@@ -321,14 +321,7 @@ impl<S: Section + 'static> Section for std::collections::BTreeMap<String, S> {
     }
 
     fn __check(&self, checks: &mut validate::Checks<'_>) {
-        if !S::__HAS_CHECKS {
-            return;
-        }
-        for (key, section) in self {
-            checks.__element(&crate::text::key_path(key), |checks| {
-                section.__check(checks)
-            });
-        }
+        check_entries(self, checks);
     }
 }
 
@@ -349,16 +342,25 @@ impl<S: Section + 'static, H: std::hash::BuildHasher + Default + 'static> Sectio
     }
 
     fn __check(&self, checks: &mut validate::Checks<'_>) {
-        if !S::__HAS_CHECKS {
-            return;
-        }
-        let mut keys: Vec<&String> = self.keys().collect();
-        keys.sort_unstable();
-        for key in keys {
-            checks.__element(&crate::text::key_path(key), |checks| {
-                self[key].__check(checks)
-            });
-        }
+        let mut entries: Vec<(&String, &S)> = self.iter().collect();
+        entries.sort_unstable_by_key(|(key, _)| *key);
+        check_entries(entries, checks);
+    }
+}
+
+/// Runs the checks of a map's entries, each under its path
+/// (`tenants.acme`), in the order given.
+fn check_entries<'s, S: Section + 's>(
+    entries: impl IntoIterator<Item = (&'s String, &'s S)>,
+    checks: &mut validate::Checks<'_>,
+) {
+    if !S::__HAS_CHECKS {
+        return;
+    }
+    for (key, section) in entries {
+        checks.__element(&crate::text::key_path(key), |checks| {
+            section.__check(checks);
+        });
     }
 }
 

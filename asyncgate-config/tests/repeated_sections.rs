@@ -119,6 +119,22 @@ fn load(text: &str, env: &[(&str, &str)]) -> Result<Loaded<Settings>, Report> {
     load_files(&[text], env)
 }
 
+/// The error about the setting at `path` (the test fails without one).
+fn error_at<'r>(report: &'r Report, path: &str) -> &'r Finding {
+    report
+        .errors()
+        .find(|f| f.setting() == Some(path))
+        .unwrap_or_else(|| panic!("no error about `{path}`: {report}"))
+}
+
+/// The settings from the variables `env` alone.
+fn load_env(env: &[(&str, &str)]) -> Result<Loaded<Settings>, Report> {
+    Settings::loader()
+        .env(env.iter().copied())
+        .dotenv(false)
+        .load()
+}
+
 const TWO: &str = r#"
 [[upstreams]]
 url = "http://a:8080"
@@ -174,11 +190,7 @@ fn a_list_reads_each_element_with_its_defaults_and_provenance() {
 
 #[test]
 fn no_file_and_no_variable_is_an_empty_list_and_map() {
-    let loaded = Settings::loader()
-        .env([("ORDERS_PORT", "9000")])
-        .dotenv(false)
-        .load()
-        .unwrap();
+    let loaded = load_env(&[("ORDERS_PORT", "9000")]).unwrap();
     assert!(loaded.upstreams.is_empty());
     assert!(loaded.tenants.is_empty());
 }
@@ -206,15 +218,8 @@ fn a_variable_overrides_one_element_and_can_add_elements() {
 
 #[test]
 fn elements_from_the_environment_alone_must_be_complete() {
-    let report = Settings::loader()
-        .env([("ORDERS_UPSTREAMS_1_URL", "http://b:8080")])
-        .dotenv(false)
-        .load()
-        .unwrap_err();
-    let missing = report
-        .errors()
-        .find(|f| f.setting() == Some("upstreams[0].url"))
-        .unwrap_or_else(|| panic!("{report}"));
+    let report = load_env(&[("ORDERS_UPSTREAMS_1_URL", "http://b:8080")]).unwrap_err();
+    let missing = error_at(&report, "upstreams[0].url");
     assert!(
         missing
             .message()
@@ -233,10 +238,7 @@ fn elements_from_the_environment_alone_must_be_complete() {
 fn a_bad_value_names_the_element_its_variable_and_its_line() {
     let text = "[[upstreams]]\nurl = \"http://a\"\n\n[[upstreams]]\nurl = \"http://b\"\nweight = \"heavy\"\n";
     let report = load(text, &[]).unwrap_err();
-    let bad = report
-        .errors()
-        .find(|f| f.setting() == Some("upstreams[1].weight"))
-        .unwrap_or_else(|| panic!("{report}"));
+    let bad = error_at(&report, "upstreams[1].weight");
     assert!(
         bad.message()
             .contains("invalid value for `upstreams[1].weight` (u32)"),
@@ -291,10 +293,7 @@ fn required_in_and_secret_rules_apply_to_each_element() {
     ];
     let report = load(TWO, &env).unwrap().validate().unwrap_err();
     let text = report.to_string();
-    let required = report
-        .errors()
-        .find(|f| f.setting() == Some("upstreams[1].token"))
-        .unwrap_or_else(|| panic!("{text}"));
+    let required = error_at(&report, "upstreams[1].token");
     assert!(
         required
             .message()
@@ -306,10 +305,7 @@ fn required_in_and_secret_rules_apply_to_each_element() {
             .unwrap()
             .contains("ORDERS_UPSTREAMS_1_TOKEN")
     );
-    let placeholder = report
-        .errors()
-        .find(|f| f.setting() == Some("upstreams[0].token"))
-        .unwrap_or_else(|| panic!("{text}"));
+    let placeholder = error_at(&report, "upstreams[0].token");
     assert!(placeholder.message().contains("well-known placeholder"));
     assert!(!text.contains("changeme"), "{text}");
 }
@@ -501,11 +497,7 @@ fn too_many_elements_is_a_clear_bounded_error() {
     );
     assert!(report.to_string().len() < 2_000);
     // An index past the limit in a variable.
-    let report = Settings::loader()
-        .env([("ORDERS_UPSTREAMS_5000_URL", "http://x")])
-        .dotenv(false)
-        .load()
-        .unwrap_err();
+    let report = load_env(&[("ORDERS_UPSTREAMS_5000_URL", "http://x")]).unwrap_err();
     assert!(
         report
             .to_string()
