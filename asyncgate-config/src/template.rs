@@ -8,7 +8,11 @@ use std::fmt::Write as _;
 
 use crate::mask::mask_secrets;
 
-use crate::schema::{FieldSchema, Repeat, Role, Schema};
+use crate::schema::{FieldSchema, Role, Schema};
+
+mod layout;
+
+use layout::{LIST_NOTE, MAP_NOTE, example_var, yaml_place};
 
 /// Where a field must be set: its `required_in` environments, or `all`
 /// for a plain setting without a default that cannot be left unset.
@@ -305,77 +309,6 @@ impl Schema {
         out
     }
 
-    /// How the TOML template writes the header of `table`, with the note
-    /// under it: a list's element as `[[upstreams]]`, a map's entry under
-    /// the key `example` (`[tenants.example]`), an optional section or
-    /// variant as `[tls]`.
-    fn toml_header(&self, table: &str) -> (String, &'static str) {
-        for r in self.repeated_sections() {
-            if table == r.path {
-                return match r.repeat {
-                    Repeat::List => (format!("[[{table}]]"), LIST_NOTE),
-                    _ => (format!("[{table}.example]"), MAP_NOTE),
-                };
-            }
-            if r.repeat == Repeat::Map
-                && let Some(rest) = table.strip_prefix(r.path).and_then(|t| t.strip_prefix('.'))
-            {
-                return (format!("[{}.example.{rest}]", r.path), OFF_NOTE);
-            }
-        }
-        (format!("[{table}]"), OFF_NOTE)
-    }
-
-    /// The YAML keys that lead to `table`: a map's entries under the key
-    /// `example`; with the number of keys that lead to a list's element,
-    /// when `table` is in one.
-    fn yaml_segments(&self, table: &'static str) -> (Vec<&'static str>, Option<usize>) {
-        let mut segments: Vec<&'static str> = table.split('.').filter(|s| !s.is_empty()).collect();
-        let mut list_depth = None;
-        for r in self.repeated_sections() {
-            let inside = table == r.path || table.starts_with(&format!("{}.", r.path));
-            if !inside {
-                continue;
-            }
-            let depth = r.path.split('.').count();
-            match r.repeat {
-                Repeat::List => list_depth = Some(depth),
-                _ => segments.insert(depth, "example"),
-            }
-            break;
-        }
-        (segments, list_depth)
-    }
-
-    /// The schema's path of YAML keys (without a map's `example`).
-    fn schema_path(&self, segments: &[&str]) -> String {
-        let mut path = String::new();
-        for segment in segments {
-            if *segment == "example" && self.is_map_path(&path) {
-                continue;
-            }
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(segment);
-        }
-        path
-    }
-
-    /// Whether the YAML keys `segments` end at a map's `example` entry.
-    fn is_map_entry(&self, segments: &[&str]) -> bool {
-        match segments.split_last() {
-            Some((last, parent)) => *last == "example" && self.is_map_path(&parent.join(".")),
-            None => false,
-        }
-    }
-
-    fn is_map_path(&self, path: &str) -> bool {
-        self.repeated_sections()
-            .iter()
-            .any(|r| r.path == path && r.repeat == Repeat::Map)
-    }
-
     /// An example JSON config file: every setting at its default (`""`, an
     /// empty list or object where it has none, which leave it unset),
     /// sections as objects. JSON has no comments: secrets and the instance
@@ -487,49 +420,8 @@ fn table_of(f: &FieldSchema) -> &'static str {
     f.name().rsplit_once('.').map_or("", |(table, _)| table)
 }
 
-/// The note under the header of a list section.
-const LIST_NOTE: &str =
-    "# (a list: remove `##` from its lines to add an element; repeat them for each one)";
-
-/// The note under the example entry of a map section.
-const MAP_NOTE: &str =
-    "# (a map: remove `##` from its lines to add an entry, and name it instead of `example`)";
-
-/// Where a YAML line at `depth` (its number of enclosing keys) starts and
-/// its comment mark: `##` when `off`; in a list's element (deeper than
-/// `list_depth`) the mark comes before the element's indentation and the
-/// first key of an element takes the `- `.
-fn yaml_place(
-    depth: usize,
-    list_depth: Option<usize>,
-    off: bool,
-    dash_pending: &mut bool,
-) -> (String, String) {
-    let mark = if off { "##" } else { "#" };
-    match list_depth {
-        Some(list) if depth >= list => {
-            let lead = if std::mem::take(dash_pending) {
-                "- "
-            } else {
-                "  "
-            };
-            (
-                "  ".repeat(list),
-                format!("{mark}{}{lead}", "  ".repeat(depth - list)),
-            )
-        }
-        _ => ("  ".repeat(depth), mark.to_owned()),
-    }
-}
-
-/// A variable as the `.env` example writes it: an element's with `0` for
-/// a list's `<N>` and `EXAMPLE` for a map's `<KEY>`.
-fn example_var(env: &str) -> String {
-    env.replace("<N>", "0").replace("<KEY>", "EXAMPLE")
-}
-
 /// The note under the header of a section a file leaves off.
-const OFF_NOTE: &str = "# (off unless configured: remove `##` from its lines to turn it on; for an enum section's variant, also set its tag)";
+pub(crate) const OFF_NOTE: &str = "# (off unless configured: remove `##` from its lines to turn it on; for an enum section's variant, also set its tag)";
 
 /// Whether the table or setting `path` is in one of the `dormant` sections.
 fn is_dormant(dormant: &[String], path: &str) -> bool {

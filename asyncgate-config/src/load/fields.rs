@@ -6,20 +6,25 @@
 
 use serde::de::DeserializeOwned;
 
-use super::elements::Element;
 use super::layers::{ElementKey, Key, Layers, Raw};
 use super::service_links::{is_service_link_value, service_link_collision};
 use super::value::{Missing, StrDeserializer};
 use crate::environment::Environment;
 use crate::instance_id::InstanceId;
-use crate::mask::REDACTED;
-use crate::mask::mask_toml;
 use crate::provenance::{ElementSetting, SecretStrength, SettingRecord, Source};
 use crate::report::Finding;
-use crate::schema::{FieldSchema, Role, Schema, Shape, shape_of};
-use crate::text::{printable, quote_input};
+use crate::schema::{Role, Schema, Shape, shape_of};
+use crate::text::quote_input;
 
+mod element;
+mod messages;
 mod repeated;
+mod values;
+
+use element::{ElementNames, InElement};
+pub(crate) use messages::invalid_value;
+use messages::{invalid_value_at, missing};
+use values::{from_toml, shown};
 
 /// Resolves the fields of one settings struct. Used by generated code.
 #[derive(Debug)]
@@ -44,70 +49,6 @@ pub struct FieldReader<'a> {
     element: Option<InElement<'a>>,
     /// The settings of every element resolved so far.
     elements: Vec<ElementSetting>,
-}
-
-/// The element being resolved: its section and where its records start.
-#[derive(Debug)]
-struct InElement<'a> {
-    /// The repeated section's dotted path in the schema (`upstreams`).
-    section: &'static str,
-    /// What stands for the element in the schema's variable names (`<N>`).
-    mark: &'static str,
-    at: Element<'a>,
-    /// Where its records start in `elements`: one per setting of the
-    /// section, in flat order from `first` (a section's settings are
-    /// contiguous among the flat ones).
-    start: usize,
-    first: usize,
-    /// Whether a variable or `Loader::set` could set one of its settings.
-    vars: bool,
-}
-
-impl InElement<'_> {
-    /// Where the record of the setting at flat `index` is in `elements`.
-    fn slot(&self, index: usize, elements: &[ElementSetting]) -> Option<usize> {
-        let at = self.start + index.checked_sub(self.first)?;
-        (elements.get(at)?.index == index).then_some(at)
-    }
-}
-
-/// One element's names for one setting of its section.
-struct ElementNames {
-    name: String,
-    env: String,
-    file_env: Option<String>,
-    rest: &'static str,
-}
-
-impl ElementNames {
-    fn of(el: &InElement<'_>, field: &'static FieldSchema) -> Self {
-        let rest = field
-            .name()
-            .get(el.section.len() + 1..)
-            .unwrap_or(field.name());
-        ElementNames {
-            name: format!("{}.{rest}", el.at.shown),
-            env: field.env().replacen(el.mark, &el.at.env_part, 1),
-            file_env: field
-                .file_env()
-                .map(|f| f.replacen(el.mark, &el.at.env_part, 1)),
-            rest,
-        }
-    }
-
-    fn key<'k, 's>(&'k self, field: &'static FieldSchema, el: &'k InElement<'s>) -> Key<'k, 's> {
-        Key {
-            field,
-            element: Some(ElementKey {
-                name: &self.name,
-                env: &self.env,
-                file_env: self.file_env.as_deref(),
-                rest: self.rest,
-                tables: &el.at.tables,
-                vars: el.vars,
-            }),
-        }
-    }
 }
 
 impl<'a> FieldReader<'a> {
@@ -305,79 +246,6 @@ impl<'a> FieldReader<'a> {
                 self.findings.push(*finding);
                 None
             }
-        }
-    }
-
-    /// The record of the setting at flat `index`: the element's copy of it
-    /// while an element is resolved.
-    fn record_mut(&mut self, index: usize) -> &mut SettingRecord {
-        let Some(el) = &self.element else {
-            return &mut self.records[index];
-        };
-        let start = el.start;
-        let found = el.slot(index, &self.elements).or_else(|| {
-            self.elements[start..]
-                .iter()
-                .position(|e| e.index == index)
-                .map(|at| start + at)
-        });
-        let at = match found {
-            Some(at) => at,
-            None => {
-                // A setting outside the element's section: not expected,
-                // recorded with the element all the same.
-                let field = &self.schema.fields()[index];
-                let names = ElementNames::of(el, field);
-                self.elements.push(ElementSetting {
-                    path: names.name,
-                    env: names.env,
-                    field,
-                    record: SettingRecord::unset(),
-                    index,
-                });
-                self.elements.len() - 1
-            }
-        };
-        &mut self.elements[at].record
-    }
-
-    /// The record of the setting at flat `index` (see [`Self::record_mut`]).
-    fn record(&self, index: usize) -> Option<&SettingRecord> {
-        match &self.element {
-            None => self.records.get(index),
-            Some(el) => self.elements[el.start..]
-                .iter()
-                .find(|e| e.index == index)
-                .map(|e| &e.record),
-        }
-    }
-
-    /// The setting at flat `index` by name, env var and how to set it: the
-    /// element's copy while an element is resolved.
-    fn names_of(&self, index: usize) -> (String, String, String) {
-        let field = &self.schema.fields()[index];
-        match &self.element {
-            None => (
-                field.name().to_owned(),
-                field.env().to_owned(),
-                field.how_to_set(),
-            ),
-            Some(el) => {
-                let names = ElementNames::of(el, field);
-                let how = names.key(field, el).how_to_set();
-                (names.name, names.env, how)
-            }
-        }
-    }
-
-    /// A path of the schema (`upstreams.tls`) as shown: the element's
-    /// (`upstreams[1].tls`) while an element is resolved.
-    fn shown_path(&self, path: &str) -> String {
-        match &self.element {
-            Some(el) if path.starts_with(el.section) => {
-                format!("{}{}", el.at.shown, &path[el.section.len()..])
-            }
-            _ => path.to_owned(),
         }
     }
 
@@ -634,119 +502,4 @@ impl std::fmt::Debug for ParsedSectionAt {
             .field("path", &self.path)
             .finish_non_exhaustive()
     }
-}
-
-/// A `T` from a TOML value that is not a string (out of line: most loads
-/// read no config file).
-#[inline(never)]
-fn from_toml<T: DeserializeOwned>(field: &FieldSchema, value: &toml::Value) -> Result<T, String> {
-    if field.is_duration() && matches!(value, toml::Value::Integer(_) | toml::Value::Float(_)) {
-        return Err(crate::duration::DurationError::NoUnit.to_string());
-    }
-    T::deserialize(value.clone()).map_err(|e| scrub(e.message(), value))
-}
-
-/// How a value is shown in `check` output: secrets never are; passwords
-/// inside other values are masked; control characters are escaped.
-fn shown(field: &FieldSchema, raw: &Raw<'_>) -> String {
-    if field.is_secret() {
-        return REDACTED.to_owned();
-    }
-    match raw {
-        Raw::Str(s) => printable(s),
-        Raw::Toml(toml::Value::String(s)) => printable(s),
-        // A number or boolean holds nothing to mask or escape.
-        Raw::Toml(toml::Value::Integer(n)) => n.to_string(),
-        Raw::Toml(toml::Value::Boolean(b)) => b.to_string(),
-        Raw::Toml(value) => {
-            printable(&serde_json::to_string(&mask_toml(value)).unwrap_or_default())
-        }
-    }
-}
-
-/// A TOML deserializer's message, with any long string of the value that
-/// it quotes cut to an excerpt (it may be a secret in the wrong place).
-fn scrub(message: &str, value: &toml::Value) -> String {
-    let mut message = message.to_owned();
-    let mut strings = Vec::new();
-    collect_strings(value, &mut strings);
-    for s in strings {
-        if s.chars().count() > 6 && message.contains(s.as_str()) {
-            message = message.replace(s.as_str(), quote_input(s).trim_matches('`'));
-        }
-    }
-    message
-}
-
-fn collect_strings<'v>(value: &'v toml::Value, out: &mut Vec<&'v String>) {
-    match value {
-        toml::Value::String(s) => out.push(s),
-        toml::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
-        toml::Value::Table(table) => table.values().for_each(|v| collect_strings(v, out)),
-        _ => {}
-    }
-}
-
-pub(crate) fn invalid_value(
-    field: &'static FieldSchema,
-    source: &Source,
-    message: &str,
-) -> Finding {
-    invalid_value_at(field, field.name(), field.env(), source, message)
-}
-
-/// A value of the setting `name` (read from `env`: the field's, or an
-/// element's copy of it) that does not parse.
-fn invalid_value_at(
-    field: &'static FieldSchema,
-    name: &str,
-    env: &str,
-    source: &Source,
-    message: &str,
-) -> Finding {
-    let remedy = match source {
-        Source::Default => format!(
-            "the `default` of `{}` in the #[gate(...)] attribute does not parse as {}: fix the attribute",
-            name,
-            field.type_label()
-        ),
-        Source::File { key, .. } => format!(
-            "set `{key}` in the config file to a valid {}",
-            field.type_label()
-        ),
-        Source::SecretFile { var, .. } => format!(
-            "put a valid {} in the file named by {var}",
-            field.type_label()
-        ),
-        Source::Override { origin } => format!(
-            "give {} a valid {}",
-            origin.as_deref().unwrap_or("`Loader::set`"),
-            field.type_label()
-        ),
-        _ => format!("set {} to a valid {}", env, field.type_label()),
-    };
-    Finding::error(
-        name,
-        format!(
-            "invalid value for `{}` ({}): {message}",
-            name,
-            field.type_label()
-        ),
-    )
-    .with_env_var(match source {
-        Source::SecretFile { var, .. } => var.as_ref(),
-        _ => env,
-    })
-    .with_source(source.clone())
-    .with_remedy(remedy)
-}
-
-fn missing(field: &'static FieldSchema, name: &str, env: &str, how_to_set: &str) -> Finding {
-    let how = format!("{how_to_set}, or key `{name}` in the config file");
-    Finding::error(
-        name,
-        format!("`{name}` ({}) is required but not set", field.type_label()),
-    )
-    .with_env_var(env)
-    .with_remedy(how)
 }
