@@ -46,6 +46,8 @@ pub struct Tenant {
     pub database: String,
     #[gate(default = 100)]
     pub quota: u32,
+    /// Its quota in the EU region.
+    pub eu_quota: Option<u32>,
 }
 
 #[derive(Debug, GateConfig)]
@@ -752,4 +754,37 @@ fn an_elements_bad_value_is_located_in_json_and_yaml_files_too() {
         let at = bad.location().unwrap_or_else(|| panic!("{name}: {report}"));
         assert_eq!((at.line(), at.column()), (line, column), "{name}: {report}");
     }
+}
+
+#[test]
+fn a_variable_two_entries_would_read_is_an_error_naming_both() {
+    // `ACME_EU_QUOTA`: `acme-eu`'s quota, or `acme`'s eu_quota.
+    let text = "[tenants.acme]\ndatabase = \"a\"\n[tenants.acme-eu]\ndatabase = \"b\"\n";
+    let report = load(text, &[("ORDERS_TENANTS_ACME_EU_QUOTA", "5")]).unwrap_err();
+    let error = report.errors().next().unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        error.message().contains(
+            "ORDERS_TENANTS_ACME_EU_QUOTA would set both `tenants.acme-eu.quota` and `tenants.acme.eu_quota`"
+        ),
+        "{report}"
+    );
+    // With only one of the entries, the variable is that entry's.
+    let one = "[tenants.acme-eu]\ndatabase = \"b\"\n";
+    let loaded =
+        load(one, &[("ORDERS_TENANTS_ACME_EU_QUOTA", "5")]).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(loaded.tenants["acme-eu"].quota, 5);
+    assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
+}
+
+#[test]
+fn an_index_with_leading_zeros_is_an_unknown_variable_not_a_new_element() {
+    let loaded =
+        load(TWO, &[("ORDERS_UPSTREAMS_01_WEIGHT", "9")]).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(loaded.upstreams.len(), 2);
+    assert_eq!(loaded.upstreams[1].weight, 3);
+    let warning = loaded.warnings().iter().find(|w| {
+        w.message()
+            .contains("unknown variable ORDERS_UPSTREAMS_01_WEIGHT")
+    });
+    assert!(warning.is_some(), "{:?}", loaded.warnings());
 }

@@ -40,7 +40,7 @@ pub(crate) fn elements<'a>(
     match section.repeat {
         Repeat::Map => {
             let entries = map_entries(layers, section.path, findings)?;
-            stray_entry_vars(layers, schema, section.path, &entries, findings);
+            entry_vars(layers, schema, section.path, &entries, findings);
             Some(entries)
         }
         _ => list_elements(layers, schema, section.path, findings),
@@ -160,7 +160,11 @@ fn list_indexes(
         marks.iter().find_map(|(head, tail)| {
             let digits = name.strip_prefix(head)?.strip_suffix(tail)?;
             // Seven digits already pass the limit: longer is not parsed.
-            if digits.is_empty() || digits.len() > 7 || !digits.bytes().all(|b| b.is_ascii_digit())
+            // `007` is not how an index is written: such a name is unknown.
+            if digits.is_empty()
+                || digits.len() > 7
+                || (digits.len() > 1 && digits.starts_with('0'))
+                || !digits.bytes().all(|b| b.is_ascii_digit())
             {
                 return None;
             }
@@ -300,10 +304,13 @@ fn map_entries<'a>(
     ok.then_some(entries)
 }
 
-/// Variables that set a setting of a map entry no config file has: they
-/// cannot add one (the key's spelling is lost in the name), so they are
-/// ignored, with a warning (an error under `deny_unknown`).
-fn stray_entry_vars(
+/// The variables that name a setting of the map's entries: one that names
+/// an entry no config file has is ignored, with a warning (an error under
+/// `deny_unknown`): a variable cannot add an entry, the key's spelling is
+/// lost in the name. One that two entries' settings would both read
+/// (`ORDERS_TENANTS_ACME_EU_QUOTA`: `acme-eu`'s `quota`, or `acme`'s
+/// `eu_quota`) is an error: it would set both.
+fn entry_vars(
     layers: &Layers,
     schema: &'static Schema,
     path: &'static str,
@@ -311,20 +318,35 @@ fn stray_entry_vars(
     findings: &mut Vec<Finding>,
 ) {
     let under = format!("{path}.");
-    let patterns: Vec<&str> = schema
+    let patterns: Vec<(&str, &str)> = schema
         .fields()
         .iter()
         .filter(|f| f.name().starts_with(&under))
-        .flat_map(|f| std::iter::once(f.env()).chain(f.file_env()))
-        .collect();
-    let mut stray: Vec<&str> = set_names(layers)
-        .filter(|name| {
-            patterns.iter().any(|p| {
-                element_part(p, "<KEY>", name)
-                    .is_some_and(|part| !entries.iter().any(|e| e.env_part == part))
-            })
+        .flat_map(|f| {
+            let rest = &f.name()[under.len()..];
+            std::iter::once((f.env(), rest)).chain(f.file_env().map(|e| (e, rest)))
         })
         .collect();
+    let mut stray: Vec<&str> = Vec::new();
+    let mut ambiguous: Vec<(&str, Vec<String>)> = Vec::new();
+    for name in set_names(layers) {
+        let mut named = false;
+        let mut reads: Vec<String> = Vec::new();
+        for (pattern, rest) in &patterns {
+            let Some(part) = element_part(pattern, "<KEY>", name) else {
+                continue;
+            };
+            named = true;
+            if let Some(entry) = entries.iter().find(|e| e.env_part == part) {
+                reads.push(format!("{}.{rest}", entry.shown));
+            }
+        }
+        match reads.len() {
+            0 if named => stray.push(name),
+            0 | 1 => {}
+            _ => ambiguous.push((name, reads)),
+        }
+    }
     stray.sort_unstable();
     stray.dedup();
     for name in stray.into_iter().take(super::unknown::MAX_LISTED) {
@@ -340,6 +362,23 @@ fn stray_entry_vars(
         findings.push(finding.with_env_var(shown).with_remedy(format!(
             "add the entry to `{path}` in the config file (`[{path}.<name>]`), or unset the variable"
         )));
+    }
+    for (name, reads) in ambiguous.into_iter().take(super::unknown::MAX_LISTED) {
+        let shown = printable_name(name);
+        let list: Vec<String> = reads.iter().map(|r| format!("`{r}`")).collect();
+        findings.push(
+            Finding::error(
+                path,
+                format!(
+                    "{shown} would set both {}: the entries' names and settings run together in the variable",
+                    list.join(" and ")
+                ),
+            )
+            .with_env_var(shown)
+            .with_remedy(format!(
+                "rename one of the entries of `{path}`, or set these settings in the config file"
+            )),
+        );
     }
 }
 

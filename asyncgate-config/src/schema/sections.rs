@@ -106,23 +106,18 @@ impl Schema {
         if self.repeated_sections().is_empty() {
             return false;
         }
-        self.fields().iter().any(|f| {
-            [("<N>", Repeat::List), ("<KEY>", Repeat::Map)]
-                .iter()
-                .any(|(mark, repeat)| {
-                    element_part(f.env(), mark, name).is_some_and(|part| match repeat {
-                        Repeat::List => part.bytes().all(|b| b.is_ascii_digit()),
-                        _ => part
-                            .bytes()
-                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
-                    })
-                })
-                || f.file_env().is_some_and(|file_env| {
-                    ["<N>", "<KEY>"]
-                        .iter()
-                        .any(|mark| element_part(file_env, mark, name).is_some())
-                })
-        })
+        let fits = |pattern: &str| {
+            element_part(pattern, "<N>", name).is_some_and(|part| {
+                part.bytes().all(|b| b.is_ascii_digit())
+                    && (part.len() == 1 || !part.starts_with('0'))
+            }) || element_part(pattern, "<KEY>", name).is_some_and(|part| {
+                part.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            })
+        };
+        self.fields()
+            .iter()
+            .any(|f| fits(f.env()) || f.file_env().is_some_and(fits))
     }
 }
 
