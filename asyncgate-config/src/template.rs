@@ -52,11 +52,11 @@ fn first_line(doc: &str) -> &str {
 }
 
 /// `type: u16; default: 8080; required in: staging, production; secret; ...`
-fn facts(field: &FieldSchema) -> String {
+fn facts(schema: &Schema, field: &FieldSchema) -> String {
     let mut facts = vec![format!("type: {}", field.type_label())];
     // A section's setting: its dotted path, as reports and `Loader::set` name it.
     if field.name().contains('.') {
-        facts.insert(0, format!("setting: {}", field.name()));
+        facts.insert(0, format!("setting: {}", schema.pattern_name(field)));
     }
     if let Some(d) = shown_default(field) {
         facts.push(format!("default: {d}"));
@@ -73,9 +73,9 @@ fn facts(field: &FieldSchema) -> String {
 
 /// ` (http.port)` for a section's setting, whose variable alone does not
 /// say which setting it is; empty for a top-level one.
-fn section_path(field: &FieldSchema) -> String {
+fn section_path(schema: &Schema, field: &FieldSchema) -> String {
     if field.name().contains('.') {
-        format!(" ({})", field.name())
+        format!(" ({})", schema.pattern_name(field))
     } else {
         String::new()
     }
@@ -118,7 +118,7 @@ impl Schema {
             self.config_file_env()
         );
         for f in self.fields() {
-            comment_header(&mut out, f, &facts(f));
+            comment_header(&mut out, f, &facts(self, f));
             if is_instance_id(f) {
                 per_replica_note(&mut out, f);
                 continue;
@@ -161,7 +161,7 @@ impl Schema {
                 out,
                 "| `{}`{} | `{}` | {} | {} | {} | {} |",
                 f.env(),
-                section_path(f),
+                section_path(self, f),
                 cell(f.type_label()),
                 shown_default(f)
                     .map(|d| format!("`{}`", cell(&d)))
@@ -220,7 +220,7 @@ impl Schema {
                 let _ = writeln!(out, "\n[{table}]");
             }
             for f in self.fields().iter().filter(|f| table_of(f) == table) {
-                toml_entry(&mut out, f, if off { "##" } else { "#" });
+                toml_entry(&mut out, self, f, if off { "##" } else { "#" });
             }
         }
         out
@@ -293,7 +293,11 @@ impl Schema {
             }
             let off = is_dormant(&dormant, table);
             for f in self.fields().iter().filter(|f| table_of(f) == table) {
-                comment_header(&mut out, f, &format!("{}; env: {}", facts(f), f.env()));
+                comment_header(
+                    &mut out,
+                    f,
+                    &format!("{}; env: {}", facts(self, f), f.env()),
+                );
                 if is_instance_id(f) {
                     per_replica_note(&mut out, f);
                 } else if f.is_secret() {
@@ -377,7 +381,7 @@ impl Schema {
             .iter()
             .map(|f| {
                 [
-                    format!("{}{}", f.env(), section_path(f)),
+                    format!("{}{}", f.env(), section_path(self, f)),
                     f.type_label().to_owned(),
                     shown_default(f).unwrap_or_default().into_owned(),
                     required_in(f),
@@ -433,8 +437,8 @@ fn is_dormant(dormant: &[String], path: &str) -> bool {
 
 /// One setting of the TOML template: its comment and its line, commented
 /// with `mark` (`##` in a section a file leaves off).
-fn toml_entry(out: &mut String, f: &FieldSchema, mark: &str) {
-    comment_header(out, f, &format!("{}; env: {}", facts(f), f.env()));
+fn toml_entry(out: &mut String, schema: &Schema, f: &FieldSchema, mark: &str) {
+    comment_header(out, f, &format!("{}; env: {}", facts(schema, f), f.env()));
     let key = f.name().rsplit('.').next().unwrap_or_default();
     if is_instance_id(f) {
         per_replica_note(out, f);

@@ -611,6 +611,16 @@ fn templates_write_a_list_as_an_array_of_tables_and_a_map_under_an_example_key()
         toml_text.contains("env: ORDERS_UPSTREAMS_<N>_URL"),
         "{toml_text}"
     );
+    // Each setting is named as an element's would be, its place marked.
+    assert!(
+        toml_text.contains("# setting: upstreams[<N>].url; type: String"),
+        "{toml_text}"
+    );
+    let markdown = schema.markdown();
+    assert!(
+        markdown.contains("| `ORDERS_TENANTS_<KEY>_QUOTA` (tenants.<KEY>.quota) |"),
+        "{markdown}"
+    );
     let env_text = schema.env_example();
     assert!(
         env_text.contains("\n#ORDERS_UPSTREAMS_0_WEIGHT=1\n"),

@@ -4,7 +4,7 @@
 //! for the element.
 
 use super::OFF_NOTE;
-use crate::schema::{Repeat, Schema};
+use crate::schema::{FieldSchema, Repeat, Schema};
 
 /// The note under the header of a list section.
 pub(super) const LIST_NOTE: &str =
@@ -117,5 +117,24 @@ impl Schema {
         self.repeated_sections()
             .iter()
             .any(|r| r.path == path && r.repeat == Repeat::Map)
+    }
+
+    /// A setting's path as an element's would be written, its place
+    /// marked: `upstreams[<N>].url`, `tenants.<KEY>.quota`; the name
+    /// itself for a setting of no repeated section.
+    pub(crate) fn pattern_name(&self, field: &FieldSchema) -> String {
+        let name = field.name();
+        for r in self.repeated_sections() {
+            if let Some(rest) = name.strip_prefix(r.path)
+                && rest.starts_with('.')
+            {
+                let mark = match r.repeat {
+                    Repeat::List => "[<N>]",
+                    _ => ".<KEY>",
+                };
+                return format!("{}{mark}{rest}", r.path);
+            }
+        }
+        name.to_owned()
     }
 }
