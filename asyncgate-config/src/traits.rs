@@ -100,6 +100,13 @@ pub trait Section: Sized {
     #[doc(hidden)]
     const __REPEAT: Repeat = Repeat::One;
 
+    /// Whether a list or map of sections has no element (a section is
+    /// never empty).
+    #[doc(hidden)]
+    fn __is_empty(&self) -> bool {
+        false
+    }
+
     /// Whether the section or one of its own sections has a `check`
     /// function (else checking an element does nothing).
     #[doc(hidden)]
@@ -164,9 +171,17 @@ pub trait Section: Sized {
 impl<S: Section> Section for Option<S> {
     const __FIELDS: &'static [FieldSchema] = S::__FIELDS;
     const __CHECK_FN: Option<&'static str> = S::__CHECK_FN;
-    const __REPEAT: Repeat = Repeat::Optional;
+    // An optional list or map is read as one: `None` when it is empty.
+    const __REPEAT: Repeat = match S::__REPEAT {
+        Repeat::List => Repeat::List,
+        Repeat::Map => Repeat::Map,
+        _ => Repeat::Optional,
+    };
 
     fn __resolve(reader: &mut __private_0_1::FieldReader<'_>) -> Option<Self> {
+        if matches!(S::__REPEAT, Repeat::List | Repeat::Map) {
+            return S::__resolve(reader).map(|s| (!s.__is_empty()).then_some(s));
+        }
         if reader.__section_present() {
             S::__resolve(reader).map(Some)
         } else {
@@ -247,6 +262,10 @@ impl<S: Section + 'static> Section for Vec<S> {
         reader.__list(S::__resolve, S::__parsed)
     }
 
+    fn __is_empty(&self) -> bool {
+        self.is_empty()
+    }
+
     fn __check(&self, checks: &mut validate::Checks<'_>) {
         if !S::__HAS_CHECKS {
             return;
@@ -320,6 +339,10 @@ impl<S: Section + 'static> Section for std::collections::BTreeMap<String, S> {
             .map(|entries| entries.into_iter().collect())
     }
 
+    fn __is_empty(&self) -> bool {
+        self.is_empty()
+    }
+
     fn __check(&self, checks: &mut validate::Checks<'_>) {
         check_entries(self, checks);
     }
@@ -339,6 +362,10 @@ impl<S: Section + 'static, H: std::hash::BuildHasher + Default + 'static> Sectio
         reader
             .__map(S::__resolve, S::__parsed)
             .map(|entries| entries.into_iter().collect())
+    }
+
+    fn __is_empty(&self) -> bool {
+        self.is_empty()
     }
 
     fn __check(&self, checks: &mut validate::Checks<'_>) {

@@ -81,6 +81,21 @@ pub struct Strict {
     pub upstreams: Vec<Upstream>,
 }
 
+/// An optional list and map: `None` when they have no element.
+#[derive(Debug, GateConfig)]
+#[allow(dead_code)]
+#[gate(prefix = "OPT")]
+pub struct OptionalShapes {
+    #[gate(environment, default = "development")]
+    pub env: Environment,
+    #[gate(instance_id, default = "opt-1")]
+    pub instance_id: InstanceId,
+    #[gate(nested)]
+    pub upstreams: Option<Vec<Upstream>>,
+    #[gate(nested)]
+    pub tenants: Option<BTreeMap<String, Tenant>>,
+}
+
 /// A list inside a list's element: refused at load, with a clear error.
 #[derive(Debug, GateConfig)]
 #[gate(section)]
@@ -797,4 +812,27 @@ fn an_index_with_leading_zeros_is_an_unknown_variable_not_a_new_element() {
             .contains("unknown variable ORDERS_UPSTREAMS_01_WEIGHT")
     });
     assert!(warning.is_some(), "{:?}", loaded.warnings());
+}
+
+#[test]
+fn an_optional_list_or_map_is_none_without_elements() {
+    let none = load_files::<OptionalShapes>(&[""], &[]).unwrap_or_else(|r| panic!("{r}"));
+    assert!(none.upstreams.is_none() && none.tenants.is_none());
+    let some = load_files::<OptionalShapes>(
+        &["[tenants.acme]\ndatabase = \"a\"\n"],
+        &[("OPT_UPSTREAMS_0_URL", "http://a")],
+    )
+    .unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(some.upstreams.as_ref().map(Vec::len), Some(1));
+    assert_eq!(some.tenants.as_ref().map(|t| t["acme"].quota), Some(100));
+    // The schema sees a list and a map, with their elements' variables.
+    let schema = OptionalShapes::schema();
+    assert_eq!(
+        schema.field("upstreams.url").unwrap().env(),
+        "OPT_UPSTREAMS_<N>_URL"
+    );
+    assert_eq!(
+        schema.json_schema()["properties"]["tenants"]["type"],
+        "object"
+    );
 }

@@ -48,11 +48,20 @@ impl<'a> FieldReader<'a> {
             let _ = resolve(self);
             return None;
         }
-        let section = *self
+        let Some(&section) = self
             .schema
             .repeated_sections()
             .iter()
-            .find(|r| r.path == self.path)?;
+            .find(|r| r.path == self.path)
+        else {
+            // Not a shape the schema describes as repeated: never silent.
+            let path = self.shown_path(&self.path);
+            self.findings.push(Finding::error(
+                path.as_str(),
+                format!("`{path}` is a list or map of sections in a place the settings' schema does not describe as one: not supported"),
+            ));
+            return None;
+        };
         if let Some(outer) = &self.element {
             let shown = self.shown_path(section.path);
             let outer = outer.section;
