@@ -609,6 +609,29 @@ fn all_on(template: &str) -> String {
         .collect()
 }
 
+/// The findings of loading a template turned on (`text`): the required
+/// values it cannot know, and no unknown key (the element's check waits
+/// for its values).
+fn only_what_a_template_cannot_know(report: &Report, text: &str) {
+    let mut missing: Vec<&str> = report.errors().filter_map(|f| f.setting()).collect();
+    missing.sort_unstable();
+    assert_eq!(
+        missing,
+        [
+            "tenants.example.database",
+            "upstreams[0].tls.ca",
+            "upstreams[0].url"
+        ],
+        "{report}\n{text}"
+    );
+    assert!(
+        report
+            .warnings()
+            .all(|w| w.message().contains("check was not run")),
+        "{report}"
+    );
+}
+
 #[test]
 fn templates_write_a_list_as_an_array_of_tables_and_a_map_under_an_example_key() {
     let schema = Settings::schema();
@@ -649,25 +672,7 @@ fn templates_write_a_list_as_an_array_of_tables_and_a_map_under_an_example_key()
     // Turned on, the TOML is a file the loader reads as one element and
     // one entry: what is left to say is what the template cannot know.
     let on = all_on(&toml_text);
-    let report = load(&on, &[]).unwrap_err();
-    let mut missing: Vec<&str> = report.errors().filter_map(|f| f.setting()).collect();
-    missing.sort_unstable();
-    assert_eq!(
-        missing,
-        [
-            "tenants.example.database",
-            "upstreams[0].tls.ca",
-            "upstreams[0].url"
-        ],
-        "{report}\n{on}"
-    );
-    // No key of the template is unknown; the element's check waits for it.
-    assert!(
-        report
-            .warnings()
-            .all(|w| w.message().contains("check was not run")),
-        "{report}"
-    );
+    only_what_a_template_cannot_know(&load(&on, &[]).unwrap_err(), &on);
 
     let yaml_text = schema.yaml_template();
     assert!(
@@ -691,25 +696,7 @@ fn templates_write_a_list_as_an_array_of_tables_and_a_map_under_an_example_key()
             .dotenv(false)
             .load()
             .unwrap_err();
-        let mut missing: Vec<&str> = report.errors().filter_map(|f| f.setting()).collect();
-        missing.sort_unstable();
-        assert_eq!(
-            missing,
-            [
-                "tenants.example.database",
-                "upstreams[0].tls.ca",
-                "upstreams[0].url"
-            ],
-            "{report}\n{}",
-            all_on(&yaml_text)
-        );
-        // No key of the template is unknown; the element's check waits for it.
-        assert!(
-            report
-                .warnings()
-                .all(|w| w.message().contains("check was not run")),
-            "{report}"
-        );
+        only_what_a_template_cannot_know(&report, &all_on(&yaml_text));
     }
 }
 
