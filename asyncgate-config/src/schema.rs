@@ -341,6 +341,10 @@ impl FieldSchema {
     pub(crate) const fn section(&self) -> Option<&'static [FieldSchema]> {
         self.nested
     }
+    /// For a `#[gate(nested)]` field, how often its section occurs.
+    pub(crate) const fn repeat(&self) -> Repeat {
+        self.repeat
+    }
 
     /// For secrets, the `NAME_FILE` variable that names a file holding it.
     pub fn file_env(&self) -> Option<&'static str> {

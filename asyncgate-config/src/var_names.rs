@@ -32,6 +32,9 @@ struct Entry {
 struct Table {
     entries: [Entry; MAX_NAMES],
     len: usize,
+    /// The first setting of a repeated section's element with a variable
+    /// of its own (`env = "..."`, `alias`): every element would read it.
+    misplaced: Option<Message>,
 }
 
 impl Table {
@@ -44,8 +47,15 @@ impl Table {
 }
 
 /// Adds every variable the settings of `fields` read, composed under the
-/// enclosing section's path and variable (`parent`).
-const fn collect(fields: &[FieldSchema], parent: Option<(&Text, &Text)>, table: &mut Table) {
+/// enclosing section's path and variable (`parent`); `repeated` inside a
+/// list or map of sections, whose elements' variables carry `<N>` or
+/// `<KEY>`.
+const fn collect(
+    fields: &[FieldSchema],
+    parent: Option<(&Text, &Text)>,
+    repeated: bool,
+    table: &mut Table,
+) {
     let mut i = 0;
     while i < fields.len() {
         let field = &fields[i];
@@ -67,8 +77,32 @@ const fn collect(fields: &[FieldSchema], parent: Option<(&Text, &Text)>, table: 
             ),
         };
         match field.section() {
-            Some(section) => collect(section, Some((&path, &var)), table),
+            Some(section) => match field.repeat().placeholder() {
+                Some(mark) => {
+                    let var = var.push("_").push(mark);
+                    collect(section, Some((&path, &var)), true, table);
+                }
+                None => collect(section, Some((&path, &var)), repeated, table),
+            },
             None => {
+                if repeated
+                    && table.misplaced.is_none()
+                    && (field.env_is_exact() || !field.aliases().is_empty())
+                {
+                    let key = if field.env_is_exact() {
+                        "env = \"...\""
+                    } else {
+                        "alias"
+                    };
+                    table.misplaced = Some(
+                        Message::EMPTY
+                            .push("`")
+                            .push_text(&path)
+                            .push("` is a setting of a list or map of sections, whose elements each have their own variables (`<N>`, `<KEY>`): remove its `")
+                            .push(key)
+                            .push("`, which every element would read"),
+                    );
+                }
                 table.add(var, path);
                 if field.is_secret() {
                     table.add(var.push("_FILE"), path);
@@ -94,8 +128,12 @@ const fn first_clash(config_file_env: &str, fields: &[FieldSchema]) -> Option<Me
             path: Text::EMPTY,
         }; MAX_NAMES],
         len: 0,
+        misplaced: None,
     };
-    collect(fields, None, &mut table);
+    collect(fields, None, false, &mut table);
+    if table.misplaced.is_some() {
+        return table.misplaced;
+    }
     let config_file = Text::EMPTY.push(config_file_env);
     let mut i = 0;
     while i < table.len {
@@ -153,6 +191,35 @@ mod tests {
 
     fn clash(fields: &[FieldSchema]) -> Option<String> {
         first_clash("APP_CONFIG_FILE", fields).map(|t| t.as_str().to_owned())
+    }
+
+    #[test]
+    fn a_lists_elements_read_numbered_variables_and_no_own_name() {
+        use crate::schema::Repeat;
+        // `upstreams_url` and the list's `upstreams.url` do not clash: an
+        // element reads `APP_UPSTREAMS_<N>_URL`.
+        let fields = [
+            FieldSchema::__new("upstreams_url", "APP_UPSTREAMS_URL", "String"),
+            FieldSchema::__new("upstreams", "APP_UPSTREAMS", "Vec<Upstream>")
+                .__nested(SECTION)
+                .__repeat(Repeat::List),
+        ];
+        assert_eq!(clash(&fields), None);
+        const EXACT: &[FieldSchema] = &[FieldSchema::__new("url", "UPSTREAM_URL", "String")];
+        let fields = [
+            FieldSchema::__new("upstreams", "APP_UPSTREAMS", "Vec<Upstream>")
+                .__nested(EXACT)
+                .__repeat(Repeat::Map),
+        ];
+        let message = clash(&fields).unwrap();
+        assert!(
+            message.starts_with("`upstreams.url` is a setting of a list or map of sections"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("remove its `env = \"...\"`, which every element would read"),
+            "{message}"
+        );
     }
 
     #[test]
