@@ -1,6 +1,8 @@
 //! The configuration of an `orders` service with sections: an HTTP
 //! listener, a database (with a `check` of its own) and a Redis cache,
-//! each a `#[gate(section)]`;
+//! each a `#[gate(section)]`, and a list of payment gateways (`Vec` of a
+//! section: `[[payment_gateways]]` in the file, one element's setting
+//! overridden by `ORDERS_PAYMENT_GATEWAYS_1_WEIGHT`);
 //! three replicas on Kubernetes that share one TOML file and differ in
 //! their environment; a command-line flag that overrides one setting with
 //! honest provenance.
@@ -75,6 +77,28 @@ pub struct Redis {
     pub ttl: Duration,
 }
 
+/// One payment gateway; orders are spread by weight.
+#[derive(Debug, GateConfig)]
+#[gate(section, check = gateway_rules)]
+pub struct Gateway {
+    /// Its API endpoint.
+    pub url: String,
+    /// Its share of the orders.
+    #[gate(default = 1)]
+    pub weight: u32,
+}
+
+/// A gateway's own rule, reported under its element's path
+/// (`payment_gateways[1].weight`, `ORDERS_PAYMENT_GATEWAYS_1_WEIGHT`).
+fn gateway_rules(gateway: &Gateway, checks: &mut Checks<'_>) {
+    if gateway.weight > 100 {
+        checks.push(
+            Finding::error("weight", "a weight over 100 starves the other gateways")
+                .with_remedy("give each gateway a weight from 0 to 100"),
+        );
+    }
+}
+
 /// The orders service.
 #[derive(Debug, GateConfig)]
 #[gate(prefix = "ORDERS", deny_unknown)]
@@ -91,6 +115,8 @@ pub struct Orders {
     pub database: Database,
     #[gate(nested)]
     pub redis: Redis,
+    #[gate(nested)]
+    pub payment_gateways: Vec<Gateway>,
 }
 
 /// The command line: the flag overrides `http.port` wherever it is set.
@@ -115,6 +141,13 @@ pool_size = 20
 
 [redis]
 url = "redis://cache.orders.svc:6379"
+
+[[payment_gateways]]
+url = "https://pay-a.example/v1"
+weight = 3
+
+[[payment_gateways]]
+url = "https://pay-b.example/v1"
 "#;
 
 /// What the kubelet and the Deployment set in each of the three pods: the
@@ -153,8 +186,15 @@ pub fn replicas(dir: &Path, flags: &Flags) -> Result<Vec<Validated<Orders>>, Rep
     let pods = [
         pod_env("orders-7d9f8b6c5d-x2x9k", &[]),
         pod_env("orders-7d9f8b6c5d-q8w4n", &[]),
-        // This pod is being tuned by hand: one key of the [database] table.
-        pod_env("orders-7d9f8b6c5d-m3p7z", &[("ORDERS_DB_POOL_SIZE", "40")]),
+        // This pod is being tuned by hand: one key of the [database] table,
+        // and the second gateway's weight.
+        pod_env(
+            "orders-7d9f8b6c5d-m3p7z",
+            &[
+                ("ORDERS_DB_POOL_SIZE", "40"),
+                ("ORDERS_PAYMENT_GATEWAYS_1_WEIGHT", "2"),
+            ],
+        ),
     ];
     pods.into_iter()
         .map(|env| {
@@ -177,9 +217,12 @@ fn print(settings: &Validated<Orders>) {
         settings.database.pool_size,
         settings.redis.ttl
     );
-    for (field, record) in settings.resolution().settings() {
+    let resolution = settings.resolution();
+    let settings = resolution.settings().map(|(f, r)| (f.name(), r));
+    let elements = resolution.elements().iter().map(|e| (e.path(), e.record()));
+    for (path, record) in settings.chain(elements) {
         if let Some(source) = record.source() {
-            println!("    {:<28} {source}", field.name());
+            println!("    {path:<28} {source}");
         }
     }
 }

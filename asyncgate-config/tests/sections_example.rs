@@ -11,9 +11,8 @@ use sections::{Flags, Orders, SHARED_TOML};
 fn source(settings: &asyncgate_config::Validated<Orders>, path: &str) -> String {
     settings
         .resolution()
-        .settings()
-        .find(|(f, _)| f.name() == path)
-        .and_then(|(_, r)| r.source().map(ToString::to_string))
+        .setting(path)
+        .and_then(|r| r.source().map(ToString::to_string))
         .unwrap()
 }
 
@@ -76,6 +75,19 @@ fn three_replicas_share_the_file_and_differ_where_their_env_does() {
     }
     assert_eq!(all[0].database.pool_size, 20);
     assert_eq!(all[2].database.pool_size, 40);
+    // The list of gateways: from the file, one element tuned in one pod.
+    let weights = |s: &asyncgate_config::Validated<Orders>| -> Vec<u32> {
+        s.payment_gateways.iter().map(|g| g.weight).collect()
+    };
+    assert_eq!(weights(&all[0]), [3, 1]);
+    assert_eq!(weights(&all[2]), [3, 2]);
+    assert_eq!(
+        source(&all[2], "payment_gateways[1].weight"),
+        "environment variable ORDERS_PAYMENT_GATEWAYS_1_WEIGHT"
+    );
+    assert!(
+        source(&all[0], "payment_gateways[0].url").starts_with("key `payment_gateways[0].url` in ")
+    );
     assert_eq!(
         source(&all[2], "database.pool_size"),
         "environment variable ORDERS_DB_POOL_SIZE"
@@ -126,5 +138,25 @@ fn a_sections_own_check_names_the_setting_by_its_path_and_variable() {
             .to_string()
             .contains("environment variable ORDERS_DB_POOL_SIZE"),
         "{report}"
+    );
+}
+
+#[test]
+fn a_list_elements_check_names_the_element_and_its_variable() {
+    let report = refused_pod(&[("ORDERS_PAYMENT_GATEWAYS_1_WEIGHT", "500")]);
+    let error = report.errors().next().expect("one error");
+    assert_eq!(
+        error.setting(),
+        Some("payment_gateways[1].weight"),
+        "{report}"
+    );
+    assert_eq!(
+        error.env_var(),
+        Some("ORDERS_PAYMENT_GATEWAYS_1_WEIGHT"),
+        "{report}"
+    );
+    assert_eq!(
+        error.message(),
+        "a weight over 100 starves the other gateways"
     );
 }
