@@ -4,7 +4,7 @@
 //! stands for it. Bounded: at most `MAX_ELEMENTS` elements, map keys of
 //! at most `MAX_KEY_CHARS` characters.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeMap;
 
 use super::config_file::ConfigFile;
 use super::layers::Layers;
@@ -120,9 +120,18 @@ fn list_elements<'a>(
     let files = layers.files.len();
     Some(
         (0..count)
-            .map(|index| Element {
-                shown: format!("{path}[{index}]"),
-                env_part: index.to_string(),
+            .map(|index| {
+                let env_part = index.to_string();
+                let mut shown = String::with_capacity(path.len() + env_part.len() + 2);
+                shown.push_str(path);
+                shown.push('[');
+                shown.push_str(&env_part);
+                shown.push(']');
+                (shown, env_part, index)
+            })
+            .map(|(shown, env_part, index)| Element {
+                shown,
+                env_part,
                 key: None,
                 tables: (0..files)
                     .map(|i| {
@@ -197,9 +206,11 @@ fn map_entries<'a>(
     path: &'static str,
     findings: &mut Vec<Finding>,
 ) -> Option<Vec<Element<'a>>> {
-    let mut keys: BTreeSet<&str> = BTreeSet::new();
+    // Each key with its table in each file: one walk of each file's table.
+    let files = layers.files.len();
+    let mut keys: BTreeMap<&str, Vec<Option<&'a toml::Table>>> = BTreeMap::new();
     let mut ok = true;
-    for file in &layers.files {
+    for (i, file) in layers.files.iter().enumerate() {
         let Some(value) = file.get(path) else {
             continue;
         };
@@ -225,7 +236,7 @@ fn map_entries<'a>(
             return None;
         }
         for (key, entry) in table {
-            if !entry.is_table() {
+            let Some(entry) = entry.as_table() else {
                 let shown = format!("{path}{}", key_path(key));
                 findings.push(not_a(
                     file,
@@ -235,14 +246,15 @@ fn map_entries<'a>(
                 ));
                 ok = false;
                 continue;
-            }
-            keys.insert(key.as_str());
+            };
+            keys.entry(key.as_str())
+                .or_insert_with(|| vec![None; files])[i] = Some(entry);
         }
     }
     let prefix = format!("{path}.");
     for (set, _, _) in &layers.overrides {
         if let Some((key, _)) = set.strip_prefix(&prefix).and_then(|r| r.split_once('.')) {
-            keys.insert(key);
+            keys.entry(key).or_insert_with(|| vec![None; files]);
         }
     }
     if keys.len() > MAX_ELEMENTS {
@@ -250,8 +262,7 @@ fn map_entries<'a>(
         return None;
     }
     let mut entries: Vec<Element<'a>> = Vec::with_capacity(keys.len());
-    let mut parts: HashMap<String, usize> = HashMap::with_capacity(keys.len());
-    for key in keys {
+    for (key, tables) in keys {
         if let Some(problem) = bad_key(key) {
             findings.push(
                 Finding::error(
@@ -268,38 +279,37 @@ fn map_entries<'a>(
             ok = false;
             continue;
         }
-        let env_part = env_part(key);
-        if let Some(&other) = parts.get(&env_part) {
-            let first = entries[other].key.as_deref().unwrap_or_default();
+        let mut shown = String::with_capacity(path.len() + key.len() + 1);
+        shown.push_str(path);
+        shown.push_str(&key_path(key));
+        entries.push(Element {
+            shown,
+            env_part: env_part(key),
+            key: Some(key.to_owned()),
+            tables,
+        });
+    }
+    // Two keys whose variables would be the same (`acme-eu`, `acme_eu`).
+    let mut by_part: Vec<&Element<'a>> = entries.iter().collect();
+    by_part.sort_unstable_by(|a, b| a.env_part.cmp(&b.env_part));
+    for pair in by_part.windows(2) {
+        if pair[0].env_part == pair[1].env_part {
+            let (first, second) = (
+                pair[0].key.as_deref().unwrap_or_default(),
+                pair[1].key.as_deref().unwrap_or_default(),
+            );
+            let part = &pair[0].env_part;
             findings.push(
                 Finding::error(
                     path,
                     format!(
-                        "the entries `{first}` and `{key}` of `{path}` have the same variables (…_{env_part}_…): a variable could not tell them apart"
+                        "the entries `{first}` and `{second}` of `{path}` have the same variables (…_{part}_…): a variable could not tell them apart"
                     ),
                 )
                 .with_remedy(format!("rename one of the entries of `{path}`")),
             );
             ok = false;
-            continue;
         }
-        let tables = layers
-            .files
-            .iter()
-            .map(|file| {
-                file.get(path)
-                    .and_then(toml::Value::as_table)
-                    .and_then(|t| t.get(key))
-                    .and_then(toml::Value::as_table)
-            })
-            .collect();
-        parts.insert(env_part.clone(), entries.len());
-        entries.push(Element {
-            shown: format!("{path}{}", key_path(key)),
-            env_part,
-            key: Some(key.to_owned()),
-            tables,
-        });
     }
     ok.then_some(entries)
 }

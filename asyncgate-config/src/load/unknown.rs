@@ -315,13 +315,14 @@ fn unknown_keys(
         if let Some(repeated) = schema.repeated_sections().iter().find(|r| r.path == path) {
             // Each element is walked as the section; a value of the wrong
             // shape is the reader's error.
+            let settings = own_settings(schema, &path);
             match (repeated.repeat, value) {
                 (Repeat::List, toml::Value::Array(items)) => {
                     for (i, item) in items.iter().take(MAX_ELEMENTS).enumerate() {
                         // An element is walked only when it has a key
                         // no setting reads (its path is made then).
                         if let toml::Value::Table(inner) = item
-                            && !all_known(schema, inner, &path)
+                            && !all_known(inner, &settings)
                         {
                             unknown_keys(schema, inner, &path, &format!("{shown}[{i}]"), out);
                         }
@@ -330,7 +331,7 @@ fn unknown_keys(
                 (_, toml::Value::Table(entries)) => {
                     for (name, entry) in entries.iter().take(MAX_ELEMENTS) {
                         if let toml::Value::Table(inner) = entry
-                            && !all_known(schema, inner, &path)
+                            && !all_known(inner, &settings)
                         {
                             let at = format!("{shown}{}", key_path(name));
                             unknown_keys(schema, inner, &path, &at, out);
@@ -353,18 +354,24 @@ fn unknown_keys(
     }
 }
 
-/// Whether every key of `table` (a repeated section's element, at the
-/// schema's `prefix`) names a setting: the common case, checked without
-/// allocating.
-fn all_known(schema: &Schema, table: &toml::Table, prefix: &str) -> bool {
+/// The names of the settings directly in the section at `path` (`url`
+/// for `upstreams.url`; not those of its own sections).
+fn own_settings<'s>(schema: &'s Schema, path: &str) -> Vec<&'s str> {
+    schema
+        .fields()
+        .iter()
+        .filter_map(|f| f.name().strip_prefix(path)?.strip_prefix('.'))
+        .filter(|rest| !rest.contains('.'))
+        .collect()
+}
+
+/// Whether every key of `table` (a repeated section's element) is one of
+/// its section's `settings`, with a plain value: the common case, checked
+/// without allocating (a table or array is walked in full).
+fn all_known(table: &toml::Table, settings: &[&str]) -> bool {
     table.iter().all(|(key, value)| {
         !matches!(value, toml::Value::Table(_) | toml::Value::Array(_))
-            && schema.fields().iter().any(|f| {
-                f.name()
-                    .strip_prefix(prefix)
-                    .and_then(|r| r.strip_prefix('.'))
-                    == Some(key.as_str())
-            })
+            && settings.contains(&key.as_str())
     })
 }
 
