@@ -239,8 +239,11 @@ impl SettingRecord {
 /// [`Resolution::elements`].
 #[derive(Clone, Debug)]
 pub struct ElementSetting {
-    pub(crate) path: String,
-    pub(crate) env: String,
+    /// The path, then the variable, in one string (one allocation per
+    /// element setting): `upstreams[1].urlORDERS_UPSTREAMS_1_URL`.
+    names: Box<str>,
+    /// Where the variable starts in `names`.
+    split: usize,
     pub(crate) field: &'static FieldSchema,
     pub(crate) record: SettingRecord,
     /// The flat index of `field` among the schema's settings.
@@ -248,13 +251,34 @@ pub struct ElementSetting {
 }
 
 impl ElementSetting {
+    /// A setting of an element, at `path`, read from `env`; unset so far.
+    pub(crate) fn new(
+        path: &[&str],
+        env: &[&str],
+        field: &'static FieldSchema,
+        index: usize,
+    ) -> Self {
+        let len = path.iter().chain(env).map(|p| p.len()).sum();
+        let mut names = String::with_capacity(len);
+        path.iter().for_each(|p| names.push_str(p));
+        let split = names.len();
+        env.iter().for_each(|p| names.push_str(p));
+        ElementSetting {
+            names: names.into_boxed_str(),
+            split,
+            field,
+            record: SettingRecord::unset(),
+            index,
+        }
+    }
+
     /// Its path: `upstreams[1].url`, `tenants.acme.quota`.
     pub fn path(&self) -> &str {
-        &self.path
+        &self.names[..self.split]
     }
     /// The variable that sets it: `ORDERS_UPSTREAMS_1_URL`.
     pub fn env(&self) -> &str {
-        &self.env
+        &self.names[self.split..]
     }
     /// The setting of the section it is a copy of (`upstreams.url`).
     pub fn field(&self) -> &'static FieldSchema {
@@ -393,7 +417,7 @@ impl Resolution {
             .or_else(|| {
                 self.elements
                     .iter()
-                    .find(|e| e.path == path)
+                    .find(|e| e.path() == path)
                     .map(|e| &e.record)
             })
     }
@@ -423,7 +447,7 @@ impl Resolution {
             .chain(
                 self.elements
                     .iter()
-                    .map(|e| (e.path.as_str(), e.env.as_str(), e.field, &e.record)),
+                    .map(|e| (e.path(), e.env(), e.field, &e.record)),
             )
     }
 }

@@ -224,8 +224,8 @@ impl<'a> FieldReader<'a> {
                 Some(at) => Key {
                     field,
                     element: Some(ElementKey {
-                        name: &self.elements[at].path,
-                        env: &self.elements[at].env,
+                        name: self.elements[at].path(),
+                        env: self.elements[at].env(),
                         file_env: file_env.as_deref(),
                         rest: field
                             .name()

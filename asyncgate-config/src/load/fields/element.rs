@@ -97,13 +97,12 @@ impl FieldReader<'_> {
                 // recorded with the element all the same.
                 let field = &self.schema.fields()[index];
                 let names = ElementNames::of(el, field);
-                self.elements.push(ElementSetting {
-                    path: names.name,
-                    env: names.env,
+                self.elements.push(ElementSetting::new(
+                    &[&names.name],
+                    &[&names.env],
                     field,
-                    record: SettingRecord::unset(),
                     index,
-                });
+                ));
                 self.elements.len() - 1
             }
         };

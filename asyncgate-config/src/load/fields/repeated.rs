@@ -3,7 +3,7 @@
 
 use super::{FieldReader, InElement, ParsedSectionAt};
 use crate::load::elements::{self, Element};
-use crate::provenance::{ElementSetting, SettingRecord};
+use crate::provenance::ElementSetting;
 use crate::report::Finding;
 
 impl<'a> FieldReader<'a> {
@@ -143,27 +143,16 @@ impl<'a> FieldReader<'a> {
             let field = &fields[index];
             let rest = &field.name()[section.len()..];
             // `upstreams[1]` + `.url`; `ORDERS_UPSTREAMS_` + `1` + `_URL`.
-            let mut path = String::with_capacity(el.at.shown.len() + rest.len());
-            path.push_str(&el.at.shown);
-            path.push_str(rest);
-            let env = match field.env().split_once(mark) {
-                Some((head, tail)) => {
-                    let mut env =
-                        String::with_capacity(head.len() + el.at.env_part.len() + tail.len());
-                    env.push_str(head);
-                    env.push_str(&el.at.env_part);
-                    env.push_str(tail);
-                    env
-                }
-                None => field.env().to_owned(),
+            let env: [&str; 3] = match field.env().split_once(mark) {
+                Some((head, tail)) => [head, &el.at.env_part, tail],
+                None => [field.env(), "", ""],
             };
-            self.elements.push(ElementSetting {
-                path,
-                env,
+            self.elements.push(ElementSetting::new(
+                &[&el.at.shown, rest],
+                &env,
                 field,
-                record: SettingRecord::unset(),
                 index,
-            });
+            ));
         }
         self.element = Some(el);
     }
