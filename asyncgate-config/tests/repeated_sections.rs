@@ -823,3 +823,44 @@ fn an_optional_list_or_map_is_none_without_elements() {
         "object"
     );
 }
+
+/// A backend chosen by name whose variant is a list of sections.
+#[derive(Debug, GateConfig)]
+#[gate(section, default = "single")]
+pub enum Backends {
+    Single(Upstream),
+    Many(Vec<Upstream>),
+}
+
+#[derive(Debug, GateConfig)]
+#[allow(dead_code)]
+#[gate(prefix = "POOL")]
+pub struct Pooled {
+    #[gate(environment, default = "development")]
+    pub env: Environment,
+    #[gate(instance_id, default = "pool-1")]
+    pub instance_id: InstanceId,
+    #[gate(nested)]
+    pub pool: Backends,
+}
+
+#[test]
+fn an_enum_sections_variant_may_be_a_list_of_sections() {
+    let text = "[pool]\nkind = \"many\"\n\n[[pool.many]]\nurl = \"http://a\"\n\n[[pool.many]]\nurl = \"http://b\"\n";
+    let loaded = load_files::<Pooled>(&[text], &[("POOL_POOL_MANY_1_WEIGHT", "4")])
+        .unwrap_or_else(|r| panic!("{r}"));
+    let Backends::Many(upstreams) = &loaded.pool else {
+        panic!("{:?}", loaded.pool)
+    };
+    let weights: Vec<u32> = upstreams.iter().map(|u| u.weight).collect();
+    assert_eq!(weights, [1, 4]);
+    let record = loaded.resolution().setting("pool.many[1].weight").unwrap();
+    assert_eq!(
+        record.source().unwrap().to_string(),
+        "environment variable POOL_POOL_MANY_1_WEIGHT"
+    );
+    // The other variant is a single section, read as one.
+    let single = load_files::<Pooled>(&[""], &[("POOL_POOL_SINGLE_URL", "http://s")])
+        .unwrap_or_else(|r| panic!("{r}"));
+    assert!(matches!(&single.pool, Backends::Single(u) if u.url == "http://s"));
+}
