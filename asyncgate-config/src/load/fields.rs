@@ -6,7 +6,7 @@
 
 use serde::de::DeserializeOwned;
 
-use super::layers::{ElementKey, Key, Layers, Raw};
+use super::layers::{Key, Layers, Raw};
 use super::service_links::{is_service_link_value, service_link_collision};
 use super::value::{Missing, StrDeserializer};
 use crate::environment::Environment;
@@ -21,7 +21,7 @@ mod messages;
 mod repeated;
 mod values;
 
-use element::{ElementNames, InElement};
+use element::InElement;
 pub(crate) use messages::invalid_value;
 use messages::{invalid_value_at, missing};
 use values::{from_toml, shown};
@@ -213,28 +213,10 @@ impl<'a> FieldReader<'a> {
         let field = &self.schema.fields()[index];
         // An element's names were made when it was entered: only a
         // secret's `_FILE` variable is made here.
-        let file_env = match &self.element {
-            Some(el) => field
-                .file_env()
-                .map(|f| f.replacen(el.mark, &el.at.env_part, 1)),
-            None => None,
-        };
+        let file_env = self.element.as_ref().and_then(|el| el.file_env(field));
         let key = match &self.element {
             Some(el) => match el.slot(index, &self.elements) {
-                Some(at) => Key {
-                    field,
-                    element: Some(ElementKey {
-                        name: self.elements[at].path(),
-                        env: self.elements[at].env(),
-                        file_env: file_env.as_deref(),
-                        rest: field
-                            .name()
-                            .get(el.section.len() + 1..)
-                            .unwrap_or(field.name()),
-                        tables: &el.at.tables,
-                        vars: el.vars,
-                    }),
-                },
+                Some(at) => el.key(field, &self.elements[at], file_env.as_deref()),
                 None => Key::field(field),
             },
             None => Key::field(field),
@@ -357,12 +339,17 @@ impl<'a> FieldReader<'a> {
             .schema
             .fields()
             .iter()
-            .filter(|f| f.name().starts_with(&prefix))
-            .any(|f| {
-                let names = self.element.as_ref().map(|el| ElementNames::of(el, f));
-                let key = match (&names, &self.element) {
-                    (Some(names), Some(el)) => names.key(f, el),
-                    _ => Key::field(f),
+            .enumerate()
+            .filter(|(_, f)| f.name().starts_with(&prefix))
+            .any(|(index, f)| {
+                let element = self
+                    .element
+                    .as_ref()
+                    .and_then(|el| Some((el, el.slot(index, &self.elements)?)));
+                let file_env = element.and_then(|(el, _)| el.file_env(f));
+                let key = match element {
+                    Some((el, at)) => el.key(f, &self.elements[at], file_env.as_deref()),
+                    None => Key::field(f),
                 };
                 !matches!(layers.configured(key, &mut scratch), Ok(None))
             });

@@ -25,52 +25,42 @@ pub(super) struct InElement<'a> {
     pub(super) vars: bool,
 }
 
-impl InElement<'_> {
+impl<'a> InElement<'a> {
     /// Where the record of the setting at flat `index` is in `elements`.
     pub(super) fn slot(&self, index: usize, elements: &[ElementSetting]) -> Option<usize> {
         let at = self.start + index.checked_sub(self.first)?;
         (elements.get(at)?.index == index).then_some(at)
     }
-}
 
-/// One element's names for one setting of its section.
-pub(super) struct ElementNames {
-    pub(super) name: String,
-    pub(super) env: String,
-    pub(super) file_env: Option<String>,
-    pub(super) rest: &'static str,
-}
-
-impl ElementNames {
-    pub(super) fn of(el: &InElement<'_>, field: &'static FieldSchema) -> Self {
-        let rest = field
-            .name()
-            .get(el.section.len() + 1..)
-            .unwrap_or(field.name());
-        ElementNames {
-            name: format!("{}.{rest}", el.at.shown),
-            env: field.env().replacen(el.mark, &el.at.env_part, 1),
-            file_env: field
-                .file_env()
-                .map(|f| f.replacen(el.mark, &el.at.env_part, 1)),
-            rest,
-        }
+    /// A secret's `NAME_FILE` variable for this element
+    /// (`ORDERS_UPSTREAMS_1_TOKEN_FILE`); `None` for other settings.
+    pub(super) fn file_env(&self, field: &FieldSchema) -> Option<String> {
+        field
+            .file_env()
+            .map(|f| f.replacen(self.mark, &self.at.env_part, 1))
     }
 
-    pub(super) fn key<'k, 's>(
+    /// What the element's copy of `field` is looked up by: the names in
+    /// its record (made on entering the element), its key in the
+    /// element's tables, and `file_env` (from [`Self::file_env`]).
+    pub(super) fn key<'k>(
         &'k self,
         field: &'static FieldSchema,
-        el: &'k InElement<'s>,
-    ) -> Key<'k, 's> {
+        setting: &'k ElementSetting,
+        file_env: Option<&'k str>,
+    ) -> Key<'k, 'a> {
         Key {
             field,
             element: Some(ElementKey {
-                name: &self.name,
-                env: &self.env,
-                file_env: self.file_env.as_deref(),
-                rest: self.rest,
-                tables: &el.at.tables,
-                vars: el.vars,
+                name: setting.path(),
+                env: setting.env(),
+                file_env,
+                rest: field
+                    .name()
+                    .get(self.section.len() + 1..)
+                    .unwrap_or(field.name()),
+                tables: &self.at.tables,
+                vars: self.vars,
             }),
         }
     }
@@ -78,45 +68,28 @@ impl ElementNames {
 
 impl FieldReader<'_> {
     /// The record of the setting at flat `index`: the element's copy of it
-    /// while an element is resolved.
+    /// while an element is resolved (every setting of the element's
+    /// section has one from when the element was entered).
     pub(super) fn record_mut(&mut self, index: usize) -> &mut SettingRecord {
-        let Some(el) = &self.element else {
-            return &mut self.records[index];
-        };
-        let start = el.start;
-        let found = el.slot(index, &self.elements).or_else(|| {
-            self.elements[start..]
-                .iter()
-                .position(|e| e.index == index)
-                .map(|at| start + at)
-        });
-        let at = match found {
-            Some(at) => at,
-            None => {
-                // A setting outside the element's section: not expected,
-                // recorded with the element all the same.
-                let field = &self.schema.fields()[index];
-                let names = ElementNames::of(el, field);
-                self.elements.push(ElementSetting::new(
-                    &[&names.name],
-                    &[&names.env],
-                    field,
-                    index,
-                ));
-                self.elements.len() - 1
-            }
-        };
-        &mut self.elements[at].record
+        match self
+            .element
+            .as_ref()
+            .and_then(|el| el.slot(index, &self.elements))
+        {
+            Some(at) => &mut self.elements[at].record,
+            None => &mut self.records[index],
+        }
     }
 
     /// The record of the setting at flat `index` (see [`Self::record_mut`]).
     pub(super) fn record(&self, index: usize) -> Option<&SettingRecord> {
-        match &self.element {
+        match self
+            .element
+            .as_ref()
+            .and_then(|el| el.slot(index, &self.elements))
+        {
+            Some(at) => Some(&self.elements[at].record),
             None => self.records.get(index),
-            Some(el) => self.elements[el.start..]
-                .iter()
-                .find(|e| e.index == index)
-                .map(|e| &e.record),
         }
     }
 
@@ -124,18 +97,19 @@ impl FieldReader<'_> {
     /// element's copy while an element is resolved.
     pub(super) fn names_of(&self, index: usize) -> (String, String, String) {
         let field = &self.schema.fields()[index];
-        match &self.element {
-            None => (
-                field.name().to_owned(),
-                field.env().to_owned(),
-                field.how_to_set(),
-            ),
-            Some(el) => {
-                let names = ElementNames::of(el, field);
-                let how = names.key(field, el).how_to_set();
-                (names.name, names.env, how)
-            }
+        if let Some(el) = &self.element
+            && let Some(at) = el.slot(index, &self.elements)
+        {
+            let setting = &self.elements[at];
+            let file_env = el.file_env(field);
+            let how = el.key(field, setting, file_env.as_deref()).how_to_set();
+            return (setting.path().to_owned(), setting.env().to_owned(), how);
         }
+        (
+            field.name().to_owned(),
+            field.env().to_owned(),
+            field.how_to_set(),
+        )
     }
 
     /// A path of the schema (`upstreams.tls`) as shown: the element's
