@@ -12,6 +12,7 @@ use crate::report::Finding;
 
 mod json;
 mod json_spot;
+mod toml_tree;
 #[cfg(feature = "yaml")]
 mod yaml;
 #[cfg(feature = "yaml")]
@@ -170,7 +171,7 @@ impl ConfigFile {
             }
         };
         let parsed = match format {
-            Format::Toml => toml_table(text),
+            Format::Toml => toml_tree::table(text),
             Format::Json => json::table(text),
             #[cfg(feature = "yaml")]
             Format::Yaml => yaml::table(text),
@@ -241,17 +242,6 @@ fn syntax_error_position(why: &str) -> Option<(usize, usize)> {
     let (line, rest) = rest.split_once(", column ")?;
     let column = rest.split(':').next()?;
     Some((line.parse().ok()?, column.parse().ok()?))
-}
-
-/// A TOML file's table; the error says where and why.
-fn toml_table(text: &str) -> Result<toml::Table, String> {
-    text.parse::<toml::Table>().map_err(|e| {
-        let at = e
-            .span()
-            .map(|span| at_offset(text, span.start))
-            .unwrap_or_default();
-        format!("{at}: {}", e.message().trim_end())
-    })
 }
 
 /// Where the key at the dotted `path` and its value are in a parsed TOML

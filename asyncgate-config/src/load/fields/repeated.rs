@@ -90,11 +90,20 @@ impl<'a> FieldReader<'a> {
             .count();
         let range = first..first + count;
         let vars = elements::vars_may_set(self.layers, section.path, &fields[range.clone()]);
+        // Each setting's variable around the element's mark, split once
+        // for all the elements: `ORDERS_UPSTREAMS_` and `_URL`.
+        let env_parts: Vec<Option<(&'static str, &'static str)>> = fields[range.clone()]
+            .iter()
+            .map(|f| f.env().split_once(mark))
+            .collect();
         let found = elements::elements(self.layers, self.schema, section, &mut self.findings)?;
         let mut done: Vec<(Option<String>, String, S)> = Vec::with_capacity(found.len());
+        // Room for every element's records at once (not regrown per element).
+        self.elements
+            .reserve(found.len().saturating_mul(range.len()));
         let mut complete = true;
         for at in found {
-            self.enter(section.path, mark, range.clone(), vars, at);
+            self.enter(section.path, mark, range.clone(), &env_parts, vars, at);
             let value = resolve(self);
             // The element's key and path go on with its value.
             let Some(el) = self.element.take() else {
@@ -125,6 +134,7 @@ impl<'a> FieldReader<'a> {
         section: &'static str,
         mark: &'static str,
         range: std::ops::Range<usize>,
+        env_parts: &[Option<(&'static str, &'static str)>],
         vars: bool,
         at: Element<'a>,
     ) {
@@ -138,12 +148,11 @@ impl<'a> FieldReader<'a> {
             first: range.start,
             vars,
         };
-        self.elements.reserve(range.len());
-        for index in range {
+        for (index, parts) in range.zip(env_parts) {
             let field = &fields[index];
             let rest = &field.name()[section.len()..];
             // `upstreams[1]` + `.url`; `ORDERS_UPSTREAMS_` + `1` + `_URL`.
-            let env: [&str; 3] = match field.env().split_once(mark) {
+            let env: [&str; 3] = match parts {
                 Some((head, tail)) => [head, &el.at.env_part, tail],
                 None => [field.env(), "", ""],
             };
