@@ -864,3 +864,31 @@ fn an_enum_sections_variant_may_be_a_list_of_sections() {
         .unwrap_or_else(|r| panic!("{r}"));
     assert!(matches!(&single.pool, Backends::Single(u) if u.url == "http://s"));
 }
+
+#[derive(Debug, GateConfig)]
+#[allow(dead_code)]
+#[gate(prefix = "HOOKS")]
+pub struct Hooks {
+    #[gate(environment, default = "development")]
+    pub env: Environment,
+    #[gate(instance_id, default = "hooks-1")]
+    pub instance_id: InstanceId,
+    #[gate(nested)]
+    pub hooks: Vec<Option<Tls>>,
+}
+
+#[test]
+fn a_list_of_optional_sections_has_each_element_the_array_has() {
+    let file = "[[hooks]]\nca = \"a\"\n\n[[hooks]]\nca = \"b\"\n";
+    let loaded = load_files::<Hooks>(&[file], &[("HOOKS_HOOKS_1_CA", "c")]).unwrap();
+    let hooks = loaded.validate().unwrap().into_inner().hooks;
+    let cas: Vec<Option<&str>> = hooks
+        .iter()
+        .map(|hook| hook.as_ref().map(|tls| tls.ca.as_str()))
+        .collect();
+    assert_eq!(cas, [Some("a"), Some("c")]);
+    // An element is there because the array holds it: its required
+    // settings must be set, as in a `Vec<S>`.
+    let report = load_files::<Hooks>(&["[[hooks]]\nca = \"a\"\n\n[[hooks]]\n"], &[]).unwrap_err();
+    error_at(&report, "hooks[1].ca");
+}
