@@ -118,6 +118,8 @@ fn cross_section_asserts(
             quote! {
                 #[allow(unused_qualifications)]
                 const _: () = #private::assert_distinct_vars(#config_file_env, <#ident as #trait_path>::__FIELDS);
+                #[allow(unused_qualifications)]
+                const _: () = #private::assert_repeats_not_nested(<#ident as #trait_path>::__FIELDS);
             },
             ident.span(),
         )

@@ -112,6 +112,12 @@ pub mod __private_0_1 {
         crate::var_names::assert_distinct(config_file_env, fields);
     }
 
+    /// Fails to compile (evaluated in a `const`) when a list or map of
+    /// sections holds a list or map of sections.
+    pub const fn assert_repeats_not_nested(fields: &[crate::FieldSchema]) {
+        crate::repeat_nesting::assert_not_nested(fields);
+    }
+
     /// Fails to compile (evaluated in a `const`) when a `required_in` or
     /// `forbidden_in` inside a section names an environment that the
     /// loaded struct does not have.

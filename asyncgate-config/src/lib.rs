@@ -84,6 +84,7 @@ mod os_user;
 mod platform;
 pub mod provenance;
 mod random;
+mod repeat_nesting;
 mod report;
 mod rule_envs;
 mod schema;

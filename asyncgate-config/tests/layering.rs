@@ -23,6 +23,7 @@ const STAGES: &[(&str, u8)] = &[
     ("provenance", 0),
     ("random", 0),
     ("report", 0),
+    ("repeat_nesting", 0),
     ("rule_envs", 0),
     ("schema", 0),
     ("secret", 0),

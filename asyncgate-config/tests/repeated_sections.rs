@@ -96,26 +96,6 @@ pub struct OptionalShapes {
     pub tenants: Option<BTreeMap<String, Tenant>>,
 }
 
-/// A list inside a list's element: refused at load, with a clear error.
-#[derive(Debug, GateConfig)]
-#[gate(section)]
-pub struct Pool {
-    #[gate(nested)]
-    pub members: Vec<Tenant>,
-}
-
-#[derive(Debug, GateConfig)]
-#[allow(dead_code)]
-#[gate(prefix = "DEEP")]
-pub struct Deep {
-    #[gate(environment, default = "development")]
-    pub env: Environment,
-    #[gate(instance_id, default = "deep-1")]
-    pub instance_id: InstanceId,
-    #[gate(nested)]
-    pub pools: Vec<Pool>,
-}
-
 fn load_files<T: GateConfig>(files: &[&str], env: &[(&str, &str)]) -> Result<Loaded<T>, Report> {
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
@@ -580,18 +560,6 @@ fn deeply_nested_values_are_errors_not_crashes() {
     );
     let report = load(&text, &[]).unwrap_err();
     assert!(report.errors().count() >= 1, "{report}");
-}
-
-#[test]
-fn a_list_inside_a_lists_element_is_refused_clearly() {
-    let report =
-        load_files::<Deep>(&["[[pools]]\n[[pools.members]]\ndatabase = \"x\"\n"], &[]).unwrap_err();
-    assert!(
-        report
-            .to_string()
-            .contains("`pools[0].members` is a repeated section inside the repeated section `pools`: not supported"),
-        "{report}"
-    );
 }
 
 /// The template with `##` removed where it starts a line's text: every
