@@ -30,6 +30,15 @@ impl<const N: usize> ConstText<N> {
         self.push(other.as_str())
     }
 
+    /// A dotted path: `self.name`, or `name` when `self` is empty.
+    pub(crate) const fn dotted(&self, name: &str) -> Self {
+        if self.len == 0 {
+            Self::EMPTY.push(name)
+        } else {
+            self.push(".").push(name)
+        }
+    }
+
     pub(crate) const fn eq(&self, other: &Self) -> bool {
         if self.len != other.len {
             return false;

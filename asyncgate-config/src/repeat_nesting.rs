@@ -14,14 +14,6 @@ type Path = ConstText<MAX_TEXT>;
 /// A compile error's message.
 type Message = ConstText<512>;
 
-const fn joined(parent: &Path, name: &str) -> Path {
-    if parent.as_str().is_empty() {
-        Path::EMPTY.push(name)
-    } else {
-        Path::EMPTY.push_text(parent).push(".").push(name)
-    }
-}
-
 /// `list` or `map`, for a message.
 const fn kind(repeat: Repeat) -> &'static str {
     match repeat {
@@ -42,7 +34,7 @@ const fn first_nested(
     while i < fields.len() {
         let field = &fields[i];
         if let Some(section) = field.section() {
-            let path = joined(parent, field.name());
+            let path = parent.dotted(field.name());
             let repeat = field.repeat();
             let repeated = matches!(repeat, Repeat::List | Repeat::Map);
             if repeated && let Some((outer, outer_kind)) = outer {

@@ -52,14 +52,7 @@ const fn first_unknown(
     let mut i = 0;
     while i < fields.len() {
         let field = &fields[i];
-        let path = if parent.as_str().is_empty() {
-            ConstText::<MAX_TEXT>::EMPTY.push(field.name())
-        } else {
-            ConstText::<MAX_TEXT>::EMPTY
-                .push_text(parent)
-                .push(".")
-                .push(field.name())
-        };
+        let path = parent.dotted(field.name());
         if let Some(section) = field.section() {
             if let Some(message) = first_unknown(section, &path, team) {
                 return Some(message);
