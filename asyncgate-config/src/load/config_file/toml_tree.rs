@@ -1,8 +1,9 @@
 //! A TOML file, read into the loader's table: toml's borrowed parse
 //! (`DeTable`, which keeps every key and string in place) turned into an
 //! owned `toml::Table` directly. Going through serde's visitor
-//! (`str::parse::<toml::Table>`) did the same work in more steps, and cost
-//! a third more than the parse itself on a file of 200 sections.
+//! (`str::parse::<toml::Table>`) did the same work in more steps: on the
+//! repeated-sections bench's file of 200 sections the table cost 1.5x the
+//! borrowed parse alone that way, about 1.3x this way.
 
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Table, Value};
