@@ -369,6 +369,10 @@ impl<S: Section + 'static, H: std::hash::BuildHasher + Default + 'static> Sectio
     }
 
     fn __check(&self, checks: &mut validate::Checks<'_>) {
+        // Sorted only when there is something to run.
+        if !S::__HAS_CHECKS {
+            return;
+        }
         let mut entries: Vec<(&String, &S)> = self.iter().collect();
         entries.sort_unstable_by_key(|(key, _)| *key);
         check_entries(entries, checks);
