@@ -106,15 +106,20 @@ pub(crate) fn printable(value: &str) -> String {
 /// key that is not bare (quoted as in TOML, control characters escaped,
 /// a long key cut).
 pub(crate) fn key_path(key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if bare {
+    if bare_key(key) {
         format!(".{key}")
     } else {
         format!(".\"{}\"", printable_name(key).replace('"', "\\\""))
     }
+}
+
+/// Whether `key` is written bare in a path: ASCII letters, digits, `-`
+/// and `_`, and not empty.
+pub(crate) fn bare_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A name from the environment or a file (a variable, a key) for display:

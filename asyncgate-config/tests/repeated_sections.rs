@@ -450,6 +450,43 @@ fn loader_set_names_an_element_by_its_path() {
 }
 
 #[test]
+fn loader_set_adds_a_map_entry_among_the_files_entries_in_key_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    std::fs::write(&first, "[tenants.globex]\ndatabase = \"globex\"\n").unwrap();
+    std::fs::write(
+        &second,
+        "[tenants.zeta]\ndatabase = \"zeta\"\n[tenants.globex]\nquota = 3\n",
+    )
+    .unwrap();
+    let loaded = Settings::loader()
+        .config_files([first, second])
+        .env([("ORDERS_PORT", "9000")])
+        .dotenv(false)
+        .set("tenants.acme.database", "acme")
+        .set("tenants.zeta.quota", "9")
+        .load()
+        .unwrap_or_else(|r| panic!("{r}"));
+    let keys: Vec<&str> = loaded.tenants.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["acme", "globex", "zeta"]);
+    assert_eq!(loaded.tenants["acme"].database, "acme");
+    assert_eq!(
+        (
+            loaded.tenants["globex"].database.as_str(),
+            loaded.tenants["globex"].quota
+        ),
+        ("globex", 3)
+    );
+    assert_eq!(
+        (
+            loaded.tenants["zeta"].database.as_str(),
+            loaded.tenants["zeta"].quota
+        ),
+        ("zeta", 9)
+    );
+}
+
+#[test]
 fn wrong_shapes_are_errors_that_name_the_key_and_line() {
     for (text, expected) in [
         (

@@ -4,8 +4,6 @@
 //! stands for it. Bounded: at most `MAX_ELEMENTS` elements, map keys of
 //! at most `MAX_KEY_CHARS` characters.
 
-use std::collections::BTreeMap;
-
 use super::config_file::ConfigFile;
 use super::layers::Layers;
 use super::locate::{self, Point};
@@ -13,7 +11,7 @@ use crate::report::Finding;
 use crate::schema::{
     FieldSchema, MAX_ELEMENTS, MAX_KEY_CHARS, Repeat, RepeatedSection, Schema, element_part,
 };
-use crate::text::{key_path, printable_name};
+use crate::text::{bare_key, key_path, printable_name};
 
 /// One element of a repeated section.
 #[derive(Debug)]
@@ -206,9 +204,11 @@ fn map_entries<'a>(
     path: &'static str,
     findings: &mut Vec<Finding>,
 ) -> Option<Vec<Element<'a>>> {
-    // Each key with its table in each file: one walk of each file's table.
+    // Each key with its table and file, then sorted by key (stable: the
+    // files stay in order). A file's table comes sorted, so with one file
+    // the sort only checks it; no key is searched for.
     let files = layers.files.len();
-    let mut keys: BTreeMap<&str, Vec<Option<&'a toml::Table>>> = BTreeMap::new();
+    let mut found: Vec<(&'a str, usize, Option<&'a toml::Table>)> = Vec::new();
     let mut ok = true;
     for (i, file) in layers.files.iter().enumerate() {
         let Some(value) = file.get(path) else {
@@ -247,22 +247,30 @@ fn map_entries<'a>(
                 ok = false;
                 continue;
             };
-            keys.entry(key.as_str())
-                .or_insert_with(|| vec![None; files])[i] = Some(entry);
+            found.push((key.as_str(), i, Some(entry)));
         }
     }
     let prefix = format!("{path}.");
     for (set, _, _) in &layers.overrides {
         if let Some((key, _)) = set.strip_prefix(&prefix).and_then(|r| r.split_once('.')) {
-            keys.entry(key).or_insert_with(|| vec![None; files]);
+            found.push((key, 0, None));
         }
     }
-    if keys.len() > MAX_ELEMENTS {
-        findings.push(too_many(path, keys.len(), "in all sources"));
+    found.sort_by(|a, b| a.0.cmp(b.0));
+    let count = found.chunk_by(|a, b| a.0 == b.0).count();
+    if count > MAX_ELEMENTS {
+        findings.push(too_many(path, count, "in all sources"));
         return None;
     }
-    let mut entries: Vec<Element<'a>> = Vec::with_capacity(keys.len());
-    for (key, tables) in keys {
+    let mut entries: Vec<Element<'a>> = Vec::with_capacity(count);
+    for group in found.chunk_by(|a, b| a.0 == b.0) {
+        let key = group[0].0;
+        let mut tables = vec![None; files];
+        for &(_, i, table) in group {
+            if table.is_some() {
+                tables[i] = table;
+            }
+        }
         if let Some(problem) = bad_key(key) {
             findings.push(
                 Finding::error(
@@ -279,9 +287,15 @@ fn map_entries<'a>(
             ok = false;
             continue;
         }
-        let mut shown = String::with_capacity(path.len() + key.len() + 1);
-        shown.push_str(path);
-        shown.push_str(&key_path(key));
+        let shown = if bare_key(key) {
+            let mut shown = String::with_capacity(path.len() + key.len() + 1);
+            shown.push_str(path);
+            shown.push('.');
+            shown.push_str(key);
+            shown
+        } else {
+            format!("{path}{}", key_path(key))
+        };
         entries.push(Element {
             shown,
             env_part: env_part(key),
@@ -444,6 +458,20 @@ fn bad_key(key: &str) -> Option<String> {
 /// An entry's part of its variables' names: the key in upper case, any
 /// character other than an ASCII letter or digit as `_`.
 pub(crate) fn env_part(key: &str) -> String {
+    if key.is_ascii() {
+        let bytes = key
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    b.to_ascii_uppercase()
+                } else {
+                    b'_'
+                }
+            })
+            .collect();
+        // Every byte is ASCII.
+        return String::from_utf8(bytes).unwrap_or_default();
+    }
     key.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -494,4 +522,18 @@ fn too_many(path: &str, count: usize, place: &str) -> Finding {
     .with_remedy(format!(
         "keep at most {MAX_ELEMENTS} elements in `{path}`, or split the configuration"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::env_part;
+
+    #[test]
+    fn an_entrys_part_of_its_variables_is_its_key_upper_cased_with_underscores() {
+        assert_eq!(env_part("acme-eu.1"), "ACME_EU_1");
+        assert_eq!(env_part("Tenant_7"), "TENANT_7");
+        // Each character that is not an ASCII letter or digit is one `_`.
+        assert_eq!(env_part("café"), "CAF_");
+        assert_eq!(env_part("日本 x"), "___X");
+    }
 }

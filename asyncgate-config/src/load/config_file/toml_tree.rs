@@ -26,8 +26,16 @@ pub(super) fn table(text: &str) -> Result<Table, String> {
 // refuses a document nested deeper than 80 tables and arrays (tested).
 
 fn owned_table(text: &str, table: DeTable<'_>) -> Result<Table, String> {
-    // Collected, not inserted one by one: the keys come sorted, and a
-    // B-tree built from sorted keys needs no search per key.
+    // A small table (a section's few settings) is inserted key by key; a
+    // large one (a map of sections) is collected, as a B-tree built from
+    // sorted keys (they come sorted) needs no search per key.
+    if table.len() <= 8 {
+        let mut owned = Table::new();
+        for (key, value) in table {
+            owned.insert(key.into_inner().into_owned(), owned_value(text, value)?);
+        }
+        return Ok(owned);
+    }
     table
         .into_iter()
         .map(|(key, value)| Ok((key.into_inner().into_owned(), owned_value(text, value)?)))
