@@ -458,29 +458,17 @@ fn bad_key(key: &str) -> Option<String> {
 /// An entry's part of its variables' names: the key in upper case, any
 /// character other than an ASCII letter or digit as `_`.
 pub(crate) fn env_part(key: &str) -> String {
-    if key.is_ascii() {
-        let bytes = key
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() {
-                    b.to_ascii_uppercase()
-                } else {
-                    b'_'
-                }
-            })
-            .collect();
-        // Every byte is ASCII.
-        return String::from_utf8(bytes).unwrap_or_default();
-    }
-    key.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    // One ASCII character per character of the key: `key.len()` is room
+    // enough, so the string is allotted once.
+    let mut part = String::with_capacity(key.len());
+    part.extend(key.chars().map(|c| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        }
+    }));
+    part
 }
 
 /// `value`'s TOML type, for messages (never the value itself).
