@@ -106,20 +106,25 @@ pub(crate) fn printable(value: &str) -> String {
 /// key that is not bare (quoted as in TOML, control characters escaped,
 /// a long key cut).
 pub(crate) fn key_path(key: &str) -> String {
-    if bare_key(key) {
-        format!(".{key}")
-    } else {
-        format!(".\"{}\"", printable_name(key).replace('"', "\\\""))
-    }
+    let mut path = String::with_capacity(key.len() + 1);
+    push_key_path(&mut path, key);
+    path
 }
 
-/// Whether `key` is written bare in a path: ASCII letters, digits, `-`
-/// and `_`, and not empty.
-pub(crate) fn bare_key(key: &str) -> bool {
-    !key.is_empty()
+/// Appends [`key_path`]`(key)` to `out`.
+pub(crate) fn push_key_path(out: &mut String, key: &str) {
+    let bare = !key.is_empty()
         && key
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if bare {
+        out.push('.');
+        out.push_str(key);
+    } else {
+        out.push_str(".\"");
+        out.push_str(&printable_name(key).replace('"', "\\\""));
+        out.push('"');
+    }
 }
 
 /// A name from the environment or a file (a variable, a key) for display:
@@ -263,6 +268,18 @@ fn one_edit(a: &[u8], b: &[u8]) -> Option<Edit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_map_keys_path_part_is_bare_or_quoted_as_in_toml() {
+        assert_eq!(key_path("acme-eu_1"), ".acme-eu_1");
+        assert_eq!(key_path("eu west"), ".\"eu west\"");
+        assert_eq!(key_path("say \"hi\""), ".\"say \\\"hi\\\"\"");
+        assert_eq!(key_path("a\u{7}b"), ".\"a\\u{7}b\"");
+        assert_eq!(key_path(""), ".\"\"");
+        let mut shown = String::from("tenants");
+        push_key_path(&mut shown, "b c");
+        assert_eq!(shown, "tenants.\"b c\"");
+    }
 
     #[test]
     fn quotes_values_in_full_but_never_a_credential_or_a_long_value() {

@@ -11,7 +11,7 @@ use crate::report::Finding;
 use crate::schema::{
     FieldSchema, MAX_ELEMENTS, MAX_KEY_CHARS, Repeat, RepeatedSection, Schema, element_part,
 };
-use crate::text::{bare_key, key_path, printable_name};
+use crate::text::{key_path, printable_name, push_key_path};
 
 /// One element of a repeated section.
 #[derive(Debug)]
@@ -287,15 +287,9 @@ fn map_entries<'a>(
             ok = false;
             continue;
         }
-        let shown = if bare_key(key) {
-            let mut shown = String::with_capacity(path.len() + key.len() + 1);
-            shown.push_str(path);
-            shown.push('.');
-            shown.push_str(key);
-            shown
-        } else {
-            format!("{path}{}", key_path(key))
-        };
+        let mut shown = String::with_capacity(path.len() + key.len() + 1);
+        shown.push_str(path);
+        push_key_path(&mut shown, key);
         entries.push(Element {
             shown,
             env_part: env_part(key),
